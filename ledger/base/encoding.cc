@@ -1,0 +1,173 @@
+#include "ledger/base/encoding.h"
+
+#include <openssl/crypto.h>
+
+namespace custody {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kCharset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+constexpr size_t kBech32MaxLength = 90;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// SPEC: BIP-173 "Checksum": the generator polynomial over GF(32).
+uint32_t PolyMod(const std::vector<uint8_t>& values) {
+  static constexpr uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+  uint32_t chk = 1;
+  for (uint8_t v : values) {
+    uint8_t top = chk >> 25;
+    chk = (chk & 0x1ffffff) << 5 ^ v;
+    for (int i = 0; i < 5; ++i)
+      if ((top >> i) & 1) chk ^= kGen[i];
+  }
+  return chk;
+}
+
+std::vector<uint8_t> HrpExpand(std::string_view hrp) {
+  std::vector<uint8_t> out;
+  out.reserve(hrp.size() * 2 + 1);
+  for (char c : hrp) out.push_back(static_cast<uint8_t>(c) >> 5);
+  out.push_back(0);
+  for (char c : hrp) out.push_back(static_cast<uint8_t>(c) & 31);
+  return out;
+}
+
+// Regroups bits; with pad=false, rejects leftover bits that are non-zero or
+// make a whole input group (BIP-173's "convertbits").
+bool ConvertBits(const uint8_t* in, size_t n, int from, int to, bool pad, Bytes* out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  const uint32_t maxv = (1u << to) - 1;
+  for (size_t i = 0; i < n; ++i) {
+    acc = (acc << from) | in[i];
+    bits += from;
+    while (bits >= to) {
+      bits -= to;
+      out->push_back((acc >> bits) & maxv);
+    }
+  }
+  if (pad) {
+    if (bits) out->push_back((acc << (to - bits)) & maxv);
+  } else if (bits >= from || ((acc << (to - bits)) & maxv)) {
+    return false;
+  }
+  return true;
+}
+
+Result<Hash32> DecodeKey(std::string_view text, std::string_view want_hrp) {
+  auto decoded = DecodeBech32(text);
+  if (!decoded.ok()) return decoded.status();
+  if (decoded->hrp != want_hrp) {
+    OPENSSL_cleanse(decoded->data.data(), decoded->data.size());
+    return Status::InvalidArgument("bech32: expected prefix \"" + std::string(want_hrp) +
+                                   "\", got \"" + decoded->hrp + "\"");
+  }
+  if (decoded->data.size() != 32) {
+    OPENSSL_cleanse(decoded->data.data(), decoded->data.size());
+    return Status::InvalidArgument("bech32: " + std::string(want_hrp) + " holds " +
+                                   std::to_string(decoded->data.size()) + " bytes, want 32");
+  }
+  Hash32 key;
+  std::memcpy(key.data(), decoded->data.data(), 32);
+  OPENSSL_cleanse(decoded->data.data(), decoded->data.size());
+  return key;
+}
+
+}  // namespace
+
+std::string EncodeHex(ByteSpan data) {
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (uint8_t b : data) {
+    out.push_back(kHexDigits[b >> 4]);
+    out.push_back(kHexDigits[b & 15]);
+  }
+  return out;
+}
+
+Result<Bytes> DecodeHex(std::string_view hex) {
+  if (hex.size() % 2) return Status::InvalidArgument("hex: odd number of digits");
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return Status::InvalidArgument("hex: not a hex digit");
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+Result<Hash32> DecodeHex32(std::string_view hex) {
+  if (hex.size() != 64)
+    return Status::InvalidArgument("hex: got " + std::to_string(hex.size()) +
+                                   " digits, want 64");
+  auto bytes = DecodeHex(hex);
+  if (!bytes.ok()) return bytes.status();
+  Hash32 h;
+  std::memcpy(h.data(), bytes->data(), 32);
+  return h;
+}
+
+std::string EncodeBech32(std::string_view hrp, ByteSpan data) {
+  Bytes values;
+  ConvertBits(data.data(), data.size(), 8, 5, true, &values);
+  std::vector<uint8_t> check = HrpExpand(hrp);
+  check.insert(check.end(), values.begin(), values.end());
+  check.resize(check.size() + 6, 0);
+  uint32_t mod = PolyMod(check) ^ 1;
+  std::string out(hrp);
+  out.push_back('1');
+  for (uint8_t v : values) out.push_back(kCharset[v]);
+  for (int i = 0; i < 6; ++i) out.push_back(kCharset[(mod >> (5 * (5 - i))) & 31]);
+  return out;
+}
+
+Result<Bech32Decoded> DecodeBech32(std::string_view text) {
+  if (text.size() > kBech32MaxLength)
+    return Status::InvalidArgument("bech32: longer than 90 characters");
+  bool lower = false, upper = false;
+  for (char c : text) {
+    if (c < 33 || c > 126) return Status::InvalidArgument("bech32: invalid character");
+    if (c >= 'a' && c <= 'z') lower = true;
+    if (c >= 'A' && c <= 'Z') upper = true;
+  }
+  if (lower && upper) return Status::InvalidArgument("bech32: mixed case");
+  size_t sep = text.rfind('1');
+  if (sep == std::string_view::npos) return Status::InvalidArgument("bech32: no separator '1'");
+  if (sep == 0) return Status::InvalidArgument("bech32: empty prefix");
+  if (text.size() - sep - 1 < 6) return Status::InvalidArgument("bech32: checksum too short");
+  Bech32Decoded out;
+  for (size_t i = 0; i < sep; ++i) out.hrp.push_back(static_cast<char>(std::tolower(text[i])));
+  std::vector<uint8_t> values;
+  for (size_t i = sep + 1; i < text.size(); ++i) {
+    const char* p = std::strchr(kCharset, std::tolower(text[i]));
+    if (p == nullptr || *p == '\0')
+      return Status::InvalidArgument("bech32: character '" + std::string(1, text[i]) +
+                                     "' is not in the bech32 alphabet");
+    values.push_back(static_cast<uint8_t>(p - kCharset));
+  }
+  std::vector<uint8_t> check = HrpExpand(out.hrp);
+  check.insert(check.end(), values.begin(), values.end());
+  if (PolyMod(check) != 1) return Status::InvalidArgument("bech32: checksum mismatch");
+  bool padded = ConvertBits(values.data(), values.size() - 6, 5, 8, false, &out.data);
+  // The data may be a secret key (nsec): wipe the intermediate copies.
+  OPENSSL_cleanse(values.data(), values.size());
+  OPENSSL_cleanse(check.data(), check.size());
+  if (!padded) {
+    OPENSSL_cleanse(out.data.data(), out.data.size());
+    return Status::InvalidArgument("bech32: invalid padding");
+  }
+  return out;
+}
+
+std::string EncodeNpub(const Hash32& key) { return EncodeBech32("npub", key); }
+std::string EncodeNsec(const Hash32& secret) { return EncodeBech32("nsec", secret); }
+Result<Hash32> DecodeNpub(std::string_view text) { return DecodeKey(text, "npub"); }
+Result<Hash32> DecodeNsec(std::string_view text) { return DecodeKey(text, "nsec"); }
+
+}  // namespace custody

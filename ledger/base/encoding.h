@@ -1,0 +1,39 @@
+// Text encodings: lowercase hex and NIP-19 bech32 (BIP-173 checksum).
+// Decoders treat their input as hostile: they check every character, the
+// length and the checksum, and say what was wrong.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status.h"
+
+namespace custody {
+
+std::string EncodeHex(ByteSpan data);
+// Accepts lowercase or uppercase hex of even length.
+Result<Bytes> DecodeHex(std::string_view hex);
+// Exactly 64 hex characters.
+Result<Hash32> DecodeHex32(std::string_view hex);
+
+// SPEC: BIP-173 (bech32, not bech32m), as used by NIP-19 for npub/nsec.
+// Encodes 8-bit data under a lowercase human-readable part.
+std::string EncodeBech32(std::string_view hrp, ByteSpan data);
+struct Bech32Decoded {
+  std::string hrp;
+  Bytes data;
+};
+// Rejects: mixed case, characters outside the charset, a missing separator,
+// an empty or invalid HRP, a bad checksum, non-zero padding, and strings over
+// 90 characters (BIP-173's limit; NIP-19 keys are 63).
+Result<Bech32Decoded> DecodeBech32(std::string_view text);
+
+// NIP-19 keys: 32 bytes under HRP "npub" (x-only public key) or "nsec".
+std::string EncodeNpub(const Hash32& key);
+Result<Hash32> DecodeNpub(std::string_view text);
+// The caller owns wiping the returned secret.
+Result<Hash32> DecodeNsec(std::string_view text);
+std::string EncodeNsec(const Hash32& secret);
+
+}  // namespace custody

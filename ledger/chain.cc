@@ -1,0 +1,58 @@
+#include "ledger/chain.h"
+
+#include "ledger/base/encoding.h"
+
+namespace custody {
+
+Result<uint64_t> ChainChecker::LastAbout(const Hash32& user) {
+  auto it = last_about_.find(user);
+  if (it != last_about_.end()) return it->second;
+  if (!last_about_fn_) return uint64_t{0};
+  auto stored = last_about_fn_(user);
+  if (stored.ok()) last_about_[user] = *stored;
+  return stored;
+}
+
+Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
+  const uint64_t seq = e.seq();
+  const std::string where = "event " + std::to_string(seq) + ": ";
+  if (seq != head_.next_seq)
+    return Status::Corruption(where + "out of sequence (expected " +
+                              std::to_string(head_.next_seq) + ")");
+  if (seq > 0) {
+    if (ToHash(e.ledger_id()) != head_.ledger_id)
+      return Status::Corruption(where + "belongs to another ledger (ledger id " +
+                                EncodeHex(ToHash(e.ledger_id())) + ")");
+    if (ToHash(e.prev_id()) != head_.last_id) return Status::Corruption(where + "prev id mismatch");
+    if (e.recorded_ns() < head_.last_recorded_ns)
+      return Status::Corruption(where + "recorded time " + FormatTime(e.recorded_ns()) +
+                                " is before the previous event's " +
+                                FormatTime(head_.last_recorded_ns));
+  }
+  // Back-links: each subject must point at the latest earlier event about it.
+  if (auto* subjects = e.subjects()) {
+    for (auto* s : *subjects) {
+      auto last = LastAbout(ToHash(&s->key()));
+      if (!last.ok()) return last.status();
+      if (s->prev_seq() != *last)
+        return Status::Corruption(where + "back-link for " + EncodeNpub(ToHash(&s->key())) +
+                                  " is " + std::to_string(s->prev_seq()) + ", expected " +
+                                  std::to_string(*last));
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(members_.Check(e));
+
+  members_.Apply(e);
+  if (auto* subjects = e.subjects())
+    for (auto* s : *subjects) last_about_[ToHash(&s->key())] = seq;
+  if (seq == 0) {
+    head_.ledger_id = id;
+    head_.genesis_admin = ToHash(e.author());
+  }
+  head_.next_seq = seq + 1;
+  head_.last_id = id;
+  head_.last_recorded_ns = e.recorded_ns();
+  return Status::OK();
+}
+
+}  // namespace custody

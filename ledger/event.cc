@@ -1,0 +1,324 @@
+#include "ledger/event.h"
+
+#include "ledger/base/encoding.h"
+#include "ledger/crypto.h"
+
+namespace custody {
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+
+// The largest vtable a table may carry: one entry per field this binary knows.
+// A longer vtable means fields from a schema we do not know; refusing them
+// keeps a body from carrying content that no check reads.
+// SPEC: FlatBuffers binary format — vtable[0] is the vtable's size in bytes.
+template <typename T>
+bool HasOnlyKnownFields(const T* t, flatbuffers::voffset_t last_field) {
+  // Generated tables derive privately from flatbuffers::Table, their only base.
+  const uint8_t* vtable = reinterpret_cast<const flatbuffers::Table*>(t)->GetVTable();
+  auto vsize = flatbuffers::ReadScalar<flatbuffers::voffset_t>(vtable);
+  return vsize <= last_field + sizeof(flatbuffers::voffset_t);
+}
+
+Status Bad(uint64_t seq, const std::string& why) {
+  return Status::Corruption("event " + std::to_string(seq) + ": " + why);
+}
+
+bool TextOk(const flatbuffers::String* s, bool required) {
+  if (s == nullptr) return !required;
+  return s->size() <= kMaxTextSize;
+}
+
+// Everything the payload can be checked for on its own.
+Status CheckPayload(const fb::Event& e) {
+  const uint64_t seq = e.seq();
+  switch (e.payload_type()) {
+    case fb::Payload::Genesis: {
+      auto* p = e.payload_as_Genesis();
+      if (!HasOnlyKnownFields(p, fb::Genesis::VT_STORAGE_FORMAT))
+        return Bad(seq, "genesis has unknown fields");
+      if (!TextOk(p->name(), true) || p->name()->size() == 0)
+        return Bad(seq, "genesis without a ledger name");
+      return Status::OK();
+    }
+    case fb::Payload::Membership: {
+      auto* p = e.payload_as_Membership();
+      if (!HasOnlyKnownFields(p, fb::Membership::VT_ROLES))
+        return Bad(seq, "membership has unknown fields");
+      if (p->member() == nullptr) return Bad(seq, "membership without a member");
+      uint32_t roles = static_cast<uint32_t>(p->roles());
+      if (roles & ~static_cast<uint32_t>(fb::Role::ANY)) return Bad(seq, "unknown role bits");
+      if (p->op() == fb::MemberOp::Grant && roles == 0) return Bad(seq, "grant of no role");
+      if (p->op() != fb::MemberOp::Grant && p->op() != fb::MemberOp::Revoke)
+        return Bad(seq, "unknown membership operation");
+      return Status::OK();
+    }
+    case fb::Payload::KeyRotated: {
+      auto* p = e.payload_as_KeyRotated();
+      if (!HasOnlyKnownFields(p, fb::KeyRotated::VT_NEW_KEY))
+        return Bad(seq, "key rotation has unknown fields");
+      if (p->new_key() == nullptr) return Bad(seq, "key rotation without a new key");
+      if (ToHash(p->new_key()) == ToHash(e.author()))
+        return Bad(seq, "key rotation to the same key");
+      return Status::OK();
+    }
+    case fb::Payload::KeyCompromised: {
+      auto* p = e.payload_as_KeyCompromised();
+      if (!HasOnlyKnownFields(p, fb::KeyCompromised::VT_REASON))
+        return Bad(seq, "key compromise has unknown fields");
+      if (p->key() == nullptr) return Bad(seq, "key compromise without a key");
+      if (!TextOk(p->reason(), true)) return Bad(seq, "key compromise without a reason");
+      return Status::OK();
+    }
+    case fb::Payload::Note: {
+      auto* p = e.payload_as_Note();
+      if (!HasOnlyKnownFields(p, fb::Note::VT_TEXT)) return Bad(seq, "note has unknown fields");
+      if (!TextOk(p->text(), true)) return Bad(seq, "note without text, or text too long");
+      return Status::OK();
+    }
+    default:
+      return Bad(seq, "unknown payload type " +
+                          std::to_string(static_cast<unsigned>(e.payload_type())));
+  }
+}
+
+// Everything the envelope can be checked for on its own.
+Status CheckEnvelope(const fb::Event& e) {
+  const uint64_t seq = e.seq();
+  if (!HasOnlyKnownFields(&e, fb::Event::VT_PAYLOAD)) return Bad(seq, "unknown envelope fields");
+  if (e.ledger_id() == nullptr || e.prev_id() == nullptr || e.author() == nullptr)
+    return Bad(seq, "missing ledger id, prev id or author");
+  if (e.payload() == nullptr) return Bad(seq, "no payload");
+  if (e.occurred_ns() > e.recorded_ns() + kMaxOccurredAhead)
+    return Bad(seq, "occurred time more than 120 s after recorded time");
+  if (e.recorded_ns() < 0 || e.occurred_ns() < 0) return Bad(seq, "time before 1970");
+  const bool genesis = e.payload_type() == fb::Payload::Genesis;
+  if (genesis != (seq == 0)) return Bad(seq, "genesis payload must be exactly sequence 0");
+  if (genesis && (!IsZero(ToHash(e.ledger_id())) || !IsZero(ToHash(e.prev_id())) ||
+                  e.incident() != 0 || e.subjects() || e.references()))
+    return Bad(seq, "genesis must have zero ledger id and prev id, no incident, subjects or references");
+  if (!genesis && IsZero(ToHash(e.ledger_id()))) return Bad(seq, "zero ledger id");
+  if (e.incident() >= seq && e.incident() != 0) return Bad(seq, "incident after the event");
+  if (auto* subjects = e.subjects()) {
+    if (subjects->size() > kMaxSubjects) return Bad(seq, "too many subjects");
+    for (size_t i = 0; i < subjects->size(); ++i) {
+      auto* s = subjects->Get(i);
+      if (s->prev_seq() >= seq) return Bad(seq, "subject back-link not before the event");
+      for (size_t j = 0; j < i; ++j)
+        if (ToHash(&subjects->Get(j)->key()) == ToHash(&s->key()))
+          return Bad(seq, "subject listed twice");
+    }
+  }
+  if (auto* refs = e.references()) {
+    if (refs->size() > kMaxReferences) return Bad(seq, "too many references");
+    for (auto* r : *refs) {
+      if (r->seq() >= seq) return Bad(seq, "reference to an event not before it");
+      if (static_cast<uint8_t>(r->relation()) > static_cast<uint8_t>(fb::Relation::MAX))
+        return Bad(seq, "unknown reference relation");
+    }
+  }
+  return CheckPayload(e);
+}
+
+}  // namespace
+
+std::string_view PayloadTypeName(fb::Payload type) {
+  switch (type) {
+    case fb::Payload::Genesis: return "genesis";
+    case fb::Payload::Membership: return "membership";
+    case fb::Payload::KeyRotated: return "key_rotated";
+    case fb::Payload::KeyCompromised: return "key_compromised";
+    case fb::Payload::Note: return "note";
+    default: return "unknown";
+  }
+}
+
+fb::Payload PayloadTypeFromName(std::string_view name) {
+  for (auto t : {fb::Payload::Genesis, fb::Payload::Membership, fb::Payload::KeyRotated,
+                 fb::Payload::KeyCompromised, fb::Payload::Note})
+    if (PayloadTypeName(t) == name) return t;
+  return fb::Payload::NONE;
+}
+
+bool IsKnownPayloadType(fb::Payload type) {
+  return type != fb::Payload::NONE && static_cast<uint8_t>(type) <= static_cast<uint8_t>(fb::Payload::MAX);
+}
+
+fb::Payload PayloadTypeOf(const Payload& p) {
+  // The variant's alternatives are in the union's order.
+  return static_cast<fb::Payload>(p.index() + 1);
+}
+
+Bytes EncodeBody(const EventFields& f) {
+  FlatBufferBuilder b(512);
+  flatbuffers::Offset<void> payload;
+  std::visit(
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, GenesisPayload>) {
+          payload = fb::CreateGenesisDirect(b, p.name.c_str(), p.storage_format).Union();
+        } else if constexpr (std::is_same_v<T, MembershipPayload>) {
+          auto member = ToFb(p.member);
+          payload = fb::CreateMembership(b, &member, p.op, static_cast<fb::Role>(p.roles)).Union();
+        } else if constexpr (std::is_same_v<T, KeyRotatedPayload>) {
+          auto key = ToFb(p.new_key);
+          payload = fb::CreateKeyRotated(b, &key).Union();
+        } else if constexpr (std::is_same_v<T, KeyCompromisedPayload>) {
+          auto key = ToFb(p.key);
+          payload = fb::CreateKeyCompromisedDirect(b, &key, p.since_ns, p.reason.c_str()).Union();
+        } else if constexpr (std::is_same_v<T, NotePayload>) {
+          payload = fb::CreateNoteDirect(b, p.text.c_str()).Union();
+        }
+      },
+      f.payload);
+  flatbuffers::Offset<flatbuffers::Vector<const fb::Subject*>> subjects;
+  if (!f.subjects.empty()) {
+    std::vector<fb::Subject> v;
+    for (const auto& s : f.subjects) v.emplace_back(ToFb(s.key), s.prev_seq);
+    subjects = b.CreateVectorOfStructs(v);
+  }
+  flatbuffers::Offset<flatbuffers::Vector<const fb::Reference*>> references;
+  if (!f.references.empty()) {
+    std::vector<fb::Reference> v;
+    for (const auto& r : f.references) v.emplace_back(ToFb(r.id), r.seq, r.relation);
+    references = b.CreateVectorOfStructs(v);
+  }
+  auto ledger_id = ToFb(f.ledger_id), prev_id = ToFb(f.prev_id), author = ToFb(f.author);
+  fb::EventBuilder eb(b);
+  eb.add_ledger_id(&ledger_id);
+  eb.add_seq(f.seq);
+  eb.add_prev_id(&prev_id);
+  eb.add_recorded_ns(f.recorded_ns);
+  eb.add_occurred_ns(f.occurred_ns);
+  eb.add_author(&author);
+  eb.add_incident(f.incident);
+  if (!f.subjects.empty()) eb.add_subjects(subjects);
+  if (!f.references.empty()) eb.add_references(references);
+  eb.add_payload_type(PayloadTypeOf(f.payload));
+  eb.add_payload(payload);
+  b.Finish(eb.Finish());
+  return Bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+EventFields DecodeFields(const fb::Event& e) {
+  EventFields f;
+  f.ledger_id = ToHash(e.ledger_id());
+  f.seq = e.seq();
+  f.prev_id = ToHash(e.prev_id());
+  f.recorded_ns = e.recorded_ns();
+  f.occurred_ns = e.occurred_ns();
+  f.author = ToHash(e.author());
+  f.incident = e.incident();
+  if (e.subjects())
+    for (auto* s : *e.subjects()) f.subjects.push_back({ToHash(&s->key()), s->prev_seq()});
+  if (e.references())
+    for (auto* r : *e.references()) f.references.push_back({ToHash(&r->id()), r->seq(), r->relation()});
+  switch (e.payload_type()) {
+    case fb::Payload::Genesis: {
+      auto* p = e.payload_as_Genesis();
+      f.payload = GenesisPayload{p->name() ? p->name()->str() : "", p->storage_format()};
+      break;
+    }
+    case fb::Payload::Membership: {
+      auto* p = e.payload_as_Membership();
+      f.payload = MembershipPayload{ToHash(p->member()), p->op(), static_cast<uint32_t>(p->roles())};
+      break;
+    }
+    case fb::Payload::KeyRotated:
+      f.payload = KeyRotatedPayload{ToHash(e.payload_as_KeyRotated()->new_key())};
+      break;
+    case fb::Payload::KeyCompromised: {
+      auto* p = e.payload_as_KeyCompromised();
+      f.payload = KeyCompromisedPayload{ToHash(p->key()), p->since_ns(),
+                                        p->reason() ? p->reason()->str() : ""};
+      break;
+    }
+    case fb::Payload::Note: {
+      auto* p = e.payload_as_Note();
+      f.payload = NotePayload{p->text() ? p->text()->str() : ""};
+      break;
+    }
+    default:
+      break;  // Decode() refuses unknown types before anyone gets here.
+  }
+  return f;
+}
+
+Hash32 EventId(ByteSpan body) { return TaggedHash(kEventIdTag, body); }
+
+std::vector<Hash32> RequiredSigners(const fb::Event& e) {
+  std::vector<Hash32> signers{ToHash(e.author())};
+  if (e.payload_type() == fb::Payload::KeyRotated)
+    signers.push_back(ToHash(e.payload_as_KeyRotated()->new_key()));
+  return signers;
+}
+
+Bytes FrameSignedEvent(ByteSpan body, const std::vector<Sig64>& sigs) {
+  Bytes out(kSignedEventHeader + body.size() + 1 + 64 * sigs.size());
+  std::memcpy(out.data(), kSignedEventMagic, 4);
+  PutLittleEndian32(out.data() + 4, static_cast<uint32_t>(body.size()));
+  std::memcpy(out.data() + kSignedEventHeader, body.data(), body.size());
+  size_t pos = kSignedEventHeader + body.size();
+  out[pos++] = static_cast<uint8_t>(sigs.size());
+  for (const auto& s : sigs) {
+    std::memcpy(out.data() + pos, s.data(), 64);
+    pos += 64;
+  }
+  return out;
+}
+
+Status CheckBody(ByteSpan body) {
+  flatbuffers::Verifier verifier(body.data(), body.size(), kVerifierMaxDepth, kVerifierMaxTables);
+  if (!fb::VerifyEventBuffer(verifier))
+    return Status::Corruption("signed event: body fails the FlatBuffers verifier");
+  return CheckEnvelope(*fb::GetEvent(body.data()));
+}
+
+Result<SignedEvent> SignedEvent::Decode(Bytes bytes) {
+  // Until the seq is known, errors name the framing.
+  if (bytes.size() < kSignedEventHeader + 1)
+    return Status::Corruption("signed event: " + std::to_string(bytes.size()) + " bytes, too short");
+  if (std::memcmp(bytes.data(), kSignedEventMagic, 4) != 0)
+    return Status::Corruption("signed event: bad magic (not \"CEV1\")");
+  const size_t body_len = GetLittleEndian32(bytes.data() + 4);
+  if (body_len == 0 || body_len > kMaxBodySize)
+    return Status::Corruption("signed event: body length " + std::to_string(body_len) + " out of range");
+  if (bytes.size() < kSignedEventHeader + body_len + 1)
+    return Status::Corruption("signed event: body length " + std::to_string(body_len) +
+                              " runs past the end");
+  const size_t sig_count = bytes[kSignedEventHeader + body_len];
+  const size_t want = kSignedEventHeader + body_len + 1 + 64 * sig_count;
+  if (bytes.size() != want)
+    return Status::Corruption("signed event: " + std::to_string(bytes.size()) + " bytes, framing says " +
+                              std::to_string(want));
+  const uint8_t* body = bytes.data() + kSignedEventHeader;
+  CUSTODY_RETURN_IF_ERROR(CheckBody(ByteSpan(body, body_len)));
+  const fb::Event& e = *fb::GetEvent(body);
+  if (sig_count != RequiredSigners(e).size())
+    return Bad(e.seq(), "has " + std::to_string(sig_count) + " signatures, needs " +
+                            std::to_string(RequiredSigners(e).size()));
+  SignedEvent ev;
+  ev.bytes_ = std::move(bytes);
+  ev.body_len_ = body_len;
+  ev.sig_count_ = sig_count;
+  return ev;
+}
+
+Sig64 SignedEvent::signature(size_t i) const {
+  Sig64 s;
+  std::memcpy(s.data(), bytes_.data() + kSignedEventHeader + body_len_ + 1 + 64 * i, 64);
+  return s;
+}
+
+Status VerifySignatures(const SignedEvent& ev, const Hash32& id) {
+  auto signers = RequiredSigners(ev.event());
+  for (size_t i = 0; i < signers.size(); ++i) {
+    if (!VerifySchnorr(signers[i], id, ev.signature(i)))
+      return Status::VerificationFailed("event " + std::to_string(ev.event().seq()) + ": signature " +
+                                        std::to_string(i) + " by " + EncodeNpub(signers[i]) +
+                                        " does not verify");
+  }
+  return Status::OK();
+}
+
+}  // namespace custody

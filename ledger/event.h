@@ -1,0 +1,158 @@
+// Events: the body (FlatBuffers, ledger/event.fbs), its id, and the signed-event
+// framing that is stored, hashed into the Merkle tree and exported.
+//
+//   signed_event = "CEV1" body_len:u32le body sig_count:u8 signature*
+//
+// (grammar and rules in docs/event-format.md). The id is the BIP-340 tagged hash
+// "custody/event/v1" of the body bytes exactly as stored; every signature signs
+// the id. Nothing is re-encoded before hashing.
+//
+// Decoding treats the bytes as hostile: the FlatBuffers Verifier (with explicit
+// depth and table limits) runs before any field is read, and everything the
+// body's own content can say about itself is checked. Checks that need the rest
+// of the ledger (chain, authorization) live in ledger/chain.h.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status.h"
+#include "ledger/base/time.h"
+#include "ledger/event_generated.h"
+
+namespace custody {
+
+inline constexpr std::string_view kEventIdTag = "custody/event/v1";
+inline constexpr uint8_t kSignedEventMagic[4] = {'C', 'E', 'V', '1'};
+inline constexpr size_t kSignedEventHeader = 8;  // magic + body_len
+inline constexpr size_t kMaxBodySize = 1 << 20;
+inline constexpr size_t kMaxTextSize = 64 << 10;  // a note, a reason, a name
+inline constexpr size_t kMaxSubjects = 256;
+inline constexpr size_t kMaxReferences = 256;
+inline constexpr TimeNs kMaxOccurredAhead = 120LL * 1000000000;  // occurred <= recorded + 120 s
+// FlatBuffers Verifier limits: an event is a root table and one payload table.
+inline constexpr unsigned kVerifierMaxDepth = 8;
+inline constexpr unsigned kVerifierMaxTables = 64;
+
+// Payload type names as people and --json see them ("note", "membership", …).
+// On-disk format: the union's numbering is in event.fbs; names never change.
+std::string_view PayloadTypeName(fb::Payload type);
+// Returns fb::Payload::NONE for a name that is not a known type.
+fb::Payload PayloadTypeFromName(std::string_view name);
+bool IsKnownPayloadType(fb::Payload type);
+
+// What the author means to append. The store fills in the chain fields.
+struct GenesisPayload {
+  std::string name;
+  uint32_t storage_format = 0;
+};
+struct MembershipPayload {
+  Hash32 member{};
+  fb::MemberOp op = fb::MemberOp::Grant;
+  uint32_t roles = 0;  // fb::Role bits; Revoke with 0 revokes all
+};
+struct KeyRotatedPayload {
+  Hash32 new_key{};
+};
+struct KeyCompromisedPayload {
+  Hash32 key{};
+  TimeNs since_ns = 0;
+  std::string reason;
+};
+struct NotePayload {
+  std::string text;
+};
+using Payload = std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload,
+                             KeyCompromisedPayload, NotePayload>;
+fb::Payload PayloadTypeOf(const Payload& p);
+
+struct SubjectLink {
+  Hash32 key{};
+  uint64_t prev_seq = 0;  // 0 = no earlier event about this user
+};
+struct Reference {
+  Hash32 id{};
+  uint64_t seq = 0;
+  fb::Relation relation = fb::Relation::Cites;
+};
+
+// Every field of a body.
+struct EventFields {
+  Hash32 ledger_id{};
+  uint64_t seq = 0;
+  Hash32 prev_id{};
+  TimeNs recorded_ns = 0;
+  TimeNs occurred_ns = 0;
+  Hash32 author{};
+  uint64_t incident = 0;
+  std::vector<SubjectLink> subjects;
+  std::vector<Reference> references;
+  Payload payload;
+};
+
+// Encodes a body. The result is what gets hashed, signed and stored.
+Bytes EncodeBody(const EventFields& fields);
+// Reads every field back out of a decoded body.
+EventFields DecodeFields(const fb::Event& event);
+
+// The event id of a body.
+Hash32 EventId(ByteSpan body);
+
+// The keys that must sign, in order: the author, then co-signers the payload
+// requires (a key rotation's new key).
+std::vector<Hash32> RequiredSigners(const fb::Event& event);
+
+// Runs the FlatBuffers Verifier on a body and checks everything the body can be
+// checked for on its own. The append path runs it on what it is about to sign;
+// SignedEvent::Decode runs it on what it reads.
+// REQUIRES: body.data() is 8-byte aligned.
+Status CheckBody(ByteSpan body);
+
+// Frames a body and its signatures into signed-event bytes.
+Bytes FrameSignedEvent(ByteSpan body, const std::vector<Sig64>& sigs);
+
+// A decoded signed event. Owns its bytes (aligned for FlatBuffers access).
+class SignedEvent {
+ public:
+  // Checks framing, runs the Verifier, and checks everything the event can be
+  // checked for on its own (see event.cc). Does not check signatures.
+  static Result<SignedEvent> Decode(Bytes bytes);
+  static Result<SignedEvent> Decode(ByteSpan bytes) {
+    return Decode(Bytes(bytes.begin(), bytes.end()));
+  }
+
+  SignedEvent(SignedEvent&&) = default;
+  SignedEvent& operator=(SignedEvent&&) = default;
+
+  const Bytes& bytes() const { return bytes_; }
+  ByteSpan body() const { return ByteSpan(bytes_.data() + kSignedEventHeader, body_len_); }
+  const fb::Event& event() const { return *fb::GetEvent(bytes_.data() + kSignedEventHeader); }
+  size_t signature_count() const { return sig_count_; }
+  Sig64 signature(size_t i) const;
+  Hash32 id() const { return EventId(body()); }
+
+ private:
+  SignedEvent() = default;
+  Bytes bytes_;
+  size_t body_len_ = 0;
+  size_t sig_count_ = 0;
+};
+
+// Verifies every signature of ev against its required signers, for the given id
+// (the caller computed it once). Returns VerificationFailed naming the signer.
+Status VerifySignatures(const SignedEvent& ev, const Hash32& id);
+
+// Convenience accessors.
+inline Hash32 ToHash(const fb::Bytes32* b) {
+  Hash32 h{};
+  if (b) std::memcpy(h.data(), b->b()->Data(), 32);
+  return h;
+}
+inline fb::Bytes32 ToFb(const Hash32& h) {
+  return fb::Bytes32(flatbuffers::span<const uint8_t, 32>(h.data(), 32));
+}
+
+}  // namespace custody

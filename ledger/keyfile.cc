@@ -1,0 +1,117 @@
+#include "ledger/keyfile.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ledger/base/encoding.h"
+
+namespace custody {
+namespace {
+
+constexpr size_t kMaxKeyFile = 1024;
+
+// Reads at most kMaxKeyFile bytes; the buffer is wiped by the caller.
+Status ReadAll(int fd, const std::string& what, char* buf, size_t* len) {
+  *len = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + *len, kMaxKeyFile - *len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError(what + ": " + std::strerror(errno));
+    if (n == 0) return Status::OK();
+    *len += static_cast<size_t>(n);
+    if (*len == kMaxKeyFile) return Status::InvalidArgument(what + ": too large for a key file");
+  }
+}
+
+Result<SecretKey> ParseKey(const std::string& what, char* buf, size_t len) {
+  size_t b = 0, e = len;
+  while (b < e && std::isspace(static_cast<unsigned char>(buf[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(buf[e - 1]))) --e;
+  auto secret = DecodeNsec(std::string_view(buf + b, e - b));
+  OPENSSL_cleanse(buf, kMaxKeyFile);
+  // Never echo what was read: it may be a secret.
+  if (!secret.ok())
+    return Status::InvalidArgument(what + ": not an nsec1 secret key (" + secret.status().message() + ")");
+  Hash32 s = *secret;
+  OPENSSL_cleanse(secret->data(), secret->size());
+  auto key = SecretKey::FromBytes(&s);
+  if (!key.ok()) return key.status().Prefixed(what);
+  return key;
+}
+
+}  // namespace
+
+Result<SecretKey> LoadKeyFile(const std::string& path) {
+  const std::string what = "key file " + path;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    auto code = errno;
+    if (code == ENOENT) return Status::InvalidArgument(what + ": no such file");
+    return Status::IOError(what + ": " + std::strerror(code));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return Status::IOError(what + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::InvalidArgument(what + ": not a regular file");
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument(what + ": mode " + mode +
+                                   " lets group or others read it; run chmod 600");
+  }
+  char buf[kMaxKeyFile];
+  size_t len = 0;
+  Status s = ReadAll(fd, what, buf, &len);
+  close(fd);
+  if (!s.ok()) {
+    OPENSSL_cleanse(buf, sizeof buf);
+    return s;
+  }
+  return ParseKey(what, buf, len);
+}
+
+Result<SecretKey> LoadKeyFd(int fd) {
+  const std::string what = "CUSTODY_KEY_FD " + std::to_string(fd);
+  char buf[kMaxKeyFile];
+  size_t len = 0;
+  Status s = ReadAll(fd, what, buf, &len);
+  if (!s.ok()) {
+    OPENSSL_cleanse(buf, sizeof buf);
+    return s;
+  }
+  return ParseKey(what, buf, len);
+}
+
+Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return Status::InvalidArgument("key file " + path + ": already exists; refusing to replace it");
+    return Status::IOError("key file " + path + ": " + std::strerror(errno));
+  }
+  std::string text = key.EncodeNsecForKeyFile() + "\n";
+  // Mode 0600 whatever the umask did.
+  bool ok = fchmod(fd, 0600) == 0 && write(fd, text.data(), text.size()) == ssize_t(text.size()) &&
+            fsync(fd) == 0;
+  int err = errno;
+  OPENSSL_cleanse(text.data(), text.size());
+  close(fd);
+  if (!ok) {
+    unlink(path.c_str());
+    return Status::IOError("key file " + path + ": " + std::strerror(err));
+  }
+  return Status::OK();
+}
+
+}  // namespace custody

@@ -1,0 +1,60 @@
+// Roles and the permission table of DESIGN.md, and the membership state that
+// membership and key-lifecycle events build up. Deny by default.
+//
+// Both the append path and verify replay events through MemberState, so the
+// same rules decide what may be written and what a stored ledger must satisfy.
+// Thread safety: none; one owner.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status.h"
+#include "ledger/event.h"
+
+namespace custody {
+
+// Role bits (fb::Role). On-disk format: never change a value.
+enum RoleBit : uint32_t {
+  kAdmin = 1,
+  kNotary = 2,
+  kCommander = 4,
+  kResponder = 8,
+  kLegal = 16,
+  kAuditor = 32,
+};
+inline constexpr uint32_t kAllRoles = 63;
+
+// "admin", "notary", … ; empty string for anything else.
+std::string_view RoleName(uint32_t single_role_bit);
+// Parses one role name; 0 when unknown.
+uint32_t RoleFromName(std::string_view name);
+// "admin,responder".
+std::string RoleNames(uint32_t roles);
+
+// The roles that may append a payload type (DESIGN.md, "Identities, roles and
+// trust"). 0 for the genesis, which only sequence 0 carries.
+uint32_t RolesAllowedToAppend(fb::Payload type);
+
+class MemberState {
+ public:
+  uint32_t RolesOf(const Hash32& key) const;
+  size_t AdminCount() const;
+  const std::map<Hash32, uint32_t>& members() const { return roles_; }
+
+  // Whether the event may follow the current state: its author holds a role
+  // that may append its payload type, and it leaves at least one admin.
+  // Returns Unauthorized (naming the author and what they lack) or
+  // InvalidArgument (the last admin, a pointless change).
+  Status Check(const fb::Event& e) const;
+  // Applies the event's effect. REQUIRES: Check(e).ok().
+  void Apply(const fb::Event& e);
+
+ private:
+  void Set(const Hash32& key, uint32_t roles);
+  std::map<Hash32, uint32_t> roles_;
+};
+
+}  // namespace custody
