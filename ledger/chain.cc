@@ -40,6 +40,9 @@ Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
                                   std::to_string(*last));
     }
   }
+  // Storage format 1 has no incident declarations yet, so no event may name one.
+  if (e.incident() != 0)
+    return Status::InvalidArgument(where + IncidentName(e.incident()) + " is not a declared incident");
   CUSTODY_RETURN_IF_ERROR(members_.Check(e));
 
   members_.Apply(e);

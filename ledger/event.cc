@@ -1,5 +1,7 @@
 #include "ledger/event.h"
 
+#include <charconv>
+
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
 
@@ -242,6 +244,19 @@ EventFields DecodeFields(const fb::Event& e) {
       break;  // Decode() refuses unknown types before anyone gets here.
   }
   return f;
+}
+
+std::string IncidentName(uint64_t seq) { return seq ? "INC-" + std::to_string(seq) : ""; }
+
+Result<uint64_t> ParseIncidentName(std::string_view text) {
+  std::string_view digits = text;
+  if (digits.size() > 4 && (digits.substr(0, 4) == "INC-" || digits.substr(0, 4) == "inc-"))
+    digits.remove_prefix(4);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty() || v == 0)
+    return Status::InvalidArgument("incident \"" + std::string(text) + "\": want INC-<number>");
+  return v;
 }
 
 Hash32 EventId(ByteSpan body) { return TaggedHash(kEventIdTag, body); }

@@ -44,6 +44,12 @@ std::string_view PayloadTypeName(fb::Payload type);
 fb::Payload PayloadTypeFromName(std::string_view name);
 bool IsKnownPayloadType(fb::Payload type);
 
+// Incidents are named by their declaration's sequence number: "INC-7", or ""
+// for 0 (none).
+std::string IncidentName(uint64_t incident_seq);
+// Parses "INC-7" (or "7") into 7. InvalidArgument otherwise.
+Result<uint64_t> ParseIncidentName(std::string_view text);
+
 // What the author means to append. The store fills in the chain fields.
 struct GenesisPayload {
   std::string name;

@@ -40,6 +40,10 @@ uint32_t RolesAllowedToAppend(fb::Payload type);
 
 class MemberState {
  public:
+  MemberState() = default;
+  // Resumes from stored roles (the members column family).
+  explicit MemberState(std::map<Hash32, uint32_t> roles) : roles_(std::move(roles)) {}
+
   uint32_t RolesOf(const Hash32& key) const;
   size_t AdminCount() const;
   const std::map<Hash32, uint32_t>& members() const { return roles_; }

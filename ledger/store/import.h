@@ -1,0 +1,19 @@
+// Import lines: one JSON object per line, "type" naming the event type and the
+// other members that type's fields (docs/cli.md, "import"):
+//   {"type":"note","text":"…","incident":"INC-7","subjects":["npub1…"],
+//    "occurred":"2026-11-20T10:03:00Z"}
+// A line is parsed into a Draft, strictly: unknown members, wrong JSON types,
+// bad keys or times are errors that say which member.
+#pragma once
+
+#include <string_view>
+
+#include "ledger/store/store.h"
+
+namespace custody {
+
+inline constexpr size_t kMaxImportLine = 256 << 10;
+
+Result<Draft> ParseImportLine(std::string_view line);
+
+}  // namespace custody

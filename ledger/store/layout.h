@@ -1,0 +1,44 @@
+// The RocksDB layout of a ledger (docs/storage.md): column families and key
+// encodings. Only ledger/store and the corruption tests read this.
+//
+// On-disk format: never change a name, a key encoding or a value encoding
+// without bumping kStorageFormat.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ledger/base/bytes.h"
+
+namespace custody::layout {
+
+inline constexpr uint32_t kStorageFormat = 1;
+
+inline constexpr std::string_view kMetaCf = "meta";          // format, name, head
+inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-event bytes
+inline constexpr std::string_view kEventIdsCf = "event_ids";  // event id -> seq
+inline constexpr std::string_view kMembersCf = "members";    // x-only key -> roles
+inline constexpr std::string_view kSubjectsCf = "subjects";  // user key || seq -> ""
+
+inline constexpr std::string_view kFormatKey = "format";
+inline constexpr std::string_view kNameKey = "name";
+inline constexpr std::string_view kHeadKey = "head";
+
+// An 8-byte big-endian sequence number: byte order is numeric order.
+inline std::string SeqKey(uint64_t seq) {
+  std::string k(8, '\0');
+  PutBigEndian64(reinterpret_cast<uint8_t*>(k.data()), seq);
+  return k;
+}
+inline uint64_t SeqFromKey(std::string_view k) {
+  return GetBigEndian64(reinterpret_cast<const uint8_t*>(k.data()));
+}
+inline std::string SubjectKey(const Hash32& user, uint64_t seq) {
+  std::string k(reinterpret_cast<const char*>(user.data()), 32);
+  return k + SeqKey(seq);
+}
+inline std::string HashKey(const Hash32& h) {
+  return std::string(reinterpret_cast<const char*>(h.data()), 32);
+}
+
+}  // namespace custody::layout

@@ -1,0 +1,432 @@
+#include "ledger/store/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "ledger/base/encoding.h"
+#include "ledger/base/parallel.h"
+#include "ledger/store/layout.h"
+
+namespace custody {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace layout;
+
+constexpr TimeNs kClockSlack = 1000000000;  // a backward clock step we absorb (1 s)
+
+// rocksdb::Status is converted here and nowhere else.
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
+  if (s.IsBusy() || s.IsTimedOut()) return Status::Busy(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+bool IsLockError(const rocksdb::Status& s) {
+  const std::string m = s.ToString();
+  return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos);
+}
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options o;
+  // SPEC: DESIGN.md "Storage": a torn tail record is dropped, never surfaced.
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  o.paranoid_checks = true;
+  o.keep_log_file_num = 2;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  o.max_background_jobs = 2;
+  return o;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf})
+    cfs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
+  return cfs;
+}
+
+std::string EncodeHead(const ChainHead& h) {
+  std::string v(8 + 32 + 8 + 32 + 32, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(v.data());
+  PutBigEndian64(p, h.next_seq);
+  std::memcpy(p + 8, h.last_id.data(), 32);
+  PutBigEndian64(p + 40, static_cast<uint64_t>(h.last_recorded_ns));
+  std::memcpy(p + 48, h.ledger_id.data(), 32);
+  std::memcpy(p + 80, h.genesis_admin.data(), 32);
+  return v;
+}
+
+bool DecodeHead(std::string_view v, ChainHead* h) {
+  if (v.size() != 112) return false;
+  auto* p = reinterpret_cast<const uint8_t*>(v.data());
+  h->next_seq = GetBigEndian64(p);
+  std::memcpy(h->last_id.data(), p + 8, 32);
+  h->last_recorded_ns = static_cast<TimeNs>(GetBigEndian64(p + 40));
+  std::memcpy(h->ledger_id.data(), p + 48, 32);
+  std::memcpy(h->genesis_admin.data(), p + 80, 32);
+  return true;
+}
+
+std::string RolesValue(uint32_t roles) {
+  std::string v(4, '\0');
+  PutLittleEndian32(reinterpret_cast<uint8_t*>(v.data()), roles);
+  return v;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, bool create,
+                                           const OpenOptions& options) {
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->writer_ = writer;
+  rocksdb::Options o = BaseOptions();
+  o.create_if_missing = create;
+  o.create_missing_column_families = create;
+  if (!create && !fs::exists(fs::path(dir) / "CURRENT"))
+    return Status::IOError("no ledger at " + dir + " (create one with: custody init --name NAME)");
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  if (writer) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+    for (;;) {
+      s = rocksdb::DB::Open(o, dir, Families(), &store->handles_, &db);
+      if (!IsLockError(s)) break;
+      if (std::chrono::steady_clock::now() >= deadline)
+        return Status::Busy("ledger busy: another custody process is writing to " + dir);
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  } else {
+    char tmpl[] = "/tmp/custody-reader-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return Status::IOError("cannot create a reader directory in /tmp");
+    store->secondary_dir_ = tmpl;
+    o.max_open_files = -1;  // required of a secondary instance
+    s = rocksdb::DB::OpenAsSecondary(o, dir, store->secondary_dir_, Families(), &store->handles_, &db);
+    if (s.ok()) s = db->TryCatchUpWithPrimary();
+  }
+  if (!s.ok()) {
+    if (db) delete db;
+    return FromRocks(s, "open ledger " + dir);
+  }
+  store->db_.reset(db);
+  store->meta_ = store->handles_[1];
+  store->events_ = store->handles_[2];
+  store->ids_ = store->handles_[3];
+  store->members_ = store->handles_[4];
+  store->subjects_ = store->handles_[5];
+  if (!create) {
+    CUSTODY_RETURN_IF_ERROR(store->LoadMeta());
+  }
+  if (writer) {
+    std::map<Hash32, uint32_t> roles;
+    if (!create) {
+      auto m = store->Members();
+      if (!m.ok()) return m.status();
+      roles = std::move(*m);
+    }
+    const Store* self = store.get();
+    store->checker_ = std::make_unique<ChainChecker>(
+        store->head_, MemberState(std::move(roles)),
+        [self](const Hash32& user) { return self->StoredLastAbout(user); });
+  }
+  return store;
+}
+
+Status Store::LoadMeta() {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_, std::string(kFormatKey), &v);
+  if (s.IsNotFound()) return Status::IOError(dir_ + " is not a custody ledger (no storage format)");
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read storage format"));
+  if (v != std::to_string(kStorageFormat))
+    return Status::IOError("ledger " + dir_ + " has storage format " + v + "; this custody reads format " +
+                           std::to_string(kStorageFormat) + " only");
+  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, std::string(kNameKey), &name_),
+                                    "read ledger name"));
+  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, std::string(kHeadKey), &v),
+                                    "read ledger head"));
+  if (!DecodeHead(v, &head_)) return Status::Corruption("ledger head: malformed");
+  return Status::OK();
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(secondary_dir_, ec);
+  }
+}
+
+Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::string& name,
+                                           const SecretKey& admin, TimeNs now_ns) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+    return Status::InvalidArgument(dir + " already exists and is not an empty directory");
+  if (name.empty()) return Status::InvalidArgument("the ledger needs a name (--name)");
+  auto store = Open(dir, /*writer=*/true, /*create=*/true, OpenOptions());
+  if (!store.ok()) return store.status();
+  Draft genesis;
+  genesis.payload = GenesisPayload{name, kStorageFormat};
+  AppendOptions options;
+  options.now_ns = now_ns;
+  std::vector<Appended> out;
+  CUSTODY_RETURN_IF_ERROR((*store)->Append(admin, {genesis}, options, &out));
+  (*store)->name_ = name;
+  return store;
+}
+
+Result<std::unique_ptr<Store>> Store::OpenWriter(const std::string& dir, const OpenOptions& options) {
+  return Open(dir, true, false, options);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
+  return Open(dir, false, false, OpenOptions());
+}
+
+Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainChecker* state,
+                    Bytes* body, Hash32* id) const {
+  const ChainHead& head = state->head();
+  EventFields f;
+  f.seq = head.next_seq;
+  if (f.seq > 0) {
+    f.ledger_id = head.ledger_id;
+    f.prev_id = head.last_id;
+  }
+  f.recorded_ns = now_ns;
+  f.occurred_ns = d.occurred_ns ? d.occurred_ns : now_ns;
+  f.author = author;
+  f.incident = d.incident;
+  for (const Hash32& user : d.subjects) {
+    auto last = state->LastAbout(user);
+    if (!last.ok()) return last.status();
+    f.subjects.push_back({user, *last});
+  }
+  for (const Reference& r : d.references) {
+    auto target = r.seq < f.seq ? Get(r.seq) : Result<SignedEvent>(Status::NotFound(""));
+    if (!target.ok() || target->id() != r.id)
+      return Status::InvalidArgument("reference to " + EncodeHex(r.id) + ": no such event at " +
+                                     std::to_string(r.seq));
+  }
+  f.references = d.references;
+  f.payload = d.payload;
+  *body = EncodeBody(f);
+  Status s = CheckBody(*body);
+  // A body we built that fails its own checks is input we must refuse.
+  if (s.IsCorruption()) return Status::InvalidArgument(s.message());
+  CUSTODY_RETURN_IF_ERROR(s);
+  *id = EventId(*body);
+  const fb::Event& e = *fb::GetEvent(body->data());
+  auto signers = RequiredSigners(e);
+  if (signers.size() != 1 + d.cosigners.size())
+    return Status::InvalidArgument("event " + std::to_string(f.seq) + ": needs " +
+                                   std::to_string(signers.size() - 1) + " co-signer(s)");
+  for (size_t i = 0; i < d.cosigners.size(); ++i)
+    if (d.cosigners[i]->public_key() != signers[i + 1])
+      return Status::InvalidArgument("event " + std::to_string(f.seq) + ": co-signer key mismatch");
+  s = state->Append(e, *id);
+  if (s.IsCorruption()) return Status::InvalidArgument(s.message());
+  return s;
+}
+
+Status Store::CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns,
+                         ChainChecker* state) const {
+  Bytes body;
+  Hash32 id;
+  return Build(author, draft, std::max(now_ns, state->head().last_recorded_ns), state, &body, &id);
+}
+
+Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
+                     const AppendOptions& options, std::vector<Appended>* out) {
+  if (!writer_) return Status::InvalidArgument("ledger opened read-only");
+  const size_t batch = std::max<size_t>(1, options.batch_size);
+  for (size_t begin = 0; begin < drafts.size(); begin += batch) {
+    size_t n = std::min(batch, drafts.size() - begin);
+    CUSTODY_RETURN_IF_ERROR(AppendBatch(author, drafts.data() + begin, n, options, out));
+    if (options.progress) options.progress(begin + n, drafts.size());
+  }
+  return Status::OK();
+}
+
+Status Store::AppendBatch(const SecretKey& author, const Draft* drafts, size_t n,
+                          const AppendOptions& options, std::vector<Appended>* out) {
+  ChainChecker state = *checker_;  // committed to checker_ only once written
+  TimeNs now = options.now_ns ? options.now_ns : NowNs();
+  const TimeNs last = state.head().last_recorded_ns;
+  if (now < last) {
+    if (last - now > kClockSlack)
+      return Status::InvalidArgument("the clock (" + FormatTime(now) +
+                                     ") is behind the ledger's last recorded time (" +
+                                     FormatTime(last) + "); refusing to record a decreasing time");
+    now = last;
+  }
+  std::vector<Bytes> bodies(n);
+  std::vector<Hash32> ids(n);
+  for (size_t i = 0; i < n; ++i)
+    CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), drafts[i], now, &state, &bodies[i], &ids[i]));
+
+  // Sign on every core; each signature is verified right after signing.
+  std::vector<Bytes> framed(n);
+  std::vector<Status> errors(n);
+  ParallelFor(n, options.threads ? options.threads : DefaultThreads(), [&](size_t i, unsigned) {
+    std::vector<Sig64> sigs;
+    auto sig = author.Sign(ids[i]);
+    if (!sig.ok()) {
+      errors[i] = sig.status();
+      return;
+    }
+    sigs.push_back(*sig);
+    for (const SecretKey* co : drafts[i].cosigners) {
+      auto cosig = co->Sign(ids[i]);
+      if (!cosig.ok()) {
+        errors[i] = cosig.status();
+        return;
+      }
+      sigs.push_back(*cosig);
+    }
+    framed[i] = FrameSignedEvent(bodies[i], sigs);
+  });
+  for (auto& e : errors) CUSTODY_RETURN_IF_ERROR(e);
+
+  rocksdb::WriteBatch wb;
+  const uint64_t first = checker_->head().next_seq;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t seq = first + i;
+    const std::string key = SeqKey(seq);
+    wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(framed[i].data()), framed[i].size()));
+    wb.Put(ids_, HashKey(ids[i]), key);
+    for (const Hash32& user : drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
+  }
+  // Membership changes: write the difference.
+  const auto& before = checker_->members().members();
+  const auto& after = state.members().members();
+  for (auto& [key, roles] : after) {
+    auto it = before.find(key);
+    if (it == before.end() || it->second != roles) wb.Put(members_, HashKey(key), RolesValue(roles));
+  }
+  for (auto& [key, roles] : before)
+    if (!after.count(key)) wb.Delete(members_, HashKey(key));
+  if (first == 0) {
+    wb.Put(meta_, std::string(kFormatKey), std::to_string(kStorageFormat));
+    wb.Put(meta_, std::string(kNameKey), std::get<GenesisPayload>(drafts[0].payload).name);
+  }
+  wb.Put(meta_, std::string(kHeadKey), EncodeHead(state.head()));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
+
+  *checker_ = std::move(state);
+  head_ = checker_->head();
+  if (out)
+    for (size_t i = 0; i < n; ++i) out->push_back({first + i, ids[i], now});
+  return Status::OK();
+}
+
+Result<Bytes> Store::GetRaw(uint64_t seq) const {
+  rocksdb::PinnableSlice v;
+  auto s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(seq), &v);
+  if (s.IsNotFound()) return Status::NotFound("event " + std::to_string(seq) + ": not in the ledger");
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read event " + std::to_string(seq)));
+  return Bytes(v.data(), v.data() + v.size());
+}
+
+Result<SignedEvent> Store::Get(uint64_t seq) const {
+  auto raw = GetRaw(seq);
+  if (!raw.ok()) return raw.status();
+  auto ev = SignedEvent::Decode(std::move(*raw));
+  if (!ev.ok()) return ev.status().Prefixed("stored event " + std::to_string(seq));
+  if (ev->event().seq() != seq)
+    return Status::Corruption("event " + std::to_string(seq) + ": stored under the wrong sequence number");
+  return ev;
+}
+
+Result<uint64_t> Store::SeqOfId(const Hash32& id) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), ids_, HashKey(id), &v);
+  if (s.IsNotFound()) return Status::NotFound("no event with id " + EncodeHex(id));
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read event id index"));
+  if (v.size() != 8) return Status::Corruption("event id index: malformed entry");
+  uint64_t seq = SeqFromKey(v);
+  auto ev = Get(seq);
+  if (!ev.ok()) return ev.status();
+  if (ev->id() != id) return Status::Corruption("event id index: entry for " + EncodeHex(id) + " points at event " +
+                                                std::to_string(seq) + ", which has another id");
+  return seq;
+}
+
+Result<std::map<Hash32, uint32_t>> Store::Members() const {
+  std::map<Hash32, uint32_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), members_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 32 || it->value().size() != 4)
+      return Status::Corruption("members index: malformed entry");
+    Hash32 k;
+    std::memcpy(k.data(), it->key().data(), 32);
+    out[k] = GetLittleEndian32(reinterpret_cast<const uint8_t*>(it->value().data()));
+  }
+  CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read members"));
+  return out;
+}
+
+Result<std::vector<uint64_t>> Store::EventsAbout(const Hash32& user) const {
+  std::vector<uint64_t> out;
+  const std::string prefix = HashKey(user);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != 40) return Status::Corruption("subject index: malformed entry");
+    out.push_back(SeqFromKey(std::string_view(it->key().data() + 32, 8)));
+  }
+  CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read subject index"));
+  return out;
+}
+
+Result<uint64_t> Store::StoredLastAbout(const Hash32& user) const {
+  const std::string prefix = HashKey(user);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_));
+  it->SeekForPrev(prefix + std::string(8, '\xff'));
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    if (it->key().size() != 40) return Status::Corruption("subject index: malformed entry");
+    return SeqFromKey(std::string_view(it->key().data() + 32, 8));
+  }
+  CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read subject index"));
+  return uint64_t{0};
+}
+
+Status Store::Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  for (it->Seek(SeqKey(from)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("events: malformed key");
+    auto v = it->value();
+    if (!fn(SeqFromKey(it->key().ToStringView()),
+            ByteSpan(reinterpret_cast<const uint8_t*>(v.data()), v.size())))
+      return Status::OK();
+  }
+  return FromRocks(it->status(), "scan events");
+}
+
+uint64_t Store::DiskBytes() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator(dir_, ec))
+    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+  return total;
+}
+
+}  // namespace custody

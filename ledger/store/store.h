@@ -1,0 +1,142 @@
+// Store: one ledger in one RocksDB directory — the single append path and the
+// reads every command and projection builds on.
+//
+// A writer holds RocksDB's directory lock for its lifetime; another writer
+// retries until a deadline and then gets Busy. Readers open as a RocksDB
+// secondary instance, never take the lock, and work while a writer appends.
+// Every append is one synced WriteBatch holding the events, their indexes and
+// the head; a batch of events shares that one sync.
+// Thread safety: one thread uses a Store at a time (Append itself fans signing
+// out to worker threads).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/base/status.h"
+#include "ledger/chain.h"
+#include "ledger/crypto.h"
+#include "ledger/event.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace custody {
+
+// What an author means to append; the store fills in the chain fields.
+struct Draft {
+  TimeNs occurred_ns = 0;  // 0: the same as the recorded time
+  uint64_t incident = 0;
+  std::vector<Hash32> subjects;
+  std::vector<Reference> references;
+  Payload payload;
+  // Keys that must co-sign (a key rotation's new key), in RequiredSigners order.
+  std::vector<const SecretKey*> cosigners;
+};
+
+struct Appended {
+  uint64_t seq = 0;
+  Hash32 id{};
+  TimeNs recorded_ns = 0;
+};
+
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+struct AppendOptions {
+  size_t batch_size = 4096;  // events per synced write batch
+  unsigned threads = 0;      // 0: every core
+  ProgressFn progress;
+  // The recorded time. 0: the system clock. Only library callers (tests) set it;
+  // the command line has no way to.
+  TimeNs now_ns = 0;
+};
+
+struct OpenOptions {
+  int busy_timeout_ms = 5000;  // how long a writer waits for the lock
+};
+
+class Store {
+ public:
+  // Creates a ledger in dir (which must not exist, or be empty) and appends the
+  // genesis event naming admin as its first admin.
+  static Result<std::unique_ptr<Store>> Init(const std::string& dir, const std::string& name,
+                                             const SecretKey& admin, TimeNs now_ns = 0);
+  // Opens for appending. Busy if another writer holds the ledger past the deadline.
+  static Result<std::unique_ptr<Store>> OpenWriter(const std::string& dir,
+                                                   const OpenOptions& options = {});
+  // Opens for reading, as a secondary instance: no lock, works during appends.
+  static Result<std::unique_ptr<Store>> OpenReader(const std::string& dir);
+  ~Store();
+
+  // Appends drafts in order, each signed by author (and its co-signers). Checks
+  // every draft against the chain rules and the permission table first;
+  // Unauthorized / InvalidArgument on refusal, with nothing of that batch
+  // written. Batches of options.batch_size are each one synced write.
+  // REQUIRES: opened as writer.
+  Status Append(const SecretKey& author, const std::vector<Draft>& drafts,
+                const AppendOptions& options, std::vector<Appended>* out);
+  // Dry runs: ChainState() copies the chain state the next append continues
+  // from; CheckDraft checks one draft against it as if appended (and advances
+  // it), writing nothing. Import validates every line this way first.
+  // REQUIRES: opened as writer.
+  ChainChecker ChainState() const { return *checker_; }
+  Status CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns,
+                    ChainChecker* state) const;
+
+  // The stored head (as the meta column family records it).
+  const ChainHead& head() const { return head_; }
+  const std::string& name() const { return name_; }
+  const std::string& dir() const { return dir_; }
+  uint64_t size() const { return head_.next_seq; }
+
+  Result<Bytes> GetRaw(uint64_t seq) const;
+  Result<SignedEvent> Get(uint64_t seq) const;
+  // Looks up an event by id, and checks the event found has that id.
+  Result<uint64_t> SeqOfId(const Hash32& id) const;
+  // Members and their roles, as the members column family records them.
+  Result<std::map<Hash32, uint32_t>> Members() const;
+  // Sequence numbers of the events about a user, ascending.
+  Result<std::vector<uint64_t>> EventsAbout(const Hash32& user) const;
+
+  // Calls fn(seq, bytes) for each stored event from `from` on, in key order,
+  // until fn returns false. Keys are reported as stored, gaps included.
+  Status Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>& fn) const;
+
+  // Bytes on disk (SST and WAL files).
+  uint64_t DiskBytes() const;
+
+ private:
+  Store() = default;
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, bool writer, bool create,
+                                             const OpenOptions& options);
+  Status LoadMeta();
+  Result<uint64_t> StoredLastAbout(const Hash32& user) const;
+  // Builds the body of draft on top of *state, checks it and applies it.
+  Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, ChainChecker* state,
+               Bytes* body, Hash32* id) const;
+  // Builds, checks and signs one batch; writes it with one sync.
+  Status AppendBatch(const SecretKey& author, const Draft* drafts, size_t n,
+                     const AppendOptions& options, std::vector<Appended>* out);
+
+  std::string dir_;
+  std::string secondary_dir_;  // readers only; removed on close
+  bool writer_ = false;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ids_ = nullptr;
+  rocksdb::ColumnFamilyHandle* members_ = nullptr;
+  rocksdb::ColumnFamilyHandle* subjects_ = nullptr;
+  ChainHead head_;
+  std::string name_;
+  // Writers: the chain state the next append continues from.
+  std::unique_ptr<ChainChecker> checker_;
+};
+
+}  // namespace custody

@@ -1,0 +1,153 @@
+#include "ledger/store/verify.h"
+
+#include <future>
+#include <optional>
+#include <unordered_map>
+
+#include "ledger/base/encoding.h"
+#include "ledger/base/parallel.h"
+
+namespace custody {
+namespace {
+
+constexpr size_t kChunk = 4096;
+
+struct Checked {
+  std::optional<SignedEvent> event;
+  Hash32 id{};
+  Status status;
+};
+
+// Parsed public keys by author: parsing costs a square root, and ledgers have
+// few authors. One cache per worker thread.
+class KeyCache {
+ public:
+  const PublicKey* Get(const Hash32& key) {
+    auto it = keys_.find(key);
+    if (it != keys_.end()) return &it->second;
+    if (keys_.size() > 4096) keys_.clear();
+    auto parsed = PublicKey::Parse(key);
+    if (!parsed.ok()) return nullptr;
+    return &keys_.emplace(key, *parsed).first->second;
+  }
+
+ private:
+  std::unordered_map<Hash32, PublicKey, Hash32Hasher> keys_;
+};
+
+// Everything about one event that does not depend on the events before it.
+void CheckAlone(uint64_t seq, Bytes bytes, KeyCache* keys, Checked* out) {
+  const std::string where = "event " + std::to_string(seq) + ": ";
+  auto ev = SignedEvent::Decode(std::move(bytes));
+  if (!ev.ok()) {
+    std::string msg = ev.status().message();
+    if (msg.rfind("event ", 0) != 0) msg = where + msg;
+    out->status = Status::Corruption(msg);
+    return;
+  }
+  if (ev->event().seq() != seq) {
+    out->status = Status::Corruption(where + "stored under sequence " + std::to_string(seq) +
+                                     " but its body says " + std::to_string(ev->event().seq()));
+    return;
+  }
+  out->id = ev->id();
+  auto signers = RequiredSigners(ev->event());
+  for (size_t i = 0; i < signers.size(); ++i) {
+    const PublicKey* key = keys->Get(signers[i]);
+    if (key == nullptr || !key->Verify(out->id, ev->signature(i))) {
+      out->status = Status::VerificationFailed(where + "signature " + std::to_string(i) + " by " +
+                                               EncodeNpub(signers[i]) + " does not verify");
+      return;
+    }
+  }
+  out->event.emplace(std::move(*ev));
+}
+
+}  // namespace
+
+Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyReport* report) {
+  *report = VerifyReport();
+  const unsigned threads = options.threads ? options.threads : DefaultThreads();
+  const uint64_t total = store.head().next_seq;
+  ChainChecker chain;
+  uint64_t expected = 0;
+
+  // Reads the next chunk of raw events; a missing sequence number stops it.
+  auto read_chunk = [&](uint64_t from, std::vector<std::pair<uint64_t, Bytes>>* chunk) {
+    chunk->clear();
+    return store.Scan(from, [&](uint64_t seq, ByteSpan bytes) {
+      chunk->emplace_back(seq, Bytes(bytes.begin(), bytes.end()));
+      return chunk->size() < kChunk;
+    });
+  };
+
+  std::vector<std::pair<uint64_t, Bytes>> chunk, next;
+  CUSTODY_RETURN_IF_ERROR(read_chunk(0, &chunk));
+  std::vector<KeyCache> caches(threads);
+  while (!chunk.empty()) {
+    for (size_t i = 0; i < chunk.size(); ++i)
+      if (chunk[i].first != expected + i)
+        return Status::Corruption("event " + std::to_string(expected + i) + ": missing (next stored is " +
+                                  std::to_string(chunk[i].first) + ")");
+    // Check this chunk's events on every core while this thread reads the next.
+    std::vector<Checked> checked(chunk.size());
+    auto work = std::async(std::launch::async, [&] {
+      ParallelFor(chunk.size(), threads, [&](size_t i, unsigned worker) {
+        CheckAlone(chunk[i].first, std::move(chunk[i].second), &caches[worker], &checked[i]);
+      });
+    });
+    const uint64_t after = chunk.back().first + 1;
+    Status read = read_chunk(after, &next);
+    work.get();
+    for (size_t i = 0; i < checked.size(); ++i) {
+      Checked& c = checked[i];
+      CUSTODY_RETURN_IF_ERROR(c.status);
+      const fb::Event& e = c.event->event();
+      Status s = chain.Append(e, c.id);
+      if (s.IsUnauthorized() || s.IsInvalidArgument())
+        s = Status::VerificationFailed(s.message());  // an unauthorized event in the store
+      CUSTODY_RETURN_IF_ERROR(s);
+      if (e.seq() == 0) {
+        report->have_genesis = true;
+        report->ledger_id = chain.head().ledger_id;
+        report->genesis_admin = chain.head().genesis_admin;
+        if (options.trust && *options.trust != report->genesis_admin)
+          return Status::VerificationFailed("genesis admin " + EncodeNpub(report->genesis_admin) +
+                                            " is not the trusted key " + EncodeNpub(*options.trust));
+      }
+      // References must name the event at that sequence number by its id.
+      if (auto* refs = e.references()) {
+        for (auto* r : *refs) {
+          auto ev = store.Get(r->seq());
+          if (!ev.ok() || ev->id() != ToHash(&r->id()))
+            return Status::Corruption("event " + std::to_string(e.seq()) + ": reference to " +
+                                      std::to_string(r->seq()) + " does not match that event's id");
+        }
+      }
+      report->events = e.seq() + 1;
+      report->head_id = c.id;
+    }
+    expected = after;
+    if (options.progress) options.progress(expected, total);
+    CUSTODY_RETURN_IF_ERROR(read);
+    chunk.swap(next);
+  }
+  if (!report->have_genesis) return Status::Corruption("event 0: missing (the ledger has no genesis)");
+  // The stored head and members index must say what the events say.
+  const ChainHead& stored = store.head();
+  if (stored.next_seq != chain.head().next_seq)
+    return Status::Corruption("event " + std::to_string(chain.head().next_seq) + ": missing (the head says " +
+                              std::to_string(stored.next_seq) + " events, the ledger holds " +
+                              std::to_string(chain.head().next_seq) + ")");
+  if (stored.last_id != chain.head().last_id || stored.ledger_id != chain.head().ledger_id ||
+      stored.genesis_admin != chain.head().genesis_admin ||
+      stored.last_recorded_ns != chain.head().last_recorded_ns)
+    return Status::Corruption("ledger head does not match the last event");
+  auto members = store.Members();
+  if (!members.ok()) return members.status();
+  if (*members != chain.members().members())
+    return Status::Corruption("members index does not match the membership events");
+  return Status::OK();
+}
+
+}  // namespace custody

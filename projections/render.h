@@ -1,0 +1,29 @@
+// Renderings of events for people and programs: one JSON object per event
+// (the --json form of log and show), a one-line summary and a human sentence.
+// Pure functions of the event; the same event always renders the same bytes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ledger/event.h"
+
+namespace custody {
+
+// A human sentence saying what the event records, e.g.
+// "granted responder to npub1…" or "note: rotated the relay key".
+std::string DescribeEvent(const fb::Event& e);
+
+// Every field of the event, keys in a fixed order.
+nlohmann::ordered_json EventToJson(const SignedEvent& ev, const Hash32& id);
+
+// "#12  2026-11-20 10:03:00Z  npub1abcd…wxyz  note  text".
+std::string EventLine(const SignedEvent& ev);
+
+// A multi-line rendering of every field, for `show`.
+std::string EventDetail(const SignedEvent& ev, const Hash32& id);
+
+// "npub1abcdefgh…wxyz": recognisable, short.
+std::string ShortNpub(const Hash32& key);
+
+}  // namespace custody

@@ -1,0 +1,13 @@
+// The CLI's side of the one append path: load the author's key, open the
+// ledger for writing, append, and say what was written.
+#pragma once
+
+#include "tools/cli.h"
+
+namespace custody::cli {
+
+// Appends one draft signed by the context's key and prints its sequence number
+// and id (or, with --json, {"seq","id","recorded","type"}).
+Status AppendAndReport(const Context& ctx, Draft draft);
+
+}  // namespace custody::cli

@@ -1,0 +1,96 @@
+#include "tools/cli.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+
+#include "ledger/base/encoding.h"
+#include "ledger/keyfile.h"
+
+namespace custody::cli {
+
+Result<SecretKey> Context::LoadKey() const {
+  if (!key_path.empty()) return LoadKeyFile(key_path);
+  if (const char* fd_text = std::getenv("CUSTODY_KEY_FD"); fd_text && *fd_text) {
+    int fd = -1;
+    std::string_view v(fd_text);
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
+    if (ec != std::errc() || p != v.data() + v.size() || fd < 0)
+      return Status::Usage("CUSTODY_KEY_FD must be a file descriptor number");
+    return LoadKeyFd(fd);
+  }
+  if (const char* path = std::getenv("CUSTODY_KEY"); path && *path) return LoadKeyFile(path);
+  return Status::Usage("no key: pass --key FILE, or set CUSTODY_KEY or CUSTODY_KEY_FD");
+}
+
+Result<std::string> Context::LedgerDir() const {
+  if (!ledger.empty()) return ledger;
+  if (const char* dir = std::getenv("CUSTODY_LEDGER"); dir && *dir) return std::string(dir);
+  return Status::Usage("no ledger: pass --ledger DIR or set CUSTODY_LEDGER");
+}
+
+Result<std::unique_ptr<Store>> Context::OpenWriter() const {
+  auto dir = LedgerDir();
+  if (!dir.ok()) return dir.status();
+  OpenOptions options;
+  if (const char* t = std::getenv("CUSTODY_BUSY_TIMEOUT_MS"); t && *t) options.busy_timeout_ms = std::atoi(t);
+  return Store::OpenWriter(*dir, options);
+}
+
+Result<std::unique_ptr<Store>> Context::OpenReader() const {
+  auto dir = LedgerDir();
+  if (!dir.ok()) return dir.status();
+  return Store::OpenReader(*dir);
+}
+
+void Context::Print(const Json& j, const std::string& text) const {
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << text;
+    if (!text.empty() && text.back() != '\n') std::cout << "\n";
+  }
+  std::cout.flush();
+}
+
+int ExitCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return 0;
+    case Status::Code::kCorruption:
+    case Status::Code::kVerificationFailed: return 1;
+    case Status::Code::kUsage: return 2;
+    case Status::Code::kNotFound:
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kUnauthorized: return 3;
+    case Status::Code::kIOError: return 4;
+    case Status::Code::kBusy: return 5;
+  }
+  return 4;
+}
+
+Progress::Progress(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
+
+Progress::~Progress() {
+  if (shown_) std::cerr << "\r\033[K" << std::flush;
+}
+
+void Progress::Update(uint64_t done, uint64_t total) {
+  if (!tty_) return;
+  const int64_t now = NowNs();
+  if (done < total && now - last_ns_ < 100000000) return;  // ten updates a second
+  last_ns_ = now;
+  shown_ = true;
+  std::cerr << "\r\033[K" << label_ << ": " << done << "/" << total;
+  if (total) std::cerr << " (" << (done * 100 / total) << "%)";
+  std::cerr << std::flush;
+}
+
+Result<Hash32> ParseNpubArg(const std::string& what, const std::string& text) {
+  auto key = DecodeNpub(text);
+  if (!key.ok()) return key.status().Prefixed(what);
+  return key;
+}
+
+}  // namespace custody::cli

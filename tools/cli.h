@@ -1,0 +1,66 @@
+// What every `custody` command shares: the global options, loading the
+// author's key, opening the ledger, printing for people or --json, progress on
+// a terminal, and the one mapping from Status to exit code (DESIGN.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ledger/base/status.h"
+#include "ledger/crypto.h"
+#include "ledger/store/store.h"
+
+namespace custody::cli {
+
+using Json = nlohmann::ordered_json;
+
+struct Context {
+  std::string ledger;    // --ledger, else CUSTODY_LEDGER
+  std::string key_path;  // --key
+  bool json = false;     // --json
+  std::string argv0;     // for commands that run custody itself (bench)
+  std::function<Status()> run;  // the selected command
+
+  // --key FILE, else CUSTODY_KEY_FD=N, else CUSTODY_KEY=FILE.
+  Result<SecretKey> LoadKey() const;
+  Result<std::string> LedgerDir() const;
+  Result<std::unique_ptr<Store>> OpenWriter() const;
+  Result<std::unique_ptr<Store>> OpenReader() const;
+  // Prints j with --json, else text (a trailing newline is added if missing).
+  void Print(const Json& j, const std::string& text) const;
+};
+
+// Exit codes (DESIGN.md): 0 ok, 1 verification failed, 2 usage, 3 input
+// rejected, 4 storage or I/O, 5 busy.
+int ExitCode(const Status& s);
+
+// Progress for long work, on standard error, only when it is a terminal.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  void Update(uint64_t done, uint64_t total);
+  ProgressFn Fn() {
+    return [this](uint64_t d, uint64_t t) { Update(d, t); };
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool shown_ = false;
+  int64_t last_ns_ = 0;
+};
+
+// Parses an npub argument, naming it in the error.
+Result<Hash32> ParseNpubArg(const std::string& what, const std::string& text);
+
+// Command groups, each in its own file.
+void AddKeyCommands(CLI::App& app, Context& ctx);
+void AddLedgerCommands(CLI::App& app, Context& ctx);  // init, member, note, log, show, verify, stats
+void AddImportCommand(CLI::App& app, Context& ctx);
+void AddBenchCommand(CLI::App& app, Context& ctx);
+
+}  // namespace custody::cli

@@ -1,0 +1,381 @@
+// custody init | member | note | log | show | verify | stats
+#include <charconv>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "ledger/base/encoding.h"
+#include "ledger/membership.h"
+#include "ledger/store/verify.h"
+#include "projections/render.h"
+#include "tools/append.h"
+#include "tools/cli.h"
+
+namespace custody::cli {
+
+Status AppendAndReport(const Context& ctx, Draft draft) {
+  auto key = ctx.LoadKey();
+  if (!key.ok()) return key.status();
+  auto store = ctx.OpenWriter();
+  if (!store.ok()) return store.status();
+  const fb::Payload type = PayloadTypeOf(draft.payload);
+  std::vector<Appended> out;
+  CUSTODY_RETURN_IF_ERROR((*store)->Append(*key, {std::move(draft)}, AppendOptions(), &out));
+  const Appended& a = out.back();
+  ctx.Print({{"seq", a.seq},
+             {"id", EncodeHex(a.id)},
+             {"type", std::string(PayloadTypeName(type))},
+             {"recorded", FormatTime(a.recorded_ns)}},
+            "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) + " " +
+                EncodeHex(a.id));
+  return Status::OK();
+}
+
+namespace {
+
+Status Init(const Context& ctx, const std::string& name) {
+  auto key = ctx.LoadKey();
+  if (!key.ok()) return key.status();
+  auto dir = ctx.LedgerDir();
+  if (!dir.ok()) return dir.status();
+  auto store = Store::Init(*dir, name, *key);
+  if (!store.ok()) return store.status();
+  const ChainHead& h = (*store)->head();
+  ctx.Print({{"ledger_id", EncodeHex(h.ledger_id)}, {"name", name}, {"admin", EncodeNpub(h.genesis_admin)},
+             {"dir", *dir}},
+            "created ledger \"" + name + "\" in " + *dir + "\nledger id  " + EncodeHex(h.ledger_id) +
+                "\nadmin      " + EncodeNpub(h.genesis_admin));
+  return Status::OK();
+}
+
+Result<uint32_t> ParseRoles(const std::vector<std::string>& names) {
+  uint32_t roles = 0;
+  for (const auto& list : names) {
+    std::stringstream ss(list);
+    std::string name;
+    while (std::getline(ss, name, ',')) {
+      uint32_t bit = RoleFromName(name);
+      if (!bit)
+        return Status::Usage("unknown role \"" + name +
+                             "\" (roles: admin, notary, commander, responder, legal, auditor)");
+      roles |= bit;
+    }
+  }
+  return roles;
+}
+
+Status MemberChange(const Context& ctx, const std::string& npub, const std::vector<std::string>& role_names,
+                    fb::MemberOp op) {
+  auto member = ParseNpubArg("member", npub);
+  if (!member.ok()) return member.status();
+  auto roles = ParseRoles(role_names);
+  if (!roles.ok()) return roles.status();
+  if (op == fb::MemberOp::Grant && *roles == 0) return Status::Usage("member add needs --role");
+  Draft d;
+  d.payload = MembershipPayload{*member, op, *roles};
+  return AppendAndReport(ctx, std::move(d));
+}
+
+Status MemberList(const Context& ctx) {
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  auto members = (*store)->Members();
+  if (!members.ok()) return members.status();
+  Json j = Json::array();
+  std::string text;
+  for (auto& [key, roles] : *members) {
+    j.push_back({{"npub", EncodeNpub(key)}, {"roles", RoleNames(roles)}});
+    text += EncodeNpub(key) + "  " + RoleNames(roles) + "\n";
+  }
+  ctx.Print(j, text);
+  return Status::OK();
+}
+
+struct NoteArgs {
+  std::string text, incident, occurred;
+  std::vector<std::string> subjects;
+};
+
+Status Note(const Context& ctx, const NoteArgs& a) {
+  Draft d;
+  d.payload = NotePayload{a.text};
+  if (!a.incident.empty()) {
+    auto inc = ParseIncidentName(a.incident);
+    if (!inc.ok()) return inc.status();
+    d.incident = *inc;
+  }
+  if (!a.occurred.empty()) {
+    auto t = ParseTime(a.occurred);
+    if (!t.ok()) return t.status().Prefixed("--occurred");
+    d.occurred_ns = *t;
+  }
+  for (const auto& s : a.subjects) {
+    auto key = ParseNpubArg("--subject", s);
+    if (!key.ok()) return key.status();
+    d.subjects.push_back(*key);
+  }
+  return AppendAndReport(ctx, std::move(d));
+}
+
+struct LogArgs {
+  std::string incident, subject, type, since, until;
+  uint64_t limit = 0;
+};
+
+Status Log(const Context& ctx, const LogArgs& a) {
+  uint64_t incident = 0;
+  if (!a.incident.empty()) {
+    auto inc = ParseIncidentName(a.incident);
+    if (!inc.ok()) return inc.status();
+    incident = *inc;
+  }
+  fb::Payload type = fb::Payload::NONE;
+  if (!a.type.empty()) {
+    type = PayloadTypeFromName(a.type);
+    if (type == fb::Payload::NONE) return Status::InvalidArgument("unknown event type \"" + a.type + "\"");
+  }
+  TimeNs since = 0, until = INT64_MAX;
+  if (!a.since.empty()) {
+    auto t = ParseTime(a.since);
+    if (!t.ok()) return t.status().Prefixed("--since");
+    since = *t;
+  }
+  if (!a.until.empty()) {
+    auto t = ParseTime(a.until);
+    if (!t.ok()) return t.status().Prefixed("--until");
+    until = *t;
+  }
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+
+  Json j = Json::array();
+  uint64_t shown = 0;
+  Status error;
+  auto consider = [&](SignedEvent ev) {
+    const fb::Event& e = ev.event();
+    if (incident && e.incident() != incident) return true;
+    if (type != fb::Payload::NONE && e.payload_type() != type) return true;
+    if (e.occurred_ns() < since || e.occurred_ns() >= until) return true;
+    if (ctx.json)
+      j.push_back(EventToJson(ev, ev.id()));
+    else
+      std::cout << EventLine(ev) << "\n";
+    return !(a.limit && ++shown >= a.limit);
+  };
+  if (!a.subject.empty()) {
+    auto user = ParseNpubArg("--subject", a.subject);
+    if (!user.ok()) return user.status();
+    auto seqs = (*store)->EventsAbout(*user);
+    if (!seqs.ok()) return seqs.status();
+    for (uint64_t seq : *seqs) {
+      auto ev = (*store)->Get(seq);
+      if (!ev.ok()) return ev.status();
+      if (!consider(std::move(*ev))) break;
+    }
+  } else {
+    CUSTODY_RETURN_IF_ERROR((*store)->Scan(0, [&](uint64_t seq, ByteSpan bytes) {
+      auto ev = SignedEvent::Decode(bytes);
+      if (!ev.ok()) {
+        error = ev.status().Prefixed("stored event " + std::to_string(seq));
+        return false;
+      }
+      return consider(std::move(*ev));
+    }));
+  }
+  CUSTODY_RETURN_IF_ERROR(error);
+  if (ctx.json) std::cout << j.dump(2) << "\n";
+  return Status::OK();
+}
+
+Status Show(const Context& ctx, const std::string& which, bool raw) {
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  uint64_t seq = 0;
+  if (which.size() == 64) {
+    auto id = DecodeHex32(which);
+    if (!id.ok()) return id.status();
+    auto s = (*store)->SeqOfId(*id);
+    if (!s.ok()) return s.status();
+    seq = *s;
+  } else {
+    std::string_view digits = which;
+    if (!digits.empty() && digits[0] == '#') digits.remove_prefix(1);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+    if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty())
+      return Status::InvalidArgument("\"" + which + "\" is neither a sequence number nor a 64-hex event id");
+  }
+  if (raw) {
+    auto bytes = (*store)->GetRaw(seq);
+    if (!bytes.ok()) return bytes.status();
+    std::cout.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    std::cout.flush();
+    return std::cout ? Status::OK() : Status::IOError("standard output: write failed");
+  }
+  auto ev = (*store)->Get(seq);
+  if (!ev.ok()) return ev.status();
+  const Hash32 id = ev->id();
+  ctx.Print(EventToJson(*ev, id), EventDetail(*ev, id));
+  return Status::OK();
+}
+
+Status Verify(const Context& ctx, const std::string& trust_npub) {
+  VerifyOptions options;
+  if (!trust_npub.empty()) {
+    auto trust = ParseNpubArg("--trust", trust_npub);
+    if (!trust.ok()) return trust.status();
+    options.trust = *trust;
+  }
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  Progress progress("verify");
+  options.progress = progress.Fn();
+  VerifyReport report;
+  const int64_t start = NowNs();
+  Status s = VerifyLedger(**store, options, &report);
+  const double seconds = (NowNs() - start) / 1e9;
+  Json j;
+  std::string text;
+  if (report.have_genesis) {
+    j["ledger_id"] = EncodeHex(report.ledger_id);
+    j["name"] = (*store)->name();
+    j["genesis_admin"] = EncodeNpub(report.genesis_admin);
+    text += "ledger         " + EncodeHex(report.ledger_id) + " \"" + (*store)->name() + "\"\n";
+    text += "genesis admin  " + EncodeNpub(report.genesis_admin) + "\n";
+  } else {
+    j["ledger_id"] = nullptr;
+    text += "ledger         unknown: its genesis event does not verify\n";
+  }
+  if (options.trust) {
+    j["trust"] = trust_npub;
+    const bool matches = report.have_genesis && *options.trust == report.genesis_admin;
+    text += "trusted key    " + trust_npub + (matches ? " (is the genesis admin)\n" : " (is NOT the genesis admin)\n");
+  }
+  j["events_verified"] = report.events;
+  j["ok"] = s.ok();
+  if (!s.ok()) j["error"] = s.message();
+  text += "events         " + std::to_string(report.events) + (s.ok() ? " verified" : " verified before the failure") +
+          "\n";
+  if (s.ok()) {
+    j["head_id"] = EncodeHex(report.head_id);
+    j["seconds"] = seconds;
+    text += "head           " + EncodeHex(report.head_id) + "\n";
+    text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
+            "               per-user back-links, references, authorization, head, members index\n";
+    text += "result         OK\n";
+  } else {
+    text += "result         FAILED\n";
+  }
+  ctx.Print(j, text);
+  return s.Prefixed("verify");
+}
+
+Status Stats(const Context& ctx) {
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  const Store& st = **store;
+  std::map<std::string, uint64_t> by_type;
+  TimeNs first = 0, last = 0;
+  Status error;
+  CUSTODY_RETURN_IF_ERROR(st.Scan(0, [&](uint64_t seq, ByteSpan bytes) {
+    auto ev = SignedEvent::Decode(bytes);
+    if (!ev.ok()) {
+      error = ev.status().Prefixed("stored event " + std::to_string(seq));
+      return false;
+    }
+    ++by_type[std::string(PayloadTypeName(ev->event().payload_type()))];
+    if (seq == 0) first = ev->event().recorded_ns();
+    last = ev->event().recorded_ns();
+    return true;
+  }));
+  CUSTODY_RETURN_IF_ERROR(error);
+  auto members = st.Members();
+  if (!members.ok()) return members.status();
+  Json j;
+  j["ledger_id"] = EncodeHex(st.head().ledger_id);
+  j["name"] = st.name();
+  j["events"] = st.size();
+  j["head_id"] = EncodeHex(st.head().last_id);
+  j["first_recorded"] = FormatTime(first);
+  j["last_recorded"] = FormatTime(last);
+  j["members"] = members->size();
+  j["by_type"] = by_type;
+  j["disk_bytes"] = st.DiskBytes();
+  std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" + st.name() + "\"\n" +
+                     "events         " + std::to_string(st.size()) + "\n" + "first recorded " +
+                     FormatTime(first) + "\n" + "last recorded  " + FormatTime(last) + "\n" +
+                     "members        " + std::to_string(members->size()) + "\n";
+  for (auto& [type, n] : by_type) text += "  " + type + std::string(13 - std::min<size_t>(13, type.size()), ' ') +
+                                          std::to_string(n) + "\n";
+  text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";
+  ctx.Print(j, text);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddLedgerCommands(CLI::App& app, Context& ctx) {
+  auto* init = app.add_subcommand("init", "Create a ledger; --key becomes its first admin");
+  auto name = std::make_shared<std::string>();
+  init->add_option("--name", *name, "The ledger's name")->required();
+  init->callback([&ctx, name] { ctx.run = [&ctx, name] { return Init(ctx, *name); }; });
+
+  auto* member = app.add_subcommand("member", "Grant, revoke and list roles (changes need admin)");
+  member->require_subcommand(1);
+  auto add_args = std::make_shared<std::pair<std::string, std::vector<std::string>>>();
+  auto* add = member->add_subcommand("add", "Grant roles to a key");
+  add->add_option("NPUB", add_args->first, "The member's key")->required();
+  add->add_option("--role", add_args->second,
+                  "admin, notary, commander, responder, legal or auditor (repeat or comma-separate)")
+      ->required();
+  add->callback([&ctx, add_args] {
+    ctx.run = [&ctx, add_args] { return MemberChange(ctx, add_args->first, add_args->second, fb::MemberOp::Grant); };
+  });
+  auto rm_args = std::make_shared<std::pair<std::string, std::vector<std::string>>>();
+  auto* rm = member->add_subcommand("remove", "Revoke roles (all of them without --role); the last admin stays");
+  rm->add_option("NPUB", rm_args->first, "The member's key")->required();
+  rm->add_option("--role", rm_args->second, "Only these roles");
+  rm->callback([&ctx, rm_args] {
+    ctx.run = [&ctx, rm_args] { return MemberChange(ctx, rm_args->first, rm_args->second, fb::MemberOp::Revoke); };
+  });
+  auto* list = member->add_subcommand("list", "List members and their roles");
+  list->callback([&ctx] { ctx.run = [&ctx] { return MemberList(ctx); }; });
+
+  auto note_args = std::make_shared<NoteArgs>();
+  auto* note = app.add_subcommand("note", "Append a free-text note");
+  note->add_option("TEXT", note_args->text, "The note")->required();
+  note->add_option("--incident", note_args->incident, "The incident it belongs to (INC-<n>)");
+  note->add_option("--subject", note_args->subjects, "A user it is about (npub; repeatable)");
+  note->add_option("--occurred", note_args->occurred,
+                   "When it happened (RFC 3339; default now; at most 120 s ahead)");
+  note->callback([&ctx, note_args] { ctx.run = [&ctx, note_args] { return Note(ctx, *note_args); }; });
+
+  auto log_args = std::make_shared<LogArgs>();
+  auto* log = app.add_subcommand("log", "List events, oldest first");
+  log->add_option("--incident", log_args->incident, "Only this incident's events (INC-<n>)");
+  log->add_option("--subject", log_args->subject, "Only events about this user (npub; uses the subject index)");
+  log->add_option("--type", log_args->type, "Only this type (note, membership, key_rotated, …)");
+  log->add_option("--since", log_args->since, "Only events that occurred at or after this time (RFC 3339)");
+  log->add_option("--until", log_args->until, "Only events that occurred before this time (RFC 3339)");
+  log->add_option("--limit", log_args->limit, "At most this many events");
+  log->callback([&ctx, log_args] { ctx.run = [&ctx, log_args] { return Log(ctx, *log_args); }; });
+
+  auto show_args = std::make_shared<std::pair<std::string, bool>>();
+  auto* show = app.add_subcommand("show", "Show one event by sequence number or id");
+  show->add_option("SEQ-or-ID", show_args->first, "Sequence number, or 64-hex event id")->required();
+  show->add_flag("--raw", show_args->second,
+                 "Write the stored signed-event bytes (the Merkle leaf data) to standard output");
+  show->callback([&ctx, show_args] {
+    ctx.run = [&ctx, show_args] { return Show(ctx, show_args->first, show_args->second); };
+  });
+
+  auto trust = std::make_shared<std::string>();
+  auto* verify = app.add_subcommand(
+      "verify", "Verify the whole ledger: chain, ids, signatures, times, authorization (exit 1 on failure)");
+  verify->add_option("--trust", *trust, "Fail unless this key (npub) is the genesis admin");
+  verify->callback([&ctx, trust] { ctx.run = [&ctx, trust] { return Verify(ctx, *trust); }; });
+
+  auto* stats = app.add_subcommand("stats", "Counts by type, members, times and size on disk");
+  stats->callback([&ctx] { ctx.run = [&ctx] { return Stats(ctx); }; });
+}
+
+}  // namespace custody::cli

@@ -1,0 +1,47 @@
+// custody: the command line of the Custody evidence ledger. See docs/cli.md.
+#include <iostream>
+
+#include "tools/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace custody::cli;
+  Context ctx;
+  ctx.argv0 = argv[0];
+  CLI::App app{
+      "custody: a signed, hash-chained evidence ledger for security incident response.\n"
+      "Every action is an event signed by its author's key and chained to the one before it.\n"
+      "Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 input rejected,\n"
+      "4 storage or I/O error, 5 ledger busy.",
+      "custody"};
+  app.set_version_flag("--version", "custody 0.1.0 (storage format 1)");
+  app.add_option("--ledger", ctx.ledger, "Ledger directory (or CUSTODY_LEDGER)");
+  app.add_option("--key", ctx.key_path,
+                 "Your secret key file, nsec1…, mode 0600 (or CUSTODY_KEY=FILE, CUSTODY_KEY_FD=N)");
+  app.add_flag("--json", ctx.json, "Print one JSON document for programs");
+  app.fallthrough();
+  app.require_subcommand(1);
+  AddKeyCommands(app, ctx);
+  AddLedgerCommands(app, ctx);
+  AddImportCommand(app, ctx);
+  AddBenchCommand(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "custody: " << e.what() << " (see custody --help)\n";
+    return 2;
+  }
+  if (!ctx.run) {
+    std::cerr << "custody: no command given (see custody --help)\n";
+    return 2;
+  }
+  custody::Status s = ctx.run();
+  if (!s.ok()) std::cerr << "custody: " << s.message() << "\n";
+  return ExitCode(s);
+}
