@@ -22,8 +22,8 @@ void ParallelFor(size_t n, unsigned threads, Fn&& fn) {
     return;
   }
   // Work in small blocks taken from a shared counter, so a slow thread does not
-  // hold up the rest.
-  constexpr size_t kBlock = 64;
+  // hold up the rest; at least eight blocks per thread when n allows.
+  const size_t kBlock = std::clamp<size_t>(n / (size_t{threads} * 8), 1, 64);
   std::atomic<size_t> next{0};
   auto worker = [&](unsigned id) {
     for (;;) {

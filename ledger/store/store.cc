@@ -1,6 +1,7 @@
 #include "ledger/store/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 using namespace layout;
 
 constexpr TimeNs kClockSlack = 1000000000;  // a backward clock step we absorb (1 s)
+constexpr uint64_t kFlushAtCloseEntries = 20000;
+constexpr size_t kFlushAtCloseWals = 8;
 
 // rocksdb::Status is converted here and nowhere else.
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -45,6 +48,12 @@ rocksdb::Options BaseOptions() {
   o.keep_log_file_num = 2;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   o.max_background_jobs = 2;
+  // Opening does not flush what it recovers: see ~Store.
+  o.avoid_flush_during_recovery = true;
+  // Open table files lazily and on this thread: a short command must not start
+  // sixteen file-opening threads per column family.
+  o.max_open_files = 64;
+  o.max_file_opening_threads = 1;
   return o;
 }
 
@@ -161,6 +170,22 @@ Status Store::LoadMeta() {
 }
 
 Store::~Store() {
+  if (db_ && writer_) {
+    // Opening does not flush what it recovers (that would leave tiny table files
+    // behind every `custody note`), so write-ahead logs accumulate across
+    // processes. Persist the memtables once there is much to replay, so the
+    // next open stays short. (Counted in entries: a memtable's size counts
+    // whole arena blocks.)
+    uint64_t entries = 0;
+    for (auto* h : handles_) {
+      uint64_t n = 0;
+      if (db_->GetIntProperty(h, "rocksdb.num-entries-active-mem-table", &n)) entries += n;
+    }
+    rocksdb::VectorLogPtr wals;
+    bool many_wals = db_->GetSortedWalFiles(wals).ok() && wals.size() > kFlushAtCloseWals;
+    if (entries > kFlushAtCloseEntries || many_wals)
+      db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  }
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
