@@ -1,0 +1,296 @@
+// End to end: the real `custody` binary in a temporary directory, as a
+// responder would run it; exit codes, output and files are checked.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ledger/base/encoding.h"
+#include "ledger/event.h"
+#include "ledger/store/store.h"
+#include "tests/store/rawdb.h"
+#include "tests/testutil.h"
+
+using namespace custody;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Out {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs custody with args; env entries "NAME=value" are added; stdin_data is fed to it.
+Out Run(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+        const std::string& stdin_data = "", int extra_fd = -1) {
+  test::TempDir io;
+  const std::string out_path = io / "out", err_path = io / "err", in_path = io / "in";
+  std::ofstream(in_path, std::ios::binary) << stdin_data;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open(in_path.c_str(), O_RDONLY), out = open(out_path.c_str(), O_WRONLY | O_CREAT, 0600),
+        err = open(err_path.c_str(), O_WRONLY | O_CREAT, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    for (auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    unsetenv("CUSTODY_KEY");
+    unsetenv("CUSTODY_LEDGER");
+    for (auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    (void)extra_fd;
+    std::vector<char*> argv = {const_cast<char*>(CUSTODY_BIN)};
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(CUSTODY_BIN, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Out o;
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = test::ReadFile(out_path);
+  o.err = test::ReadFile(err_path);
+  return o;
+}
+
+bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// A ledger with an admin and a responder, driven through the CLI.
+struct Fixture {
+  test::TempDir tmp;
+  std::string ledger = tmp / "ledger", admin_key = tmp / "admin.nsec", resp_key = tmp / "resp.nsec";
+  std::string admin, resp;
+
+  Fixture() {
+    admin = Trim(Run({"key", "new", "--out", admin_key}).out);
+    resp = Trim(Run({"key", "new", "--out", resp_key}).out);
+    REQUIRE(Run({"--ledger", ledger, "--key", admin_key, "init", "--name", "drill"}).code == 0);
+    REQUIRE(Run({"--ledger", ledger, "--key", admin_key, "member", "add", resp, "--role", "responder"}).code == 0);
+  }
+  Out As(const std::string& key, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--ledger", ledger, "--key", key});
+    return Run(args);
+  }
+  Out Admin(std::vector<std::string> args) { return As(admin_key, std::move(args)); }
+  Out Resp(std::vector<std::string> args) { return As(resp_key, std::move(args)); }
+  Out Read(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--ledger", ledger});
+    return Run(args);
+  }
+  size_t Count() { return Json::parse(Read({"--json", "log"}).out).size(); }
+};
+
+}  // namespace
+
+TEST_CASE("CLI: key new writes a 0600 nsec file, prints only the npub, refuses to overwrite", "[cli][keys]") {
+  test::TempDir tmp;
+  Out o = Run({"key", "new", "--out", tmp / "k"});
+  REQUIRE(o.code == 0);
+  CHECK(Trim(o.out).rfind("npub1", 0) == 0);
+  CHECK_FALSE(Has(o.out + o.err, "nsec"));
+  struct stat st;
+  REQUIRE(stat((tmp / "k").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(Trim(test::ReadFile(tmp / "k")).rfind("nsec1", 0) == 0);
+  CHECK(Trim(Run({"--key", tmp / "k", "key", "show"}).out) == Trim(o.out));
+  Out again = Run({"key", "new", "--out", tmp / "k"});
+  CHECK(again.code == 3);
+  CHECK(Has(again.err, "already exists"));
+}
+
+TEST_CASE("CLI: key files readable by group or others are refused, CUSTODY_KEY_FD works", "[cli][keys]") {
+  test::TempDir tmp;
+  const std::string npub = Trim(Run({"key", "new", "--out", tmp / "k"}).out);
+  chmod((tmp / "k").c_str(), 0640);
+  Out o = Run({"--key", tmp / "k", "key", "show"});
+  CHECK(o.code == 3);
+  CHECK(Has(o.err, "mode 0640"));
+  CHECK(Lines(o.err) == 1);
+  chmod((tmp / "k").c_str(), 0600);
+  CHECK(Run({"key", "show"}, {"CUSTODY_KEY=" + (tmp / "k")}).code == 0);
+  // The secret on a descriptor: the test's stdin carries it as fd 0.
+  Out fd = Run({"key", "show"}, {"CUSTODY_KEY_FD=0"}, test::ReadFile(tmp / "k"));
+  CHECK(fd.code == 0);
+  CHECK(Trim(fd.out) == npub);
+  Out bad = Run({"key", "show"}, {"CUSTODY_KEY_FD=0"}, "nsec1notakey\n");
+  CHECK(bad.code == 3);
+  CHECK_FALSE(Has(bad.err, "nsec1notakey"));  // never echo what might be a secret
+  Out none = Run({"key", "show"});
+  CHECK(none.code == 2);
+}
+
+TEST_CASE("CLI: notes, log, show and verify on a fresh ledger", "[cli]") {
+  Fixture f;
+  Out n = f.Resp({"note", "--subject", f.admin, "--occurred", "2026-11-20T10:03:00Z", "paused card issuance"});
+  REQUIRE(n.code == 0);
+  CHECK(Has(n.out, "appended #2 note"));
+  Out j = f.Resp({"--json", "note", "second note"});
+  REQUIRE(j.code == 0);
+  Json appended = Json::parse(j.out);
+  CHECK(appended["seq"] == 3);
+  const std::string id = appended["id"];
+
+  Out log = f.Read({"log"});
+  REQUIRE(log.code == 0);
+  CHECK(Lines(log.out) == 4);
+  CHECK(Has(log.out, "paused card issuance"));
+  Json events = Json::parse(f.Read({"--json", "log", "--type", "note"}).out);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["occurred"] == "2026-11-20T10:03:00.000000000Z");
+  CHECK(events[0]["subjects"][0]["npub"] == f.admin);
+  CHECK(Json::parse(f.Read({"--json", "log", "--subject", f.admin}).out).size() == 1);
+  CHECK(Json::parse(f.Read({"--json", "log", "--since", "2026-11-21T00:00:00Z"}).out).size() == 3);
+  CHECK(Json::parse(f.Read({"--json", "log", "--limit", "2"}).out).size() == 2);
+
+  Out by_id = f.Read({"--json", "show", id});
+  REQUIRE(by_id.code == 0);
+  CHECK(Json::parse(by_id.out)["seq"] == 3);
+  Out raw = f.Read({"show", "3", "--raw"});
+  REQUIRE(raw.code == 0);
+  auto ev = SignedEvent::Decode(AsSpan(raw.out));
+  REQUIRE(ev.ok());
+  CHECK(EncodeHex(ev->id()) == id);
+  CHECK(f.Read({"show", "99"}).code == 3);
+  CHECK(f.Read({"show", "nonsense"}).code == 3);
+
+  Out v = f.Read({"verify"});
+  CHECK(v.code == 0);
+  CHECK(Has(v.out, "genesis admin  " + f.admin));
+  CHECK(Has(v.out, "result         OK"));
+  CHECK(f.Read({"verify", "--trust", f.admin}).code == 0);
+  Out wrong = f.Read({"verify", "--trust", f.resp});
+  CHECK(wrong.code == 1);
+  CHECK(Has(wrong.out, "genesis admin  " + f.admin));
+  CHECK(Has(wrong.err, "is not the trusted key"));
+  Json stats = Json::parse(f.Read({"--json", "stats"}).out);
+  CHECK(stats["events"] == 4);
+  CHECK(stats["by_type"]["note"] == 2);
+}
+
+TEST_CASE("CLI: unauthorized and invalid appends exit 3 and write nothing", "[cli][authz]") {
+  Fixture f;
+  const size_t before = f.Count();
+  Out o = f.Resp({"member", "add", f.resp, "--role", "admin"});
+  CHECK(o.code == 3);
+  CHECK(Has(o.err, "may not append membership"));
+  CHECK(Lines(o.err) == 1);
+  test::TempDir other;
+  Run({"key", "new", "--out", other / "k"});
+  CHECK(f.As(other / "k", {"note", "intruder"}).code == 3);
+  CHECK(f.Resp({"note", "--incident", "INC-1", "x"}).code == 3);
+  CHECK(f.Resp({"note", "--occurred", "2099-01-01T00:00:00Z", "future"}).code == 3);
+  CHECK(f.Resp({"note", "--subject", "npub1bogus", "x"}).code == 3);
+  Out last = f.Admin({"member", "remove", f.admin});
+  CHECK(last.code == 3);
+  CHECK(Has(last.err, "last admin"));
+  CHECK(f.Count() == before);
+  // Usage errors exit 2.
+  CHECK(f.Read({"note"}).code == 2);
+  CHECK(f.Read({"log", "--bogus"}).code == 2);
+  CHECK(f.Admin({"member", "add", f.resp, "--role", "wizard"}).code == 2);
+  // A missing ledger is a storage error.
+  CHECK(Run({"--ledger", f.tmp / "nowhere", "log"}).code == 4);
+}
+
+TEST_CASE("CLI: member add, list and remove", "[cli][members]") {
+  Fixture f;
+  Json members = Json::parse(f.Read({"--json", "member", "list"}).out);
+  CHECK(members.size() == 2);
+  REQUIRE(f.Admin({"member", "add", f.resp, "--role", "legal,auditor"}).code == 0);
+  members = Json::parse(f.Read({"--json", "member", "list"}).out);
+  bool found = false;
+  for (auto& m : members)
+    if (m["npub"] == f.resp) {
+      CHECK(m["roles"] == "responder,legal,auditor");
+      found = true;
+    }
+  CHECK(found);
+  REQUIRE(f.Admin({"member", "remove", f.resp, "--role", "legal"}).code == 0);
+  REQUIRE(f.Admin({"member", "remove", f.resp}).code == 0);
+  CHECK(f.Resp({"note", "gone"}).code == 3);
+  CHECK(f.Read({"verify"}).code == 0);
+}
+
+TEST_CASE("CLI: key rotate hands the roles to the new key, signed by both", "[cli][keys]") {
+  Fixture f;
+  const std::string next_key = f.tmp / "next.nsec";
+  const std::string next = Trim(Run({"key", "new", "--out", next_key}).out);
+  REQUIRE(f.Admin({"key", "rotate", "--new", next_key}).code == 0);
+  Json rot = Json::parse(f.Read({"--json", "show", "2"}).out);
+  CHECK(rot["type"] == "key_rotated");
+  CHECK(rot["signatures"].size() == 2);
+  CHECK(f.Admin({"note", "old key"}).code == 3);
+  CHECK(f.As(next_key, {"note", "new key"}).code == 0);
+  REQUIRE(f.As(next_key, {"key", "compromised", f.resp, "--since", "2026-11-20T09:00:00Z", "--reason", "phished"}).code == 0);
+  CHECK(f.Resp({"note", "after compromise"}).code == 3);
+  CHECK(f.Read({"verify"}).code == 0);
+}
+
+TEST_CASE("CLI: import validates every line before writing any", "[cli][import]") {
+  Fixture f;
+  std::string good;
+  for (int i = 0; i < 50; ++i)
+    good += R"({"type":"note","text":"line )" + std::to_string(i) + R"(","subjects":[")" + f.admin + "\"]}\n";
+  std::ofstream(f.tmp / "good.jsonl") << good << "\n";
+  std::ofstream(f.tmp / "bad.jsonl") << good.substr(0, good.find('\n') + 1)
+                                     << R"({"type":"note","text":"ok"})" << "\n"
+                                     << R"({"type":"note","txt":"typo"})" << "\n"
+                                     << good;
+  const size_t before = f.Count();
+  Out bad = f.Resp({"import", f.tmp / "bad.jsonl"});
+  CHECK(bad.code == 3);
+  CHECK(Has(bad.err, "line 3"));
+  CHECK(f.Count() == before);
+  Out ok = f.Resp({"--json", "import", f.tmp / "good.jsonl"});
+  REQUIRE(ok.code == 0);
+  CHECK(Json::parse(ok.out)["imported"] == 50);
+  CHECK(f.Count() == before + 50);
+  // Standard input.
+  Out in = Run({"--ledger", f.ledger, "--key", f.resp_key, "import", "-"}, {}, good);
+  CHECK(in.code == 0);
+  CHECK(f.Count() == before + 100);
+  // Lines by a non-member are refused as a whole.
+  CHECK(Run({"--ledger", f.ledger, "--key", f.tmp / "nope", "import", "-"}, {}, good).code == 3);
+  CHECK(f.Read({"verify"}).code == 0);
+  CHECK(Json::parse(f.Read({"--json", "log", "--subject", f.admin}).out).size() == 100);
+}
+
+TEST_CASE("CLI: a writer holding the ledger makes appends exit 5 while reads still work", "[cli][busy]") {
+  Fixture f;
+  auto writer = Store::OpenWriter(f.ledger);
+  REQUIRE(writer.ok());
+  Out busy = Run({"--ledger", f.ledger, "--key", f.resp_key, "note", "blocked"}, {"CUSTODY_BUSY_TIMEOUT_MS=300"});
+  CHECK(busy.code == 5);
+  CHECK(Has(busy.err, "ledger busy"));
+  CHECK(f.Read({"log"}).code == 0);
+  CHECK(f.Read({"verify"}).code == 0);
+  writer->reset();
+  CHECK(f.Resp({"note", "unblocked"}).code == 0);
+}
+
+TEST_CASE("CLI: a byte changed on disk makes verify exit 1 naming the event", "[cli][corruption]") {
+  Fixture f;
+  REQUIRE(f.Resp({"note", "one"}).code == 0);
+  REQUIRE(f.Resp({"note", "two"}).code == 0);
+  {
+    test::RawDb raw(f.ledger);
+    std::string ev = raw.Event(2);
+    ev[ev.size() / 2] ^= 0x20;
+    raw.PutEvent(2, ev);
+  }
+  Out v = f.Read({"verify"});
+  CHECK(v.code == 1);
+  CHECK(Has(v.err, "event 2"));
+  CHECK(Lines(v.err) == 1);
+  CHECK(Has(v.out, "result         FAILED"));
+}
