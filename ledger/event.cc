@@ -26,9 +26,44 @@ Status Bad(uint64_t seq, const std::string& why) {
   return Status::Corruption("event " + std::to_string(seq) + ": " + why);
 }
 
+// SPEC: RFC 3629 — well-formed UTF-8: no overlong forms, no surrogates,
+// nothing above U+10FFFF.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Text fields: present (when required), not empty, at most kMaxTextSize bytes,
+// well-formed UTF-8 (every rendering, JSON included, can then carry it).
 bool TextOk(const flatbuffers::String* s, bool required) {
   if (s == nullptr) return !required;
-  return s->size() <= kMaxTextSize;
+  return s->size() > 0 && s->size() <= kMaxTextSize && IsUtf8(s->string_view());
 }
 
 // Everything the payload can be checked for on its own.
@@ -39,8 +74,7 @@ Status CheckPayload(const fb::Event& e) {
       auto* p = e.payload_as_Genesis();
       if (!HasOnlyKnownFields(p, fb::Genesis::VT_STORAGE_FORMAT))
         return Bad(seq, "genesis has unknown fields");
-      if (!TextOk(p->name(), true) || p->name()->size() == 0)
-        return Bad(seq, "genesis without a ledger name");
+      if (!TextOk(p->name(), true)) return Bad(seq, "genesis without a valid ledger name");
       return Status::OK();
     }
     case fb::Payload::Membership: {
@@ -69,13 +103,16 @@ Status CheckPayload(const fb::Event& e) {
       if (!HasOnlyKnownFields(p, fb::KeyCompromised::VT_REASON))
         return Bad(seq, "key compromise has unknown fields");
       if (p->key() == nullptr) return Bad(seq, "key compromise without a key");
-      if (!TextOk(p->reason(), true)) return Bad(seq, "key compromise without a reason");
+      if (!TextOk(p->reason(), true))
+        return Bad(seq, "key compromise needs a reason (UTF-8, at most 64 KiB)");
+      if (p->since_ns() < 0 || p->since_ns() > e.recorded_ns() + kMaxOccurredAhead)
+        return Bad(seq, "key compromise time out of range");
       return Status::OK();
     }
     case fb::Payload::Note: {
       auto* p = e.payload_as_Note();
       if (!HasOnlyKnownFields(p, fb::Note::VT_TEXT)) return Bad(seq, "note has unknown fields");
-      if (!TextOk(p->text(), true)) return Bad(seq, "note without text, or text too long");
+      if (!TextOk(p->text(), true)) return Bad(seq, "note text must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     default:
@@ -91,9 +128,11 @@ Status CheckEnvelope(const fb::Event& e) {
   if (e.ledger_id() == nullptr || e.prev_id() == nullptr || e.author() == nullptr)
     return Bad(seq, "missing ledger id, prev id or author");
   if (e.payload() == nullptr) return Bad(seq, "no payload");
+  // Range first, so the sums below cannot overflow.
+  if (e.recorded_ns() < 0 || e.occurred_ns() < 0 || e.recorded_ns() > kMaxTime || e.occurred_ns() > kMaxTime)
+    return Bad(seq, "time out of range");
   if (e.occurred_ns() > e.recorded_ns() + kMaxOccurredAhead)
     return Bad(seq, "occurred time more than 120 s after recorded time");
-  if (e.recorded_ns() < 0 || e.occurred_ns() < 0) return Bad(seq, "time before 1970");
   const bool genesis = e.payload_type() == fb::Payload::Genesis;
   if (genesis != (seq == 0)) return Bad(seq, "genesis payload must be exactly sequence 0");
   if (genesis && (!IsZero(ToHash(e.ledger_id())) || !IsZero(ToHash(e.prev_id())) ||

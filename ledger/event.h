@@ -33,6 +33,7 @@ inline constexpr size_t kMaxTextSize = 64 << 10;  // a note, a reason, a name
 inline constexpr size_t kMaxSubjects = 256;
 inline constexpr size_t kMaxReferences = 256;
 inline constexpr TimeNs kMaxOccurredAhead = 120LL * 1000000000;  // occurred <= recorded + 120 s
+inline constexpr TimeNs kMaxTime = 7258118400LL * 1000000000;  // 2200-01-01T00:00:00Z
 // FlatBuffers Verifier limits: an event is a root table and one payload table.
 inline constexpr unsigned kVerifierMaxDepth = 8;
 inline constexpr unsigned kVerifierMaxTables = 64;

@@ -68,7 +68,7 @@ Result<SecretKey> LoadKeyFile(const std::string& path) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Status::InvalidArgument(what + ": mode " + mode +
-                                   " lets group or others read it; run chmod 600");
+                                   " lets group or others access it; run chmod 600");
   }
   char buf[kMaxKeyFile];
   size_t len = 0;

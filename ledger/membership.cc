@@ -11,25 +11,35 @@ constexpr std::pair<uint32_t, std::string_view> kRoleNames[] = {
 };
 
 // The effect of a membership or key-lifecycle event: for each key it changes,
-// its roles afterwards.
-std::vector<std::pair<Hash32, uint32_t>> Effect(const MemberState& s, const fb::Event& e) {
+// its record afterwards.
+std::vector<std::pair<Hash32, MemberRecord>> Effect(const MemberState& s, const fb::Event& e) {
+  auto record = [&](const Hash32& k) {
+    auto it = s.members().find(k);
+    return it == s.members().end() ? MemberRecord{} : it->second;
+  };
   switch (e.payload_type()) {
     case fb::Payload::Genesis:
-      return {{ToHash(e.author()), kAdmin}};
+      return {{ToHash(e.author()), MemberRecord{kAdmin, false}}};
     case fb::Payload::Membership: {
       auto* p = e.payload_as_Membership();
       Hash32 member = ToHash(p->member());
       uint32_t roles = static_cast<uint32_t>(p->roles());
-      uint32_t now = s.RolesOf(member);
-      if (p->op() == fb::MemberOp::Grant) return {{member, now | roles}};
-      return {{member, roles == 0 ? 0 : now & ~roles}};
+      MemberRecord r = record(member);
+      if (p->op() == fb::MemberOp::Grant)
+        r.roles |= roles;
+      else
+        r.roles = roles == 0 ? 0 : r.roles & ~roles;
+      return {{member, r}};
     }
     case fb::Payload::KeyRotated: {
-      Hash32 old_key = ToHash(e.author());
-      return {{old_key, 0}, {ToHash(e.payload_as_KeyRotated()->new_key()), s.RolesOf(old_key)}};
+      Hash32 old_key = ToHash(e.author()), new_key = ToHash(e.payload_as_KeyRotated()->new_key());
+      MemberRecord old_r = record(old_key), new_r = record(new_key);
+      new_r.roles = old_r.roles;
+      old_r.roles = 0;
+      return {{old_key, old_r}, {new_key, new_r}};
     }
     case fb::Payload::KeyCompromised:
-      return {{ToHash(e.payload_as_KeyCompromised()->key()), 0}};
+      return {{ToHash(e.payload_as_KeyCompromised()->key()), MemberRecord{0, true}}};
     default:
       return {};
   }
@@ -74,20 +84,25 @@ uint32_t RolesAllowedToAppend(fb::Payload type) {
 }
 
 uint32_t MemberState::RolesOf(const Hash32& key) const {
-  auto it = roles_.find(key);
-  return it == roles_.end() ? 0 : it->second;
+  auto it = records_.find(key);
+  return it == records_.end() ? 0 : it->second.roles;
+}
+
+bool MemberState::IsCompromised(const Hash32& key) const {
+  auto it = records_.find(key);
+  return it != records_.end() && it->second.compromised;
 }
 
 size_t MemberState::AdminCount() const {
   size_t n = 0;
-  for (auto& [k, r] : roles_) n += (r & kAdmin) != 0;
+  for (auto& [k, r] : records_) n += (r.roles & kAdmin) != 0;
   return n;
 }
 
 Status MemberState::Check(const fb::Event& e) const {
   const std::string where = "event " + std::to_string(e.seq()) + ": ";
   if (e.payload_type() == fb::Payload::Genesis) {
-    if (!roles_.empty()) return Status::Unauthorized(where + "a second genesis");
+    if (!records_.empty()) return Status::Unauthorized(where + "a second genesis");
     return Status::OK();
   }
   const Hash32 author = ToHash(e.author());
@@ -99,15 +114,44 @@ Status MemberState::Check(const fb::Event& e) const {
         " may not append " + std::string(PayloadTypeName(e.payload_type())) +
         (need ? " (needs " + RoleNames(need) + ")" : ""));
   }
-  if (e.payload_type() == fb::Payload::KeyRotated &&
-      RolesOf(ToHash(e.payload_as_KeyRotated()->new_key())) != 0)
-    return Status::InvalidArgument(where + "the new key is already a member");
+  // Refuse changes that change nothing, and roles for compromised keys.
+  switch (e.payload_type()) {
+    case fb::Payload::Membership: {
+      auto* p = e.payload_as_Membership();
+      const Hash32 member = ToHash(p->member());
+      const uint32_t roles = static_cast<uint32_t>(p->roles()), held = RolesOf(member);
+      const std::string who = EncodeNpub(member);
+      if (p->op() == fb::MemberOp::Grant) {
+        if (IsCompromised(member))
+          return Status::InvalidArgument(where + who + " is recorded as compromised; it gets no role");
+        if ((roles & ~held) == 0) return Status::InvalidArgument(where + who + " already holds " + RoleNames(roles));
+      } else {
+        if (held == 0) return Status::InvalidArgument(where + who + " is not a member");
+        if (roles != 0 && (roles & held) == 0)
+          return Status::InvalidArgument(where + who + " holds none of " + RoleNames(roles));
+      }
+      break;
+    }
+    case fb::Payload::KeyRotated: {
+      const Hash32 next = ToHash(e.payload_as_KeyRotated()->new_key());
+      if (IsCompromised(next))
+        return Status::InvalidArgument(where + "the new key is recorded as compromised");
+      if (RolesOf(next) != 0) return Status::InvalidArgument(where + "the new key is already a member");
+      break;
+    }
+    case fb::Payload::KeyCompromised:
+      if (IsCompromised(ToHash(e.payload_as_KeyCompromised()->key())))
+        return Status::InvalidArgument(where + "that key is already recorded as compromised");
+      break;
+    default:
+      break;
+  }
   // The last admin is protected: every change must leave one.
   auto effect = Effect(*this, e);
   if (!effect.empty()) {
     size_t admins = AdminCount();
     for (auto& [key, after] : effect) {
-      bool was = RolesOf(key) & kAdmin, is = after & kAdmin;
+      bool was = RolesOf(key) & kAdmin, is = after.roles & kAdmin;
       admins = admins - was + is;
     }
     if (admins == 0) return Status::InvalidArgument(where + "would remove the last admin");
@@ -116,14 +160,12 @@ Status MemberState::Check(const fb::Event& e) const {
 }
 
 void MemberState::Apply(const fb::Event& e) {
-  for (auto& [key, after] : Effect(*this, e)) Set(key, after);
-}
-
-void MemberState::Set(const Hash32& key, uint32_t roles) {
-  if (roles == 0)
-    roles_.erase(key);
-  else
-    roles_[key] = roles;
+  for (auto& [key, after] : Effect(*this, e)) {
+    if (after == MemberRecord{})
+      records_.erase(key);
+    else
+      records_[key] = after;
+  }
 }
 
 }  // namespace custody

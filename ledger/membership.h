@@ -38,27 +38,37 @@ std::string RoleNames(uint32_t roles);
 // trust"). 0 for the genesis, which only sequence 0 carries.
 uint32_t RolesAllowedToAppend(fb::Payload type);
 
+// What the ledger says about one key: its roles, and whether it was recorded
+// as compromised (a compromised key never gets a role again).
+struct MemberRecord {
+  uint32_t roles = 0;
+  bool compromised = false;
+  bool operator==(const MemberRecord&) const = default;
+};
+
 class MemberState {
  public:
   MemberState() = default;
-  // Resumes from stored roles (the members column family).
-  explicit MemberState(std::map<Hash32, uint32_t> roles) : roles_(std::move(roles)) {}
+  // Resumes from stored records (the members column family).
+  explicit MemberState(std::map<Hash32, MemberRecord> records) : records_(std::move(records)) {}
 
   uint32_t RolesOf(const Hash32& key) const;
+  bool IsCompromised(const Hash32& key) const;
   size_t AdminCount() const;
-  const std::map<Hash32, uint32_t>& members() const { return roles_; }
+  // Keys with a role or a compromise record.
+  const std::map<Hash32, MemberRecord>& members() const { return records_; }
 
   // Whether the event may follow the current state: its author holds a role
-  // that may append its payload type, and it leaves at least one admin.
-  // Returns Unauthorized (naming the author and what they lack) or
-  // InvalidArgument (the last admin, a pointless change).
+  // that may append its payload type, it changes something, it gives no role
+  // to a compromised key, and it leaves at least one admin. Returns
+  // Unauthorized (naming the author and what they lack) or InvalidArgument
+  // (the last admin, a compromised key, a change that changes nothing).
   Status Check(const fb::Event& e) const;
   // Applies the event's effect. REQUIRES: Check(e).ok().
   void Apply(const fb::Event& e);
 
  private:
-  void Set(const Hash32& key, uint32_t roles);
-  std::map<Hash32, uint32_t> roles_;
+  std::map<Hash32, MemberRecord> records_;
 };
 
 }  // namespace custody

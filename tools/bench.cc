@@ -274,7 +274,7 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   j["import_fill_per_s"] = {fill1, fill2};
   j["note_ms"] = note_ms;
   j["note_median_ms"] = note_med;
-  j["verify_per_s"] = verify_rate;
+  j["full_verify_per_s"] = verify_rate;
   j["verify_seconds"] = verify->seconds;
   j["verify_max_rss_mib"] = rss_mib;
   j["disk_mib"] = disk_mib;

@@ -35,7 +35,12 @@ Result<std::unique_ptr<Store>> Context::OpenWriter() const {
   auto dir = LedgerDir();
   if (!dir.ok()) return dir.status();
   OpenOptions options;
-  if (const char* t = std::getenv("CUSTODY_BUSY_TIMEOUT_MS"); t && *t) options.busy_timeout_ms = std::atoi(t);
+  if (const char* t = std::getenv("CUSTODY_BUSY_TIMEOUT_MS"); t && *t) {
+    std::string_view v(t);
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), options.busy_timeout_ms);
+    if (ec != std::errc() || p != v.data() + v.size() || options.busy_timeout_ms < 0)
+      return Status::Usage("CUSTODY_BUSY_TIMEOUT_MS must be a number of milliseconds");
+  }
   return Store::OpenWriter(*dir, options);
 }
 

@@ -72,14 +72,16 @@ Result<FILE*> OpenInput(const std::string& path) {
 Status Import(const Context& ctx, const std::string& path) {
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
+  // Read (or spool) the input before taking the lock: a slow producer on
+  // standard input must not keep other writers out.
+  auto input = OpenInput(path);
+  if (!input.ok()) return input.status();
+  std::unique_ptr<FILE, int (*)(FILE*)> file(*input, &std::fclose);
   // Hold the writer lock from validation to the last batch: nothing else can
   // append in between, so what was validated is what gets appended.
   auto opened = ctx.OpenWriter();
   if (!opened.ok()) return opened.status();
   Store& store = **opened;
-  auto input = OpenInput(path);
-  if (!input.ok()) return input.status();
-  std::unique_ptr<FILE, int (*)(FILE*)> file(*input, &std::fclose);
 
   // Pass 1: validate every line.
   ChainChecker state = store.ChainState();

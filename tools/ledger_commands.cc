@@ -56,7 +56,7 @@ Result<uint32_t> ParseRoles(const std::vector<std::string>& names) {
     while (std::getline(ss, name, ',')) {
       uint32_t bit = RoleFromName(name);
       if (!bit)
-        return Status::Usage("unknown role \"" + name +
+        return Status::InvalidArgument("unknown role \"" + name +
                              "\" (roles: admin, notary, commander, responder, legal, auditor)");
       roles |= bit;
     }
@@ -83,9 +83,10 @@ Status MemberList(const Context& ctx) {
   if (!members.ok()) return members.status();
   Json j = Json::array();
   std::string text;
-  for (auto& [key, roles] : *members) {
-    j.push_back({{"npub", EncodeNpub(key)}, {"roles", RoleNames(roles)}});
-    text += EncodeNpub(key) + "  " + RoleNames(roles) + "\n";
+  for (auto& [key, rec] : *members) {
+    j.push_back({{"npub", EncodeNpub(key)}, {"roles", RoleNames(rec.roles)}, {"compromised", rec.compromised}});
+    text += EncodeNpub(key) + "  " + (rec.roles ? RoleNames(rec.roles) : "(no roles)") +
+            (rec.compromised ? "  COMPROMISED" : "") + "\n";
   }
   ctx.Print(j, text);
   return Status::OK();
@@ -290,6 +291,8 @@ Status Stats(const Context& ctx) {
   CUSTODY_RETURN_IF_ERROR(error);
   auto members = st.Members();
   if (!members.ok()) return members.status();
+  size_t with_roles = 0;
+  for (auto& [k, rec] : *members) with_roles += rec.roles != 0;
   Json j;
   j["ledger_id"] = EncodeHex(st.head().ledger_id);
   j["name"] = st.name();
@@ -297,13 +300,13 @@ Status Stats(const Context& ctx) {
   j["head_id"] = EncodeHex(st.head().last_id);
   j["first_recorded"] = FormatTime(first);
   j["last_recorded"] = FormatTime(last);
-  j["members"] = members->size();
+  j["members"] = with_roles;
   j["by_type"] = by_type;
   j["disk_bytes"] = st.DiskBytes();
   std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" + st.name() + "\"\n" +
                      "events         " + std::to_string(st.size()) + "\n" + "first recorded " +
                      FormatTime(first) + "\n" + "last recorded  " + FormatTime(last) + "\n" +
-                     "members        " + std::to_string(members->size()) + "\n";
+                     "members        " + std::to_string(with_roles) + "\n";
   for (auto& [type, n] : by_type) text += "  " + type + std::string(13 - std::min<size_t>(13, type.size()), ' ') +
                                           std::to_string(n) + "\n";
   text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";

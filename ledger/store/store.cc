@@ -87,9 +87,11 @@ bool DecodeHead(std::string_view v, ChainHead* h) {
   return true;
 }
 
-std::string RolesValue(uint32_t roles) {
-  std::string v(4, '\0');
-  PutLittleEndian32(reinterpret_cast<uint8_t*>(v.data()), roles);
+// members value: roles u32 little-endian, flags u8 (bit 0: compromised).
+std::string MemberValue(const MemberRecord& r) {
+  std::string v(5, '\0');
+  PutLittleEndian32(reinterpret_cast<uint8_t*>(v.data()), r.roles);
+  v[4] = r.compromised ? 1 : 0;
   return v;
 }
 
@@ -139,7 +141,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     CUSTODY_RETURN_IF_ERROR(store->LoadMeta());
   }
   if (writer) {
-    std::map<Hash32, uint32_t> roles;
+    std::map<Hash32, MemberRecord> roles;
     if (!create) {
       auto m = store->Members();
       if (!m.ok()) return m.status();
@@ -200,17 +202,29 @@ Store::~Store() {
 Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::string& name,
                                            const SecretKey& admin, TimeNs now_ns) {
   std::error_code ec;
-  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+  const bool existed = fs::exists(dir, ec);
+  if (existed && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     return Status::InvalidArgument(dir + " already exists and is not an empty directory");
   if (name.empty()) return Status::InvalidArgument("the ledger needs a name (--name)");
   auto store = Open(dir, /*writer=*/true, /*create=*/true, OpenOptions());
-  if (!store.ok()) return store.status();
-  Draft genesis;
-  genesis.payload = GenesisPayload{name, kStorageFormat};
-  AppendOptions options;
-  options.now_ns = now_ns;
-  std::vector<Appended> out;
-  CUSTODY_RETURN_IF_ERROR((*store)->Append(admin, {genesis}, options, &out));
+  Status s = store.status();
+  if (s.ok()) {
+    Draft genesis;
+    genesis.payload = GenesisPayload{name, kStorageFormat};
+    AppendOptions options;
+    options.now_ns = now_ns;
+    s = (*store)->Append(admin, {genesis}, options, nullptr);
+  }
+  if (!s.ok()) {
+    // Leave no half-made ledger behind (and an empty directory as it was).
+    if (store.ok()) store->reset();
+    if (existed) {
+      for (auto& entry : fs::directory_iterator(dir, ec)) fs::remove_all(entry.path(), ec);
+    } else {
+      fs::remove_all(dir, ec);
+    }
+    return s;
+  }
   (*store)->name_ = name;
   return store;
 }
@@ -341,7 +355,7 @@ Status Store::AppendBatch(const SecretKey& author, const Draft* drafts, size_t n
   const auto& after = state.members().members();
   for (auto& [key, roles] : after) {
     auto it = before.find(key);
-    if (it == before.end() || it->second != roles) wb.Put(members_, HashKey(key), RolesValue(roles));
+    if (it == before.end() || it->second != roles) wb.Put(members_, HashKey(key), MemberValue(roles));
   }
   for (auto& [key, roles] : before)
     if (!after.count(key)) wb.Delete(members_, HashKey(key));
@@ -393,15 +407,16 @@ Result<uint64_t> Store::SeqOfId(const Hash32& id) const {
   return seq;
 }
 
-Result<std::map<Hash32, uint32_t>> Store::Members() const {
-  std::map<Hash32, uint32_t> out;
+Result<std::map<Hash32, MemberRecord>> Store::Members() const {
+  std::map<Hash32, MemberRecord> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), members_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != 32 || it->value().size() != 4)
+    if (it->key().size() != 32 || it->value().size() != 5 || (it->value()[4] & ~1))
       return Status::Corruption("members index: malformed entry");
     Hash32 k;
     std::memcpy(k.data(), it->key().data(), 32);
-    out[k] = GetLittleEndian32(reinterpret_cast<const uint8_t*>(it->value().data()));
+    out[k] = MemberRecord{GetLittleEndian32(reinterpret_cast<const uint8_t*>(it->value().data())),
+                          it->value()[4] == 1};
   }
   CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read members"));
   return out;
@@ -444,6 +459,16 @@ Status Store::Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>&
       return Status::OK();
   }
   return FromRocks(it->status(), "scan events");
+}
+
+Status Store::ScanIndex(bool subjects, const std::function<void(ByteSpan, ByteSpan)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, subjects ? subjects_ : ids_));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    fn(AsSpan(it->key().ToStringView()), AsSpan(it->value().ToStringView()));
+  return FromRocks(it->status(), subjects ? "scan subject index" : "scan event id index");
 }
 
 uint64_t Store::DiskBytes() const {

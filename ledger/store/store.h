@@ -20,6 +20,7 @@
 #include "ledger/chain.h"
 #include "ledger/crypto.h"
 #include "ledger/event.h"
+#include "ledger/membership.h"
 
 namespace rocksdb {
 class DB;
@@ -98,14 +99,17 @@ class Store {
   Result<SignedEvent> Get(uint64_t seq) const;
   // Looks up an event by id, and checks the event found has that id.
   Result<uint64_t> SeqOfId(const Hash32& id) const;
-  // Members and their roles, as the members column family records them.
-  Result<std::map<Hash32, uint32_t>> Members() const;
+  // Members and compromised keys, as the members column family records them.
+  Result<std::map<Hash32, MemberRecord>> Members() const;
   // Sequence numbers of the events about a user, ascending.
   Result<std::vector<uint64_t>> EventsAbout(const Hash32& user) const;
 
   // Calls fn(seq, bytes) for each stored event from `from` on, in key order,
   // until fn returns false. Keys are reported as stored, gaps included.
   Status Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>& fn) const;
+  // Calls fn(key, value) for every entry of the event id index, or of the
+  // subject index (subjects = true), in key order.
+  Status ScanIndex(bool subjects, const std::function<void(ByteSpan, ByteSpan)>& fn) const;
 
   // Bytes on disk (SST and WAL files).
   uint64_t DiskBytes() const;

@@ -6,16 +6,46 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
+#include "ledger/crypto.h"
+#include "ledger/store/layout.h"
 
 namespace custody {
 namespace {
 
 constexpr size_t kChunk = 4096;
 
+// An order-independent digest of a set of index entries: the lane-wise sum
+// of SHA-256(key || 0x00 || value). Verify computes it from the events and
+// from a scan of each index; the two must agree.
+struct IndexDigest {
+  uint64_t lanes[4] = {0, 0, 0, 0};
+  uint64_t count = 0;
+  void Add(ByteSpan key, ByteSpan value) {
+    Bytes buf(key.begin(), key.end());
+    buf.push_back(0);
+    buf.insert(buf.end(), value.begin(), value.end());
+    Hash32 h = Sha256(buf);
+    for (int i = 0; i < 4; ++i) {
+      uint64_t v;
+      std::memcpy(&v, h.data() + 8 * i, 8);
+      lanes[i] += v;
+    }
+    ++count;
+  }
+  void Add(const IndexDigest& o) {
+    for (int i = 0; i < 4; ++i) lanes[i] += o.lanes[i];
+    count += o.count;
+  }
+  bool operator==(const IndexDigest& o) const {
+    return count == o.count && std::equal(lanes, lanes + 4, o.lanes);
+  }
+};
+
 struct Checked {
   std::optional<SignedEvent> event;
   Hash32 id{};
   Status status;
+  IndexDigest ids, subjects;  // the index entries this event must have
 };
 
 // Parsed public keys by author: parsing costs a square root, and ledgers have
@@ -60,6 +90,11 @@ void CheckAlone(uint64_t seq, Bytes bytes, KeyCache* keys, Checked* out) {
       return;
     }
   }
+  // The index entries this event implies (ledger/store/layout.h).
+  const std::string seq_key = layout::SeqKey(seq);
+  out->ids.Add(out->id, AsSpan(seq_key));
+  if (auto* subjects = ev->event().subjects())
+    for (auto* s : *subjects) out->subjects.Add(AsSpan(layout::SubjectKey(ToHash(&s->key()), seq)), ByteSpan());
   out->event.emplace(std::move(*ev));
 }
 
@@ -71,6 +106,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   const uint64_t total = store.head().next_seq;
   ChainChecker chain;
   uint64_t expected = 0;
+  IndexDigest want_ids, want_subjects;
 
   // Reads the next chunk of raw events; a missing sequence number stops it.
   auto read_chunk = [&](uint64_t from, std::vector<std::pair<uint64_t, Bytes>>* chunk) {
@@ -107,8 +143,11 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       if (s.IsUnauthorized() || s.IsInvalidArgument())
         s = Status::VerificationFailed(s.message());  // an unauthorized event in the store
       CUSTODY_RETURN_IF_ERROR(s);
+      want_ids.Add(c.ids);
+      want_subjects.Add(c.subjects);
       if (e.seq() == 0) {
         report->have_genesis = true;
+        report->events = 1;
         report->ledger_id = chain.head().ledger_id;
         report->genesis_admin = chain.head().genesis_admin;
         if (options.trust && *options.trust != report->genesis_admin)
@@ -147,6 +186,15 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   if (!members.ok()) return members.status();
   if (*members != chain.members().members())
     return Status::Corruption("members index does not match the membership events");
+  // The event id and subject indexes must hold exactly the entries the events imply.
+  for (bool subjects : {false, true}) {
+    IndexDigest have;
+    CUSTODY_RETURN_IF_ERROR(store.ScanIndex(subjects, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
+    const IndexDigest& want = subjects ? want_subjects : want_ids;
+    if (!(have == want))
+      return Status::Corruption(std::string(subjects ? "subject" : "event id") + " index does not match the events (" +
+                                std::to_string(have.count) + " entries, expected " + std::to_string(want.count) + ")");
+  }
   return Status::OK();
 }
 

@@ -178,7 +178,7 @@ TEST_CASE("Corruption: the members index disagreeing with the membership events"
   auto stranger = test::NewKey();
   {
     test::RawDb raw(l.dir);
-    raw.Put(raw.members(), layout::HashKey(stranger.public_key()), std::string("\x01\0\0\0", 4));
+    raw.Put(raw.members(), layout::HashKey(stranger.public_key()), std::string("\x01\0\0\0\0", 5));
   }
   Status s = l.Verify();
   CHECK(s.IsCorruption());
@@ -191,4 +191,39 @@ TEST_CASE("Trust: verify --trust checks the genesis admin", "[store][trust]") {
   Status s = l.Verify(l.user.public_key());
   CHECK(s.IsVerificationFailed());
   CHECK(Names(s, "is not the trusted key"));
+}
+
+TEST_CASE("Corruption: the event id and subject indexes must hold what the events imply", "[store][corruption]") {
+  {
+    Ledger l;
+    {
+      test::RawDb raw(l.dir);
+      auto ev = SignedEvent::Decode(AsSpan(raw.Event(2))).value();
+      raw.Delete(raw.ids(), layout::HashKey(ev.id()));
+    }
+    Status s = l.Verify();
+    CHECK(s.IsCorruption());
+    CHECK(Names(s, "event id index does not match"));
+  }
+  {
+    Ledger l;
+    {
+      test::RawDb raw(l.dir);
+      auto ev = SignedEvent::Decode(AsSpan(raw.Event(2))).value();
+      raw.Put(raw.ids(), layout::HashKey(ev.id()), layout::SeqKey(3));  // points elsewhere
+    }
+    Status s = l.Verify();
+    CHECK(s.IsCorruption());
+    CHECK(Names(s, "event id index does not match"));
+  }
+  {
+    Ledger l;
+    {
+      test::RawDb raw(l.dir);
+      raw.Delete(raw.subjects(), layout::SubjectKey(l.user.public_key(), 3));
+    }
+    Status s = l.Verify();
+    CHECK(s.IsCorruption());
+    CHECK(Names(s, "subject index does not match"));
+  }
 }

@@ -28,6 +28,7 @@ class RawDb {
   rocksdb::ColumnFamilyHandle* events() { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* ids() { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* members() { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* subjects() { return handles_[5]; }
 
   std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
     std::string v;

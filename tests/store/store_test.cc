@@ -147,7 +147,7 @@ TEST_CASE("Store: membership changes are checked at append and replayed by verif
   REQUIRE((*store)->Append(next, {NoteDraft("new key")}, At(kT0 + 5), &out).ok());
   auto members = (*store)->Members().value();
   CHECK(members.size() == 2);
-  CHECK(members[next.public_key()] == 1);
+  CHECK(members[next.public_key()].roles == 1);
   store->reset();
   REQUIRE(Verify(tmp / "l").ok());
 }

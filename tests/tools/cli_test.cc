@@ -197,7 +197,12 @@ TEST_CASE("CLI: unauthorized and invalid appends exit 3 and write nothing", "[cl
   // Usage errors exit 2.
   CHECK(f.Read({"note"}).code == 2);
   CHECK(f.Read({"log", "--bogus"}).code == 2);
-  CHECK(f.Admin({"member", "add", f.resp, "--role", "wizard"}).code == 2);
+  CHECK(f.Admin({"member", "add", f.resp, "--role", "wizard"}).code == 3);
+  // Changes that change nothing, and text that is not UTF-8, are refused.
+  CHECK(f.Admin({"member", "add", f.resp, "--role", "responder"}).code == 3);
+  CHECK(f.Admin({"member", "remove", f.resp, "--role", "legal"}).code == 3);
+  CHECK(f.Resp({"note", "\xff\xfe"}).code == 3);
+  CHECK(f.Resp({"note", ""}).code == 3);
   // A missing ledger is a storage error.
   CHECK(Run({"--ledger", f.tmp / "nowhere", "log"}).code == 4);
 }
@@ -233,6 +238,14 @@ TEST_CASE("CLI: key rotate hands the roles to the new key, signed by both", "[cl
   CHECK(f.As(next_key, {"note", "new key"}).code == 0);
   REQUIRE(f.As(next_key, {"key", "compromised", f.resp, "--since", "2026-11-20T09:00:00Z", "--reason", "phished"}).code == 0);
   CHECK(f.Resp({"note", "after compromise"}).code == 3);
+  // A compromised key never gets a role back, nor becomes a rotation target.
+  Out regrant = f.As(next_key, {"member", "add", f.resp, "--role", "responder"});
+  CHECK(regrant.code == 3);
+  CHECK(Has(regrant.err, "compromised"));
+  Json members = Json::parse(f.Read({"--json", "member", "list"}).out);
+  bool marked = false;
+  for (auto& m : members) marked |= m["npub"] == f.resp && m["compromised"] == true;
+  CHECK(marked);
   CHECK(f.Read({"verify"}).code == 0);
 }
 
