@@ -261,7 +261,7 @@ Status Verify(const Context& ctx, const std::string& trust_npub) {
     j["seconds"] = seconds;
     text += "head           " + EncodeHex(report.head_id) + "\n";
     text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
-            "               per-user back-links, references, authorization, head, members index\n";
+            "               per-user back-links, references, authorization, head, members, event id and subject indexes\n";
     text += "result         OK\n";
   } else {
     text += "result         FAILED\n";

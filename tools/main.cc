@@ -19,7 +19,6 @@ int main(int argc, char** argv) {
                  "Your secret key file, nsec1…, mode 0600 (or CUSTODY_KEY=FILE, CUSTODY_KEY_FD=N)");
   app.add_flag("--json", ctx.json, "Print one JSON document for programs");
   app.fallthrough();
-  app.require_subcommand(1);
   AddKeyCommands(app, ctx);
   AddLedgerCommands(app, ctx);
   AddImportCommand(app, ctx);

@@ -6,6 +6,8 @@
 namespace custody {
 namespace {
 
+constexpr int64_t kLastSecond = 7258118400;  // 2200-01-01T00:00:00Z
+
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -134,6 +136,8 @@ Result<TimeNs> ParseTime(std::string_view s) {
   if (pos != s.size()) return bad("trailing characters");
   int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
   if (secs < 0) return bad("before 1970");
+  // Nanoseconds in an int64 reach 2262; events stop at 2200 (ledger/event.h).
+  if (secs >= kLastSecond) return bad("after 2199");
   return secs * 1000000000 + ns;
 }
 

