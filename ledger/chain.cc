@@ -3,6 +3,13 @@
 #include "ledger/base/encoding.h"
 
 namespace custody {
+namespace {
+
+// Error prefixes are built only on an error: Append runs once per event of
+// every verify.
+std::string Where(uint64_t seq) { return "event " + std::to_string(seq) + ": "; }
+
+}  // namespace
 
 Result<uint64_t> ChainChecker::LastAbout(const Hash32& user) {
   auto it = last_about_.find(user);
@@ -15,17 +22,16 @@ Result<uint64_t> ChainChecker::LastAbout(const Hash32& user) {
 
 Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
   const uint64_t seq = e.seq();
-  const std::string where = "event " + std::to_string(seq) + ": ";
   if (seq != head_.next_seq)
-    return Status::Corruption(where + "out of sequence (expected " +
+    return Status::Corruption(Where(seq) + "out of sequence (expected " +
                               std::to_string(head_.next_seq) + ")");
   if (seq > 0) {
     if (ToHash(e.ledger_id()) != head_.ledger_id)
-      return Status::Corruption(where + "belongs to another ledger (ledger id " +
+      return Status::Corruption(Where(seq) + "belongs to another ledger (ledger id " +
                                 EncodeHex(ToHash(e.ledger_id())) + ")");
-    if (ToHash(e.prev_id()) != head_.last_id) return Status::Corruption(where + "prev id mismatch");
+    if (ToHash(e.prev_id()) != head_.last_id) return Status::Corruption(Where(seq) + "prev id mismatch");
     if (e.recorded_ns() < head_.last_recorded_ns)
-      return Status::Corruption(where + "recorded time " + FormatTime(e.recorded_ns()) +
+      return Status::Corruption(Where(seq) + "recorded time " + FormatTime(e.recorded_ns()) +
                                 " is before the previous event's " +
                                 FormatTime(head_.last_recorded_ns));
   }
@@ -35,14 +41,14 @@ Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
       auto last = LastAbout(ToHash(&s->key()));
       if (!last.ok()) return last.status();
       if (s->prev_seq() != *last)
-        return Status::Corruption(where + "back-link for " + EncodeNpub(ToHash(&s->key())) +
+        return Status::Corruption(Where(seq) + "back-link for " + EncodeNpub(ToHash(&s->key())) +
                                   " is " + std::to_string(s->prev_seq()) + ", expected " +
                                   std::to_string(*last));
     }
   }
   // Storage format 1 has no incident declarations yet, so no event may name one.
   if (e.incident() != 0)
-    return Status::InvalidArgument(where + IncidentName(e.incident()) + " is not a declared incident");
+    return Status::InvalidArgument(Where(seq) + IncidentName(e.incident()) + " is not a declared incident");
   CUSTODY_RETURN_IF_ERROR(members_.Check(e));
 
   members_.Apply(e);

@@ -1,12 +1,18 @@
+// OpenSSL 3 deprecates the low-level SHA-256 calls, but they are its fastest
+// path (SHA-NI, no provider lookup per call) and a SHA256_CTX can be copied,
+// which the tagged-hash midstate below relies on.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "ledger/crypto.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstdio>
 #include <mutex>
@@ -23,7 +29,7 @@ secp256k1_context* MakeContext() {
   secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
   // Randomize against side channels. Without randomness we must not go on.
   uint8_t seed[32];
-  if (RAND_bytes(seed, sizeof seed) != 1 || !secp256k1_context_randomize(ctx, seed)) {
+  if (!RandomBytes(seed, sizeof seed).ok() || !secp256k1_context_randomize(ctx, seed)) {
     std::fprintf(stderr, "custody: cannot randomize the secp256k1 context\n");
     std::abort();
   }
@@ -38,24 +44,58 @@ const secp256k1_context* SecpContext() {
   return ctx;
 }
 
-Hash32 Sha256(ByteSpan data) {
+Hash32 Sha256(ByteSpan data) { return Sha256({data}); }
+
+Hash32 Sha256(std::initializer_list<ByteSpan> pieces) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  for (ByteSpan p : pieces) SHA256_Update(&ctx, p.data(), p.size());
   Hash32 out;
-  SHA256(data.data(), data.size(), out.data());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
+namespace {
+
+// SHA-256 after absorbing SHA-256(tag) || SHA-256(tag): exactly one block, so
+// the state can be kept and copied for every hash under that tag.
+SHA256_CTX TagMidstate(std::string_view tag) {
+  Hash32 t = Sha256(AsSpan(tag));
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, t.data(), t.size());
+  SHA256_Update(&ctx, t.data(), t.size());
+  return ctx;
+}
+
+}  // namespace
+
 Hash32 TaggedHash(std::string_view tag, ByteSpan data) {
+  // SPEC: BIP-340 "tagged hashes"; the same value as secp256k1_tagged_sha256
+  // (tests/ledger/crypto_test.cc checks both).
+  thread_local std::string last_tag;
+  thread_local SHA256_CTX midstate;
+  if (tag != last_tag) {
+    last_tag = tag;
+    midstate = TagMidstate(tag);
+  }
+  SHA256_CTX ctx = midstate;
+  SHA256_Update(&ctx, data.data(), data.size());
   Hash32 out;
-  // Cannot fail for valid pointers.
-  [[maybe_unused]] int ok = secp256k1_tagged_sha256(SecpContext(), out.data(),
-                                reinterpret_cast<const uint8_t*>(tag.data()), tag.size(),
-                                data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
 Status RandomBytes(uint8_t* out, size_t n) {
-  if (RAND_bytes(out, static_cast<int>(n)) != 1)
-    return Status::IOError("random: the system's random generator failed");
+  // The kernel's CSPRNG directly: OpenSSL's DRBG would cost a short command
+  // milliseconds of set-up at its first use.
+  while (n > 0) {
+    ssize_t got = getrandom(out, n, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return Status::IOError("random: getrandom failed");
+    out += got;
+    n -= static_cast<size_t>(got);
+  }
   return Status::OK();
 }
 
@@ -91,6 +131,8 @@ Result<SecretKey> SecretKey::FromBytes(Hash32* secret) {
   if (!secp256k1_keypair_xonly_pub(SecpContext(), &xonly, nullptr, kp) ||
       !secp256k1_xonly_pubkey_serialize(SecpContext(), k.public_.data(), &xonly))
     return Status::InvalidArgument("secret key: cannot derive its public key");
+  k.parsed_.xonly_ = k.public_;
+  std::memcpy(k.parsed_.parsed_, &xonly, sizeof xonly);
   return k;
 }
 
@@ -110,6 +152,7 @@ SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
   if (this != &other) {
     std::memcpy(keypair_, other.keypair_, sizeof keypair_);
     public_ = other.public_;
+    parsed_ = other.parsed_;
     other.Wipe();
   }
   return *this;
@@ -133,7 +176,7 @@ Result<Sig64> SecretKey::SignWithAux(ByteSpan msg, const Hash32& aux) const {
                                         reinterpret_cast<const secp256k1_keypair*>(keypair_),
                                         &params))
     return Status::VerificationFailed("BIP-340 signing failed");
-  if (!VerifySchnorr(public_, msg, sig))
+  if (!parsed_.Verify(msg, sig))
     return Status::VerificationFailed("BIP-340 signature did not verify right after signing");
   return sig;
 }

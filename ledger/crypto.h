@@ -5,6 +5,7 @@
 // is destroyed and never prints them.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 
@@ -15,25 +16,27 @@ struct secp256k1_context_struct;
 
 namespace custody {
 
-// SHA-256 of data.
+// SHA-256 of data, and of the concatenation of several pieces.
 Hash32 Sha256(ByteSpan data);
+Hash32 Sha256(std::initializer_list<ByteSpan> pieces);
 // SPEC: BIP-340 tagged hash: SHA-256(SHA-256(tag) || SHA-256(tag) || data).
 Hash32 TaggedHash(std::string_view tag, ByteSpan data);
 
-// Fills out with bytes from the operating system's CSPRNG (through OpenSSL).
+// Fills out with bytes from the operating system's CSPRNG (getrandom(2)).
 Status RandomBytes(uint8_t* out, size_t n);
 
 // A parsed BIP-340 x-only public key. Parsing costs a square root; verifiers
 // that check many signatures by one author parse once and keep it.
 class PublicKey {
  public:
+  PublicKey() = default;  // not a valid key until assigned
   static Result<PublicKey> Parse(const Hash32& xonly);
   // SPEC: BIP-340 Verify, for a message of any length.
   bool Verify(ByteSpan msg, const Sig64& sig) const;
   const Hash32& bytes() const { return xonly_; }
 
  private:
-  PublicKey() = default;
+  friend class SecretKey;
   Hash32 xonly_{};
   alignas(8) uint8_t parsed_[64]{};  // secp256k1_xonly_pubkey
 };
@@ -56,6 +59,8 @@ class SecretKey {
 
   // The x-only public key (npub's 32 bytes).
   const Hash32& public_key() const { return public_; }
+  // The public key, parsed: verifying our own signatures costs no square root.
+  const PublicKey& parsed_public_key() const { return parsed_; }
   // BIP-340 sign with fresh auxiliary randomness, then verify the signature
   // before returning it (BIP-340's signing algorithm ends with that check).
   Result<Sig64> Sign(const Hash32& msg) const;
@@ -70,6 +75,7 @@ class SecretKey {
   void Wipe();
   alignas(8) uint8_t keypair_[96]{};  // secp256k1_keypair: holds the secret
   Hash32 public_{};
+  PublicKey parsed_;
 };
 
 // The shared context (exposed for the tests of this module only).

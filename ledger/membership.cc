@@ -100,9 +100,9 @@ size_t MemberState::AdminCount() const {
 }
 
 Status MemberState::Check(const fb::Event& e) const {
-  const std::string where = "event " + std::to_string(e.seq()) + ": ";
+  auto where_of = [&e] { return "event " + std::to_string(e.seq()) + ": "; };
   if (e.payload_type() == fb::Payload::Genesis) {
-    if (!records_.empty()) return Status::Unauthorized(where + "a second genesis");
+    if (!records_.empty()) return Status::Unauthorized(where_of() + "a second genesis");
     return Status::OK();
   }
   const Hash32 author = ToHash(e.author());
@@ -110,7 +110,7 @@ Status MemberState::Check(const fb::Event& e) const {
   const uint32_t need = RolesAllowedToAppend(e.payload_type());
   if ((have & need) == 0) {
     return Status::Unauthorized(
-        where + EncodeNpub(author) + (have ? " (" + RoleNames(have) + ")" : " (not a member)") +
+        where_of() + EncodeNpub(author) + (have ? " (" + RoleNames(have) + ")" : " (not a member)") +
         " may not append " + std::string(PayloadTypeName(e.payload_type())) +
         (need ? " (needs " + RoleNames(need) + ")" : ""));
   }
@@ -123,25 +123,25 @@ Status MemberState::Check(const fb::Event& e) const {
       const std::string who = EncodeNpub(member);
       if (p->op() == fb::MemberOp::Grant) {
         if (IsCompromised(member))
-          return Status::InvalidArgument(where + who + " is recorded as compromised; it gets no role");
-        if ((roles & ~held) == 0) return Status::InvalidArgument(where + who + " already holds " + RoleNames(roles));
+          return Status::InvalidArgument(where_of() + who + " is recorded as compromised; it gets no role");
+        if ((roles & ~held) == 0) return Status::InvalidArgument(where_of() + who + " already holds " + RoleNames(roles));
       } else {
-        if (held == 0) return Status::InvalidArgument(where + who + " is not a member");
+        if (held == 0) return Status::InvalidArgument(where_of() + who + " is not a member");
         if (roles != 0 && (roles & held) == 0)
-          return Status::InvalidArgument(where + who + " holds none of " + RoleNames(roles));
+          return Status::InvalidArgument(where_of() + who + " holds none of " + RoleNames(roles));
       }
       break;
     }
     case fb::Payload::KeyRotated: {
       const Hash32 next = ToHash(e.payload_as_KeyRotated()->new_key());
       if (IsCompromised(next))
-        return Status::InvalidArgument(where + "the new key is recorded as compromised");
-      if (RolesOf(next) != 0) return Status::InvalidArgument(where + "the new key is already a member");
+        return Status::InvalidArgument(where_of() + "the new key is recorded as compromised");
+      if (RolesOf(next) != 0) return Status::InvalidArgument(where_of() + "the new key is already a member");
       break;
     }
     case fb::Payload::KeyCompromised:
       if (IsCompromised(ToHash(e.payload_as_KeyCompromised()->key())))
-        return Status::InvalidArgument(where + "that key is already recorded as compromised");
+        return Status::InvalidArgument(where_of() + "that key is already recorded as compromised");
       break;
     default:
       break;
@@ -154,7 +154,7 @@ Status MemberState::Check(const fb::Event& e) const {
       bool was = RolesOf(key) & kAdmin, is = after.roles & kAdmin;
       admins = admins - was + is;
     }
-    if (admins == 0) return Status::InvalidArgument(where + "would remove the last admin");
+    if (admins == 0) return Status::InvalidArgument(where_of() + "would remove the last admin");
   }
   return Status::OK();
 }

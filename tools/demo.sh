@@ -47,7 +47,7 @@ set -e
 say "The timeline so far, and everything about one user (from the subject index)"
 run log
 run log --subject "$user"
-run show 6
+run show 5
 
 say "An auditor verifies the whole ledger against the admin key they trust"
 unset CUSTODY_KEY

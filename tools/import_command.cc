@@ -6,13 +6,16 @@
 #include <iostream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/parallel.h"
 #include "ledger/store/import.h"
 #include "tools/cli.h"
 
 namespace custody::cli {
 namespace {
 
-constexpr size_t kImportBatch = 4096;
+// Lines read and parsed at a time; Append writes them in synced batches of
+// AppendOptions::batch_size.
+constexpr size_t kImportChunk = 65536;
 
 // Reads lines of at most kMaxImportLine bytes, in bounded memory.
 class LineReader {
@@ -83,55 +86,74 @@ Status Import(const Context& ctx, const std::string& path) {
   if (!opened.ok()) return opened.status();
   Store& store = **opened;
 
-  // Pass 1: validate every line.
+  // Lines are read in chunks and parsed on every core; checking and appending
+  // stay in line order.
+  struct Line {
+    uint64_t number = 0;
+    Result<Draft> draft = Status::InvalidArgument("");
+  };
+  auto read_chunk = [&](LineReader& reader, uint64_t* lineno, std::vector<Line>* lines) -> Status {
+    lines->clear();
+    std::vector<std::pair<uint64_t, std::string>> raw;
+    std::string line;
+    bool too_long;
+    while (raw.size() < kImportChunk && reader.Next(&line, &too_long)) {
+      ++*lineno;
+      if (too_long) return Status::InvalidArgument("import: line " + std::to_string(*lineno) + ": longer than 256 KiB");
+      if (!Blank(line)) raw.emplace_back(*lineno, std::move(line));
+    }
+    if (reader.error()) return Status::IOError("import: read error in " + path);
+    lines->resize(raw.size());
+    ParallelFor(raw.size(), DefaultThreads(), [&](size_t i, unsigned) {
+      (*lines)[i].number = raw[i].first;
+      (*lines)[i].draft = ParseImportLine(raw[i].second);
+    });
+    return Status::OK();
+  };
+
+  // Pass 1: validate every line, writing nothing.
   ChainChecker state = store.ChainState();
   const TimeNs now = NowNs();
-  std::string line;
-  bool too_long;
-  uint64_t lineno = 0, events = 0;
+  uint64_t events = 0;
+  std::vector<Line> lines;
   {
     Progress progress("import: validating");
     LineReader reader(file.get());
-    while (reader.Next(&line, &too_long)) {
-      ++lineno;
-      if (too_long) return Status::InvalidArgument("import: line " + std::to_string(lineno) + ": longer than 256 KiB");
-      if (Blank(line)) continue;
-      auto draft = ParseImportLine(line);
-      if (!draft.ok()) return draft.status().Prefixed("import: line " + std::to_string(lineno));
-      Status s = store.CheckDraft(key->public_key(), *draft, now, &state);
-      if (!s.ok()) return Status(s).Prefixed("import: line " + std::to_string(lineno));
-      ++events;
-      if (events % 4096 == 0) progress.Update(events, 0);
-    }
-    if (reader.error()) return Status::IOError("import: read error in " + path);
+    uint64_t lineno = 0;
+    do {
+      CUSTODY_RETURN_IF_ERROR(read_chunk(reader, &lineno, &lines));
+      for (Line& l : lines) {
+        const std::string where = "import: line " + std::to_string(l.number);
+        if (!l.draft.ok()) return l.draft.status().Prefixed(where);
+        CUSTODY_RETURN_IF_ERROR(store.CheckDraft(key->public_key(), *l.draft, now, &state).Prefixed(where));
+      }
+      events += lines.size();
+      progress.Update(events, 0);
+    } while (!lines.empty());
   }
   if (events == 0) return Status::InvalidArgument("import: " + path + " holds no events");
 
-  // Pass 2: append in synced batches.
+  // Pass 2: append, in synced batches signed on every core.
   std::rewind(file.get());
   const uint64_t first = store.size();
   const int64_t start = NowNs();
   {
     Progress progress("import");
     LineReader reader(file.get());
-    std::vector<Draft> batch;
-    uint64_t done = 0;
-    auto flush = [&]() -> Status {
-      if (batch.empty()) return Status::OK();
-      CUSTODY_RETURN_IF_ERROR(store.Append(*key, batch, AppendOptions(), nullptr));
-      done += batch.size();
-      batch.clear();
-      progress.Update(done, events);
-      return Status::OK();
-    };
-    while (reader.Next(&line, &too_long)) {
-      if (Blank(line)) continue;
-      auto draft = ParseImportLine(line);
-      if (!draft.ok()) return Status::IOError("import: the input changed while importing");
-      batch.push_back(std::move(*draft));
-      if (batch.size() == kImportBatch) CUSTODY_RETURN_IF_ERROR(flush().Prefixed("import"));
-    }
-    CUSTODY_RETURN_IF_ERROR(flush().Prefixed("import"));
+    uint64_t lineno = 0, done = 0;
+    do {
+      CUSTODY_RETURN_IF_ERROR(read_chunk(reader, &lineno, &lines));
+      std::vector<Draft> drafts;
+      drafts.reserve(lines.size());
+      for (Line& l : lines) {
+        if (!l.draft.ok()) return Status::IOError("import: the input changed while importing");
+        drafts.push_back(std::move(*l.draft));
+      }
+      AppendOptions options;
+      options.progress = [&](uint64_t d, uint64_t) { progress.Update(done + d, events); };
+      CUSTODY_RETURN_IF_ERROR(store.Append(*key, drafts, options, nullptr).Prefixed("import"));
+      done += drafts.size();
+    } while (!lines.empty());
     if (done != events) return Status::IOError("import: the input changed while importing");
   }
   const double seconds = (NowNs() - start) / 1e9;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <filesystem>
 #include <thread>
 
@@ -289,23 +290,65 @@ Status Store::CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns
   return Build(author, draft, std::max(now_ns, state->head().last_recorded_ns), state, &body, &id);
 }
 
+// One batch on its way through the append pipeline.
+struct Store::Batch {
+  const Draft* drafts = nullptr;
+  size_t n = 0;
+  uint64_t first = 0;
+  TimeNs now = 0;
+  std::vector<Bytes> bodies;
+  std::vector<Hash32> ids;
+  std::vector<Bytes> framed;
+  ChainChecker state;  // the chain after this batch
+};
+
 Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
                      const AppendOptions& options, std::vector<Appended>* out) {
   if (!writer_) return Status::InvalidArgument("ledger opened read-only");
-  const size_t batch = std::max<size_t>(1, options.batch_size);
-  for (size_t begin = 0; begin < drafts.size(); begin += batch) {
-    size_t n = std::min(batch, drafts.size() - begin);
-    CUSTODY_RETURN_IF_ERROR(AppendBatch(author, drafts.data() + begin, n, options, out));
-    if (options.progress) options.progress(begin + n, drafts.size());
+  if (drafts.empty()) return Status::OK();
+  const size_t batch_size = std::max<size_t>(1, options.batch_size);
+  const unsigned threads = options.threads ? options.threads : DefaultThreads();
+  // A pipeline: while batch k is signed on every core, this thread builds batch
+  // k+1 and then writes batch k-1, so the sequential work hides behind signing.
+  // Batches are written in order; on any error nothing after the last written
+  // batch is kept.
+  auto prepare = [&](size_t begin, const ChainChecker& from, std::unique_ptr<Batch>* out_batch) {
+    auto batch = std::make_unique<Batch>();
+    batch->drafts = drafts.data() + begin;
+    batch->n = std::min(batch_size, drafts.size() - begin);
+    batch->state = from;
+    Status s = Prepare(author, options, batch.get());
+    *out_batch = std::move(batch);
+    return s;
+  };
+  auto sign = [&](Batch* b) {
+    return std::async(std::launch::async, [this, &author, b, threads] { return Sign(author, threads, b); });
+  };
+  std::unique_ptr<Batch> current;
+  CUSTODY_RETURN_IF_ERROR(prepare(0, *checker_, &current));
+  auto signing = sign(current.get());
+  for (size_t begin = 0; begin < drafts.size(); begin += batch_size) {
+    std::unique_ptr<Batch> next;
+    Status next_status;
+    const size_t next_begin = begin + batch_size;
+    if (next_begin < drafts.size()) next_status = prepare(next_begin, current->state, &next);
+    CUSTODY_RETURN_IF_ERROR(signing.get());
+    if (next && next_status.ok()) signing = sign(next.get());
+    Status written = Write(*current, out);
+    if (!written.ok()) {
+      if (next && next_status.ok()) signing.get().PermitUnchecked();
+      return written;
+    }
+    if (options.progress) options.progress(begin + current->n, drafts.size());
+    if (!next_status.ok()) return next_status;
+    current = std::move(next);
   }
   return Status::OK();
 }
 
-Status Store::AppendBatch(const SecretKey& author, const Draft* drafts, size_t n,
-                          const AppendOptions& options, std::vector<Appended>* out) {
-  ChainChecker state = *checker_;  // committed to checker_ only once written
+Status Store::Prepare(const SecretKey& author, const AppendOptions& options, Batch* b) const {
   TimeNs now = options.now_ns ? options.now_ns : NowNs();
-  const TimeNs last = state.head().last_recorded_ns;
+  const TimeNs last = b->state.head().last_recorded_ns;
   if (now < last) {
     if (last - now > kClockSlack)
       return Status::InvalidArgument("the clock (" + FormatTime(now) +
@@ -313,65 +356,71 @@ Status Store::AppendBatch(const SecretKey& author, const Draft* drafts, size_t n
                                      FormatTime(last) + "); refusing to record a decreasing time");
     now = last;
   }
-  std::vector<Bytes> bodies(n);
-  std::vector<Hash32> ids(n);
-  for (size_t i = 0; i < n; ++i)
-    CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), drafts[i], now, &state, &bodies[i], &ids[i]));
+  b->now = now;
+  b->first = b->state.head().next_seq;
+  b->bodies.resize(b->n);
+  b->ids.resize(b->n);
+  for (size_t i = 0; i < b->n; ++i)
+    CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), b->drafts[i], now, &b->state, &b->bodies[i], &b->ids[i]));
+  return Status::OK();
+}
 
-  // Sign on every core; each signature is verified right after signing.
-  std::vector<Bytes> framed(n);
-  std::vector<Status> errors(n);
-  ParallelFor(n, options.threads ? options.threads : DefaultThreads(), [&](size_t i, unsigned) {
+Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
+  // Each signature is verified right after signing (SecretKey::Sign).
+  b->framed.resize(b->n);
+  std::vector<Status> errors(b->n);
+  ParallelFor(b->n, threads, [&](size_t i, unsigned) {
     std::vector<Sig64> sigs;
-    auto sig = author.Sign(ids[i]);
+    auto sig = author.Sign(b->ids[i]);
     if (!sig.ok()) {
       errors[i] = sig.status();
       return;
     }
     sigs.push_back(*sig);
-    for (const SecretKey* co : drafts[i].cosigners) {
-      auto cosig = co->Sign(ids[i]);
+    for (const SecretKey* co : b->drafts[i].cosigners) {
+      auto cosig = co->Sign(b->ids[i]);
       if (!cosig.ok()) {
         errors[i] = cosig.status();
         return;
       }
       sigs.push_back(*cosig);
     }
-    framed[i] = FrameSignedEvent(bodies[i], sigs);
+    b->framed[i] = FrameSignedEvent(b->bodies[i], sigs);
   });
   for (auto& e : errors) CUSTODY_RETURN_IF_ERROR(e);
+  return Status::OK();
+}
 
+Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   rocksdb::WriteBatch wb;
-  const uint64_t first = checker_->head().next_seq;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t seq = first + i;
+  for (size_t i = 0; i < b.n; ++i) {
+    const uint64_t seq = b.first + i;
     const std::string key = SeqKey(seq);
-    wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(framed[i].data()), framed[i].size()));
-    wb.Put(ids_, HashKey(ids[i]), key);
-    for (const Hash32& user : drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
+    wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(b.framed[i].data()), b.framed[i].size()));
+    wb.Put(ids_, HashKey(b.ids[i]), key);
+    for (const Hash32& user : b.drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
   }
   // Membership changes: write the difference.
   const auto& before = checker_->members().members();
-  const auto& after = state.members().members();
-  for (auto& [key, roles] : after) {
+  const auto& after = b.state.members().members();
+  for (auto& [key, record] : after) {
     auto it = before.find(key);
-    if (it == before.end() || it->second != roles) wb.Put(members_, HashKey(key), MemberValue(roles));
+    if (it == before.end() || it->second != record) wb.Put(members_, HashKey(key), MemberValue(record));
   }
-  for (auto& [key, roles] : before)
+  for (auto& [key, record] : before)
     if (!after.count(key)) wb.Delete(members_, HashKey(key));
-  if (first == 0) {
+  if (b.first == 0) {
     wb.Put(meta_, std::string(kFormatKey), std::to_string(kStorageFormat));
-    wb.Put(meta_, std::string(kNameKey), std::get<GenesisPayload>(drafts[0].payload).name);
+    wb.Put(meta_, std::string(kNameKey), std::get<GenesisPayload>(b.drafts[0].payload).name);
   }
-  wb.Put(meta_, std::string(kHeadKey), EncodeHead(state.head()));
+  wb.Put(meta_, std::string(kHeadKey), EncodeHead(b.state.head()));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
-
-  *checker_ = std::move(state);
+  *checker_ = b.state;
   head_ = checker_->head();
   if (out)
-    for (size_t i = 0; i < n; ++i) out->push_back({first + i, ids[i], now});
+    for (size_t i = 0; i < b.n; ++i) out->push_back({b.first + i, b.ids[i], b.now});
   return Status::OK();
 }
 

@@ -123,9 +123,13 @@ class Store {
   // Builds the body of draft on top of *state, checks it and applies it.
   Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, ChainChecker* state,
                Bytes* body, Hash32* id) const;
-  // Builds, checks and signs one batch; writes it with one sync.
-  Status AppendBatch(const SecretKey& author, const Draft* drafts, size_t n,
-                     const AppendOptions& options, std::vector<Appended>* out);
+  // The append pipeline's stages for one batch: build and check the bodies
+  // (advancing the batch's chain state), sign them on every core, write them
+  // with one synced WriteBatch (and commit the chain state).
+  struct Batch;
+  Status Prepare(const SecretKey& author, const AppendOptions& options, Batch* batch) const;
+  Status Sign(const SecretKey& author, unsigned threads, Batch* batch) const;
+  Status Write(const Batch& batch, std::vector<Appended>* out);
 
   std::string dir_;
   std::string secondary_dir_;  // readers only; removed on close

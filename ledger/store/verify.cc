@@ -21,10 +21,8 @@ struct IndexDigest {
   uint64_t lanes[4] = {0, 0, 0, 0};
   uint64_t count = 0;
   void Add(ByteSpan key, ByteSpan value) {
-    Bytes buf(key.begin(), key.end());
-    buf.push_back(0);
-    buf.insert(buf.end(), value.begin(), value.end());
-    Hash32 h = Sha256(buf);
+    static constexpr uint8_t kZero = 0;
+    Hash32 h = Sha256({key, ByteSpan(&kZero, 1), value});
     for (int i = 0; i < 4; ++i) {
       uint64_t v;
       std::memcpy(&v, h.data() + 8 * i, 8);
@@ -67,16 +65,16 @@ class KeyCache {
 
 // Everything about one event that does not depend on the events before it.
 void CheckAlone(uint64_t seq, Bytes bytes, KeyCache* keys, Checked* out) {
-  const std::string where = "event " + std::to_string(seq) + ": ";
+  auto where = [seq] { return "event " + std::to_string(seq) + ": "; };
   auto ev = SignedEvent::Decode(std::move(bytes));
   if (!ev.ok()) {
     std::string msg = ev.status().message();
-    if (msg.rfind("event ", 0) != 0) msg = where + msg;
+    if (msg.rfind("event ", 0) != 0) msg = where() + msg;
     out->status = Status::Corruption(msg);
     return;
   }
   if (ev->event().seq() != seq) {
-    out->status = Status::Corruption(where + "stored under sequence " + std::to_string(seq) +
+    out->status = Status::Corruption(where() + "stored under sequence " + std::to_string(seq) +
                                      " but its body says " + std::to_string(ev->event().seq()));
     return;
   }
@@ -85,7 +83,7 @@ void CheckAlone(uint64_t seq, Bytes bytes, KeyCache* keys, Checked* out) {
   for (size_t i = 0; i < signers.size(); ++i) {
     const PublicKey* key = keys->Get(signers[i]);
     if (key == nullptr || !key->Verify(out->id, ev->signature(i))) {
-      out->status = Status::VerificationFailed(where + "signature " + std::to_string(i) + " by " +
+      out->status = Status::VerificationFailed(where() + "signature " + std::to_string(i) + " by " +
                                                EncodeNpub(signers[i]) + " does not verify");
       return;
     }
