@@ -12,7 +12,7 @@
 
 #include <functional>
 #include <string>
-#include <unordered_map>
+#include <map>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status.h"
@@ -20,14 +20,6 @@
 #include "ledger/membership.h"
 
 namespace custody {
-
-struct Hash32Hasher {
-  size_t operator()(const Hash32& h) const {
-    size_t v;
-    std::memcpy(&v, h.data(), sizeof v);
-    return v;
-  }
-};
 
 // Where the chain stands after the last event checked.
 struct ChainHead {
@@ -64,7 +56,9 @@ class ChainChecker {
   ChainHead head_;
   MemberState members_;
   LastAboutFn last_about_fn_;
-  std::unordered_map<Hash32, uint64_t, Hash32Hasher> last_about_;
+  // An ordered map: subject keys are chosen by authors, so a hash table keyed
+  // on them could be driven into its worst case.
+  std::map<Hash32, uint64_t> last_about_;
 };
 
 }  // namespace custody

@@ -60,11 +60,17 @@ bool IsUtf8(std::string_view s) {
 }
 
 // Text fields: present (when required), not empty, at most kMaxTextSize bytes,
-// well-formed UTF-8 (every rendering, JSON included, can then carry it).
+// well-formed UTF-8 (every rendering, JSON included, can then carry it), and
+// no NUL (which C strings, and some readers, would silently cut at).
 bool TextOk(const flatbuffers::String* s, bool required) {
   if (s == nullptr) return !required;
-  return s->size() > 0 && s->size() <= kMaxTextSize && IsUtf8(s->string_view());
+  const std::string_view v = s->string_view();
+  return !v.empty() && v.size() <= kMaxTextSize && v.find('\0') == std::string_view::npos && IsUtf8(v);
 }
+
+// A key the event names must be a valid x-only secp256k1 key: an invalid one
+// could be granted a role no one can ever sign with.
+bool KeyOk(const fb::Bytes32* key) { return key != nullptr && PublicKey::Parse(ToHash(key)).ok(); }
 
 // Everything the payload can be checked for on its own.
 Status CheckPayload(const fb::Event& e) {
@@ -81,7 +87,7 @@ Status CheckPayload(const fb::Event& e) {
       auto* p = e.payload_as_Membership();
       if (!HasOnlyKnownFields(p, fb::Membership::VT_ROLES))
         return Bad(seq, "membership has unknown fields");
-      if (p->member() == nullptr) return Bad(seq, "membership without a member");
+      if (!KeyOk(p->member())) return Bad(seq, "membership without a valid member key");
       uint32_t roles = static_cast<uint32_t>(p->roles());
       if (roles & ~static_cast<uint32_t>(fb::Role::ANY)) return Bad(seq, "unknown role bits");
       if (p->op() == fb::MemberOp::Grant && roles == 0) return Bad(seq, "grant of no role");
@@ -93,7 +99,7 @@ Status CheckPayload(const fb::Event& e) {
       auto* p = e.payload_as_KeyRotated();
       if (!HasOnlyKnownFields(p, fb::KeyRotated::VT_NEW_KEY))
         return Bad(seq, "key rotation has unknown fields");
-      if (p->new_key() == nullptr) return Bad(seq, "key rotation without a new key");
+      if (!KeyOk(p->new_key())) return Bad(seq, "key rotation without a valid new key");
       if (ToHash(p->new_key()) == ToHash(e.author()))
         return Bad(seq, "key rotation to the same key");
       return Status::OK();
@@ -102,7 +108,7 @@ Status CheckPayload(const fb::Event& e) {
       auto* p = e.payload_as_KeyCompromised();
       if (!HasOnlyKnownFields(p, fb::KeyCompromised::VT_REASON))
         return Bad(seq, "key compromise has unknown fields");
-      if (p->key() == nullptr) return Bad(seq, "key compromise without a key");
+      if (!KeyOk(p->key())) return Bad(seq, "key compromise without a valid key");
       if (!TextOk(p->reason(), true))
         return Bad(seq, "key compromise needs a reason (UTF-8, at most 64 KiB)");
       if (p->since_ns() < 0 || p->since_ns() > e.recorded_ns() + kMaxOccurredAhead)
@@ -145,6 +151,7 @@ Status CheckEnvelope(const fb::Event& e) {
     for (size_t i = 0; i < subjects->size(); ++i) {
       auto* s = subjects->Get(i);
       if (s->prev_seq() >= seq) return Bad(seq, "subject back-link not before the event");
+      if (!KeyOk(&s->key())) return Bad(seq, "subject is not a valid secp256k1 key");
       for (size_t j = 0; j < i; ++j)
         if (ToHash(&subjects->Get(j)->key()) == ToHash(&s->key()))
           return Bad(seq, "subject listed twice");
@@ -197,7 +204,7 @@ Bytes EncodeBody(const EventFields& f) {
       [&](const auto& p) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, GenesisPayload>) {
-          payload = fb::CreateGenesisDirect(b, p.name.c_str(), p.storage_format).Union();
+          payload = fb::CreateGenesis(b, b.CreateString(p.name), p.storage_format).Union();
         } else if constexpr (std::is_same_v<T, MembershipPayload>) {
           auto member = ToFb(p.member);
           payload = fb::CreateMembership(b, &member, p.op, static_cast<fb::Role>(p.roles)).Union();
@@ -206,9 +213,10 @@ Bytes EncodeBody(const EventFields& f) {
           payload = fb::CreateKeyRotated(b, &key).Union();
         } else if constexpr (std::is_same_v<T, KeyCompromisedPayload>) {
           auto key = ToFb(p.key);
-          payload = fb::CreateKeyCompromisedDirect(b, &key, p.since_ns, p.reason.c_str()).Union();
+          auto reason = b.CreateString(p.reason);
+          payload = fb::CreateKeyCompromised(b, &key, p.since_ns, reason).Union();
         } else if constexpr (std::is_same_v<T, NotePayload>) {
-          payload = fb::CreateNoteDirect(b, p.text.c_str()).Union();
+          payload = fb::CreateNote(b, b.CreateString(p.text)).Union();
         }
       },
       f.payload);
@@ -294,7 +302,7 @@ Result<uint64_t> ParseIncidentName(std::string_view text) {
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
   if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty() || v == 0)
-    return Status::InvalidArgument("incident \"" + std::string(text) + "\": want INC-<number>");
+    return Status::InvalidArgument("incident \"" + Printable(text) + "\": want INC-<number>");
   return v;
 }
 

@@ -35,8 +35,7 @@ Result<SecretKey> ParseKey(const std::string& what, char* buf, size_t len) {
   auto secret = DecodeNsec(std::string_view(buf + b, e - b));
   OPENSSL_cleanse(buf, kMaxKeyFile);
   // Never echo what was read: it may be a secret.
-  if (!secret.ok())
-    return Status::InvalidArgument(what + ": not an nsec1 secret key (" + secret.status().message() + ")");
+  if (!secret.ok()) return Status::InvalidArgument(what + ": not an nsec1 secret key");
   Hash32 s = *secret;
   OPENSSL_cleanse(secret->data(), secret->size());
   auto key = SecretKey::FromBytes(&s);
@@ -111,6 +110,15 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
     unlink(path.c_str());
     return Status::IOError("key file " + path + ": " + std::strerror(err));
   }
+  // The npub is printed next: make the file's directory entry durable first.
+  std::string parent = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  int dir = open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0 || fsync(dir) != 0) {
+    int e = errno;
+    if (dir >= 0) close(dir);
+    return Status::IOError("key file " + path + ": cannot sync its directory: " + std::strerror(e));
+  }
+  close(dir);
   return Status::OK();
 }
 

@@ -16,6 +16,8 @@ std::string_view RelationName(fb::Relation r) {
 }
 
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+// Text written by people, for a terminal: see Printable.
+std::string Text(const flatbuffers::String* s) { return Printable(Str(s)); }
 
 nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
   nlohmann::ordered_json p = nlohmann::ordered_json::object();
@@ -66,7 +68,7 @@ std::string ShortNpub(const Hash32& key) {
 std::string DescribeEvent(const fb::Event& e) {
   switch (e.payload_type()) {
     case fb::Payload::Genesis:
-      return "ledger \"" + Str(e.payload_as_Genesis()->name()) + "\" created; " +
+      return "ledger \"" + Text(e.payload_as_Genesis()->name()) + "\" created; " +
              ShortNpub(ToHash(e.author())) + " is its first admin";
     case fb::Payload::Membership: {
       auto* m = e.payload_as_Membership();
@@ -81,10 +83,10 @@ std::string DescribeEvent(const fb::Event& e) {
     case fb::Payload::KeyCompromised: {
       auto* k = e.payload_as_KeyCompromised();
       return "key " + ShortNpub(ToHash(k->key())) + " compromised since " +
-             FormatTimeHuman(k->since_ns()) + ": " + Str(k->reason());
+             FormatTimeHuman(k->since_ns()) + ": " + Text(k->reason());
     }
     case fb::Payload::Note:
-      return "note: " + Str(e.payload_as_Note()->text());
+      return "note: " + Text(e.payload_as_Note()->text());
     default:
       return "unknown event";
   }

@@ -52,7 +52,9 @@ Result<std::unique_ptr<Store>> Context::OpenReader() const {
 
 void Context::Print(const Json& j, const std::string& text) const {
   if (json) {
-    std::cout << j.dump(2) << "\n";
+    // Text in events is UTF-8 (checked at append); anything else (a path, a
+    // tampered name) is replaced rather than aborting the output.
+    std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else {
     std::cout << text;
     if (!text.empty() && text.back() != '\n') std::cout << "\n";

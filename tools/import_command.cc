@@ -48,25 +48,26 @@ bool Blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
-// Standard input can be read once: spool it to an unlinked temporary file.
+// The input is read twice (validate, then append), so it is first copied to
+// an unlinked temporary file: what is appended is exactly what was validated,
+// even if the file changes meanwhile, and standard input can be read once.
 Result<FILE*> OpenInput(const std::string& path) {
-  if (path != "-") {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return Status::InvalidArgument("import: cannot open " + path + ": " + std::strerror(errno));
-    return f;
-  }
+  FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!in) return Status::InvalidArgument("import: cannot open " + path + ": " + std::strerror(errno));
   FILE* f = std::tmpfile();
-  if (!f) return Status::IOError("import: cannot create a temporary file for standard input");
-  char buf[1 << 16];
+  if (!f) {
+    if (in != stdin) std::fclose(in);
+    return Status::IOError("import: cannot create a temporary file");
+  }
+  std::vector<char> buf(1 << 16);
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0)
-    if (std::fwrite(buf, 1, n, f) != n) {
-      std::fclose(f);
-      return Status::IOError("import: cannot spool standard input");
-    }
-  if (std::ferror(stdin)) {
+  bool ok = true;
+  while (ok && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) ok = std::fwrite(buf.data(), 1, n, f) == n;
+  ok = ok && !std::ferror(in) && std::fflush(f) == 0;
+  if (in != stdin) std::fclose(in);
+  if (!ok) {
     std::fclose(f);
-    return Status::IOError("import: cannot read standard input");
+    return Status::IOError("import: cannot read " + path + " into a temporary file");
   }
   std::rewind(f);
   return f;
@@ -150,8 +151,19 @@ Status Import(const Context& ctx, const std::string& path) {
         drafts.push_back(std::move(*l.draft));
       }
       AppendOptions options;
-      options.progress = [&](uint64_t d, uint64_t) { progress.Update(done + d, events); };
-      CUSTODY_RETURN_IF_ERROR(store.Append(*key, drafts, options, nullptr).Prefixed("import"));
+      uint64_t written = 0;
+      options.progress = [&](uint64_t d, uint64_t) {
+        written = d;
+        progress.Update(done + d, events);
+      };
+      Status s = store.Append(*key, drafts, options, nullptr);
+      if (!s.ok()) {
+        // Batches written before the failure are durable: say which.
+        const uint64_t committed = done + written;
+        return s.Prefixed(committed ? "import: events #" + std::to_string(first) + "..#" +
+                                          std::to_string(first + committed - 1) + " were appended, then"
+                                    : "import: nothing appended");
+      }
       done += drafts.size();
     } while (!lines.empty());
     if (done != events) return Status::IOError("import: the input changed while importing");

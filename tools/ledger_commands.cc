@@ -43,7 +43,7 @@ Status Init(const Context& ctx, const std::string& name) {
   const ChainHead& h = (*store)->head();
   ctx.Print({{"ledger_id", EncodeHex(h.ledger_id)}, {"name", name}, {"admin", EncodeNpub(h.genesis_admin)},
              {"dir", *dir}},
-            "created ledger \"" + name + "\" in " + *dir + "\nledger id  " + EncodeHex(h.ledger_id) +
+            "created ledger \"" + Printable(name) + "\" in " + Printable(*dir) + "\nledger id  " + EncodeHex(h.ledger_id) +
                 "\nadmin      " + EncodeNpub(h.genesis_admin));
   return Status::OK();
 }
@@ -56,7 +56,7 @@ Result<uint32_t> ParseRoles(const std::vector<std::string>& names) {
     while (std::getline(ss, name, ',')) {
       uint32_t bit = RoleFromName(name);
       if (!bit)
-        return Status::InvalidArgument("unknown role \"" + name +
+        return Status::InvalidArgument("unknown role \"" + Printable(name) +
                              "\" (roles: admin, notary, commander, responder, legal, auditor)");
       roles |= bit;
     }
@@ -133,7 +133,7 @@ Status Log(const Context& ctx, const LogArgs& a) {
   fb::Payload type = fb::Payload::NONE;
   if (!a.type.empty()) {
     type = PayloadTypeFromName(a.type);
-    if (type == fb::Payload::NONE) return Status::InvalidArgument("unknown event type \"" + a.type + "\"");
+    if (type == fb::Payload::NONE) return Status::InvalidArgument("unknown event type \"" + Printable(a.type) + "\"");
   }
   TimeNs since = 0, until = INT64_MAX;
   if (!a.since.empty()) {
@@ -184,7 +184,7 @@ Status Log(const Context& ctx, const LogArgs& a) {
     }));
   }
   CUSTODY_RETURN_IF_ERROR(error);
-  if (ctx.json) std::cout << j.dump(2) << "\n";
+  if (ctx.json) std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   return Status::OK();
 }
 
@@ -203,7 +203,7 @@ Status Show(const Context& ctx, const std::string& which, bool raw) {
     if (!digits.empty() && digits[0] == '#') digits.remove_prefix(1);
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
     if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty())
-      return Status::InvalidArgument("\"" + which + "\" is neither a sequence number nor a 64-hex event id");
+      return Status::InvalidArgument("\"" + Printable(which) + "\" is neither a sequence number nor a 64-hex event id");
   }
   if (raw) {
     auto bytes = (*store)->GetRaw(seq);
@@ -238,9 +238,9 @@ Status Verify(const Context& ctx, const std::string& trust_npub) {
   std::string text;
   if (report.have_genesis) {
     j["ledger_id"] = EncodeHex(report.ledger_id);
-    j["name"] = (*store)->name();
+    j["name"] = report.name;
     j["genesis_admin"] = EncodeNpub(report.genesis_admin);
-    text += "ledger         " + EncodeHex(report.ledger_id) + " \"" + (*store)->name() + "\"\n";
+    text += "ledger         " + EncodeHex(report.ledger_id) + " \"" + Printable(report.name) + "\"\n";
     text += "genesis admin  " + EncodeNpub(report.genesis_admin) + "\n";
   } else {
     j["ledger_id"] = nullptr;
@@ -303,7 +303,7 @@ Status Stats(const Context& ctx) {
   j["members"] = with_roles;
   j["by_type"] = by_type;
   j["disk_bytes"] = st.DiskBytes();
-  std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" + st.name() + "\"\n" +
+  std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" + Printable(st.name()) + "\"\n" +
                      "events         " + std::to_string(st.size()) + "\n" + "first recorded " +
                      FormatTime(first) + "\n" + "last recorded  " + FormatTime(last) + "\n" +
                      "members        " + std::to_string(with_roles) + "\n";

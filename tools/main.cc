@@ -1,6 +1,7 @@
 // custody: the command line of the Custody evidence ledger. See docs/cli.md.
 #include <iostream>
 
+#include "ledger/base/encoding.h"
 #include "tools/cli.h"
 
 int main(int argc, char** argv) {
@@ -40,7 +41,14 @@ int main(int argc, char** argv) {
     std::cerr << "custody: no command given (see custody --help)\n";
     return 2;
   }
-  custody::Status s = ctx.run();
-  if (!s.ok()) std::cerr << "custody: " << s.message() << "\n";
+  custody::Status s;
+  try {
+    s = ctx.run();
+  } catch (const std::exception& e) {
+    // Libraries do not throw across their boundaries; this is the last guard
+    // for the standard library's own (a filesystem error, an allocation).
+    s = custody::Status::IOError(std::string("unexpected error: ") + e.what());
+  }
+  if (!s.ok()) std::cerr << "custody: " << custody::Printable(s.message()) << "\n";
   return ExitCode(s);
 }

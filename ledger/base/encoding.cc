@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <cstdio>
+
 namespace custody {
 namespace {
 
@@ -114,16 +116,26 @@ Result<Hash32> DecodeHex32(std::string_view hex) {
 }
 
 std::string EncodeBech32(std::string_view hrp, ByteSpan data) {
+  // The data may be a secret (nsec): every buffer is sized up front, so none
+  // is reallocated with a copy left behind, and each is wiped.
   Bytes values;
+  values.reserve((data.size() * 8 + 4) / 5);
   ConvertBits(data.data(), data.size(), 8, 5, true, &values);
-  std::vector<uint8_t> check = HrpExpand(hrp);
+  std::vector<uint8_t> check;
+  check.reserve(hrp.size() * 2 + 1 + values.size() + 6);
+  check = HrpExpand(hrp);
+  check.reserve(hrp.size() * 2 + 1 + values.size() + 6);
   check.insert(check.end(), values.begin(), values.end());
   check.resize(check.size() + 6, 0);
   uint32_t mod = PolyMod(check) ^ 1;
-  std::string out(hrp);
+  std::string out;
+  out.reserve(hrp.size() + 1 + values.size() + 6);
+  out.append(hrp);
   out.push_back('1');
   for (uint8_t v : values) out.push_back(kCharset[v]);
   for (int i = 0; i < 6; ++i) out.push_back(kCharset[(mod >> (5 * (5 - i))) & 31]);
+  OPENSSL_cleanse(values.data(), values.size());
+  OPENSSL_cleanse(check.data(), check.size());
   return out;
 }
 
@@ -143,17 +155,25 @@ Result<Bech32Decoded> DecodeBech32(std::string_view text) {
   if (text.size() - sep - 1 < 6) return Status::InvalidArgument("bech32: checksum too short");
   Bech32Decoded out;
   for (size_t i = 0; i < sep; ++i) out.hrp.push_back(static_cast<char>(std::tolower(text[i])));
+  // Sized up front: the data may be a secret (see EncodeBech32).
   std::vector<uint8_t> values;
+  values.reserve(text.size());
+  out.data.reserve(text.size());
   for (size_t i = sep + 1; i < text.size(); ++i) {
     const char* p = std::strchr(kCharset, std::tolower(text[i]));
     if (p == nullptr || *p == '\0')
-      return Status::InvalidArgument("bech32: character '" + std::string(1, text[i]) +
-                                     "' is not in the bech32 alphabet");
+      return Status::InvalidArgument("bech32: a character is not in the bech32 alphabet");
     values.push_back(static_cast<uint8_t>(p - kCharset));
   }
-  std::vector<uint8_t> check = HrpExpand(out.hrp);
+  std::vector<uint8_t> check;
+  check.reserve(out.hrp.size() * 2 + 1 + values.size());
+  for (uint8_t v : HrpExpand(out.hrp)) check.push_back(v);
   check.insert(check.end(), values.begin(), values.end());
-  if (PolyMod(check) != 1) return Status::InvalidArgument("bech32: checksum mismatch");
+  if (PolyMod(check) != 1) {
+    OPENSSL_cleanse(values.data(), values.size());
+    OPENSSL_cleanse(check.data(), check.size());
+    return Status::InvalidArgument("bech32: checksum mismatch");
+  }
   bool padded = ConvertBits(values.data(), values.size() - 6, 5, 8, false, &out.data);
   // The data may be a secret key (nsec): wipe the intermediate copies.
   OPENSSL_cleanse(values.data(), values.size());
@@ -161,6 +181,57 @@ Result<Bech32Decoded> DecodeBech32(std::string_view text) {
   if (!padded) {
     OPENSSL_cleanse(out.data.data(), out.data.size());
     return Status::InvalidArgument("bech32: invalid padding");
+  }
+  return out;
+}
+
+std::string Printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex_byte = [&](uint8_t b) {
+    out += "\\x";
+    out.push_back(kHexDigits[b >> 4]);
+    out.push_back(kHexDigits[b & 15]);
+  };
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    if (c < 0x80) {
+      if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\r') out += "\\r";
+      else if (c < 0x20 || c == 0x7f) hex_byte(c);
+      else out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // Decode one UTF-8 sequence; anything malformed is escaped byte by byte.
+    size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    uint32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    bool ok = n != 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k) {
+      const auto cc = static_cast<uint8_t>(s[i + k]);
+      ok = (cc & 0xc0) == 0x80;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMin[n] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+    if (!ok) {
+      hex_byte(c);
+      ++i;
+      continue;
+    }
+    const bool invisible = (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+                           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+                           cp == 0x200e || cp == 0x200f || cp == 0x061c;
+    if (invisible) {
+      char buf[12];
+      std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+      out += buf;
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
   }
   return out;
 }

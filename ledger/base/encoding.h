@@ -29,6 +29,12 @@ struct Bech32Decoded {
 // 90 characters (BIP-173's limit; NIP-19 keys are 63).
 Result<Bech32Decoded> DecodeBech32(std::string_view text);
 
+// Text for a terminal or a one-line message: control characters (C0, DEL,
+// C1), line and paragraph separators and bidirectional overrides become
+// visible escapes ("\n", "\x1b", "\u202e"), and bytes that are not UTF-8 become
+// "\xNN". Whatever a user wrote, it cannot add a line or move the cursor.
+std::string Printable(std::string_view text);
+
 // NIP-19 keys: 32 bytes under HRP "npub" (x-only public key) or "nsec".
 std::string EncodeNpub(const Hash32& key);
 Result<Hash32> DecodeNpub(std::string_view text);

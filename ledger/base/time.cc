@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "ledger/base/encoding.h"
+
 namespace custody {
 namespace {
 
@@ -93,7 +95,7 @@ std::string FormatTimeHuman(TimeNs t) {
 
 Result<TimeNs> ParseTime(std::string_view s) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("time \"" + std::string(s) + "\": " + why +
+    return Status::InvalidArgument("time \"" + Printable(s) + "\": " + why +
                                    " (want RFC 3339, e.g. 2026-11-20T10:03:00Z)");
   };
   int y, mo, d, h, mi, sec;

@@ -40,10 +40,10 @@ Result<Draft> ParseImportLine(std::string_view line) {
     d.payload = NotePayload{std::move(*text)};
     allowed.insert("text");
   } else {
-    return Status::InvalidArgument("type \"" + *type + "\" cannot be imported (importable: note)");
+    return Status::InvalidArgument("type \"" + Printable(*type) + "\" cannot be imported (importable: note)");
   }
   for (auto& [key, value] : j.items())
-    if (!allowed.count(key)) return Status::InvalidArgument("unknown member \"" + key + "\"");
+    if (!allowed.count(key)) return Status::InvalidArgument("unknown member \"" + Printable(key) + "\"");
 
   auto incident = GetString(j, "incident", false);
   if (!incident.ok()) return incident.status();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <filesystem>
@@ -36,9 +37,12 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IOError(what + ": " + s.ToString());
 }
 
+// Another process holds the directory lock (flock: EAGAIN), or this one does.
+// Any other I/O error — a read-only directory, say — is not "busy".
 bool IsLockError(const rocksdb::Status& s) {
   const std::string m = s.ToString();
-  return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos);
+  return s.IsIOError() && (m.find("Resource temporarily unavailable") != std::string::npos ||
+                           m.find("lock hold by current process") != std::string::npos);
 }
 
 rocksdb::Options BaseOptions() {
@@ -105,9 +109,24 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   store->writer_ = writer;
   rocksdb::Options o = BaseOptions();
   o.create_if_missing = create;
+  o.error_if_exists = create;
   o.create_missing_column_families = create;
-  if (!create && !fs::exists(fs::path(dir) / "CURRENT"))
+  std::error_code ec;
+  if (!create && !fs::exists(fs::path(dir) / "CURRENT", ec))
     return Status::IOError("no ledger at " + dir + " (create one with: custody init --name NAME)");
+  if (!create) {
+    // A ledger of another storage format may have other column families;
+    // say so before RocksDB refuses in its own words.
+    std::vector<std::string> names;
+    CUSTODY_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(o, dir, &names), "open ledger " + dir));
+    std::vector<std::string> want;
+    for (auto& cf : Families()) want.push_back(cf.name);
+    std::sort(names.begin(), names.end());
+    std::sort(want.begin(), want.end());
+    if (names != want)
+      return Status::IOError("ledger " + dir + " has column families this custody does not know; it reads storage format " +
+                             std::to_string(kStorageFormat) + " only");
+  }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
   if (writer) {
@@ -144,6 +163,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   if (writer) {
     std::map<Hash32, MemberRecord> roles;
     if (!create) {
+      CUSTODY_RETURN_IF_ERROR(store->CheckHeadForWriting());
       auto m = store->Members();
       if (!m.ok()) return m.status();
       roles = std::move(*m);
@@ -162,13 +182,39 @@ Status Store::LoadMeta() {
   if (s.IsNotFound()) return Status::IOError(dir_ + " is not a custody ledger (no storage format)");
   CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read storage format"));
   if (v != std::to_string(kStorageFormat))
-    return Status::IOError("ledger " + dir_ + " has storage format " + v + "; this custody reads format " +
+    return Status::IOError("ledger " + dir_ + " has storage format " + Printable(v) + "; this custody reads format " +
                            std::to_string(kStorageFormat) + " only");
-  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, std::string(kNameKey), &name_),
-                                    "read ledger name"));
-  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, std::string(kHeadKey), &v),
-                                    "read ledger head"));
+  // A ledger with a format but no name or head is damaged, not missing.
+  auto get = [&](std::string_view key, std::string* out) {
+    auto st = db_->Get(rocksdb::ReadOptions(), meta_, std::string(key), out);
+    if (st.IsNotFound()) return Status::Corruption("ledger " + std::string(key) + ": missing");
+    return FromRocks(st, "read ledger " + std::string(key));
+  };
+  CUSTODY_RETURN_IF_ERROR(get(kNameKey, &name_));
+  CUSTODY_RETURN_IF_ERROR(get(kHeadKey, &v));
   if (!DecodeHead(v, &head_)) return Status::Corruption("ledger head: malformed");
+  return Status::OK();
+}
+
+Status Store::CheckHeadForWriting() const {
+  // A writer continues from the stored head. Make sure it is the real end of
+  // the ledger before anything is appended after it: a stale or rewritten
+  // head would otherwise make the next append overwrite stored events.
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(head_.next_seq), &v);
+  if (s.ok())
+    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) + " events, but event " +
+                              std::to_string(head_.next_seq) + " exists; run custody verify");
+  if (!s.IsNotFound()) return FromRocks(s, "read ledger");
+  if (head_.next_seq == 0) return Status::Corruption("ledger head: no events");
+  auto last = Get(head_.next_seq - 1);
+  if (!last.ok() && last.status().IsNotFound())
+    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) + " events, but event " +
+                              std::to_string(head_.next_seq - 1) + " is missing; run custody verify");
+  if (!last.ok()) return last.status().IsCorruption() ? last.status().Prefixed("run custody verify") : last.status();
+  if (last->id() != head_.last_id)
+    return Status::Corruption("ledger head does not match event " + std::to_string(head_.next_seq - 1) +
+                              "; run custody verify");
   return Status::OK();
 }
 
@@ -208,6 +254,7 @@ Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::st
     return Status::InvalidArgument(dir + " already exists and is not an empty directory");
   if (name.empty()) return Status::InvalidArgument("the ledger needs a name (--name)");
   auto store = Open(dir, /*writer=*/true, /*create=*/true, OpenOptions());
+  if (!store.ok()) return store.status();  // e.g. another init won the race: touch nothing
   Status s = store.status();
   if (s.ok()) {
     Draft genesis;

@@ -119,6 +119,7 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, bool writer, bool create,
                                              const OpenOptions& options);
   Status LoadMeta();
+  Status CheckHeadForWriting() const;
   Result<uint64_t> StoredLastAbout(const Hash32& user) const;
   // Builds the body of draft on top of *state, checks it and applies it.
   Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, ChainChecker* state,

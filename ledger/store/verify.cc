@@ -2,7 +2,7 @@
 
 #include <future>
 #include <optional>
-#include <unordered_map>
+#include <map>
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
@@ -12,17 +12,22 @@
 namespace custody {
 namespace {
 
-constexpr size_t kChunk = 4096;
+constexpr size_t kChunk = 4096;               // events read at a time
+constexpr size_t kChunkBytes = 16 << 20;       // and at most this many bytes
+constexpr TimeNs kFutureSlack = 120LL * 1000000000;
 
 // An order-independent digest of a set of index entries: the lane-wise sum
-// of SHA-256(key || 0x00 || value). Verify computes it from the events and
-// from a scan of each index; the two must agree.
+// of SHA-256(salt || key || 0x00 || value). Verify computes it from the events
+// and from a scan of each index; the two must agree. The salt is drawn fresh
+// for every run, so no one can prepare a set of forged entries with the same
+// sum (a generalized-birthday attack needs the hash fixed in advance).
 struct IndexDigest {
+  const Hash32* salt = nullptr;
   uint64_t lanes[4] = {0, 0, 0, 0};
   uint64_t count = 0;
   void Add(ByteSpan key, ByteSpan value) {
     static constexpr uint8_t kZero = 0;
-    Hash32 h = Sha256({key, ByteSpan(&kZero, 1), value});
+    Hash32 h = Sha256({*salt, key, ByteSpan(&kZero, 1), value});
     for (int i = 0; i < 4; ++i) {
       uint64_t v;
       std::memcpy(&v, h.data() + 8 * i, 8);
@@ -60,11 +65,12 @@ class KeyCache {
   }
 
  private:
-  std::unordered_map<Hash32, PublicKey, Hash32Hasher> keys_;
+  std::map<Hash32, PublicKey> keys_;
 };
 
 // Everything about one event that does not depend on the events before it.
-void CheckAlone(uint64_t seq, Bytes bytes, KeyCache* keys, Checked* out) {
+void CheckAlone(uint64_t seq, Bytes bytes, const Hash32* salt, KeyCache* keys, Checked* out) {
+  out->ids.salt = out->subjects.salt = salt;
   auto where = [seq] { return "event " + std::to_string(seq) + ": "; };
   auto ev = SignedEvent::Decode(std::move(bytes));
   if (!ev.ok()) {
@@ -104,14 +110,20 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   const uint64_t total = store.head().next_seq;
   ChainChecker chain;
   uint64_t expected = 0;
+  Hash32 salt;
+  CUSTODY_RETURN_IF_ERROR(RandomBytes(salt.data(), salt.size()));
   IndexDigest want_ids, want_subjects;
+  want_ids.salt = want_subjects.salt = &salt;
+  const TimeNs latest_allowed = NowNs() + kFutureSlack;
 
   // Reads the next chunk of raw events; a missing sequence number stops it.
   auto read_chunk = [&](uint64_t from, std::vector<std::pair<uint64_t, Bytes>>* chunk) {
     chunk->clear();
+    size_t bytes_read = 0;
     return store.Scan(from, [&](uint64_t seq, ByteSpan bytes) {
       chunk->emplace_back(seq, Bytes(bytes.begin(), bytes.end()));
-      return chunk->size() < kChunk;
+      bytes_read += bytes.size();
+      return chunk->size() < kChunk && bytes_read < kChunkBytes;
     });
   };
 
@@ -127,7 +139,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
     std::vector<Checked> checked(chunk.size());
     auto work = std::async(std::launch::async, [&] {
       ParallelFor(chunk.size(), threads, [&](size_t i, unsigned worker) {
-        CheckAlone(chunk[i].first, std::move(chunk[i].second), &caches[worker], &checked[i]);
+        CheckAlone(chunk[i].first, std::move(chunk[i].second), &salt, &caches[worker], &checked[i]);
       });
     });
     const uint64_t after = chunk.back().first + 1;
@@ -141,9 +153,21 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       if (s.IsUnauthorized() || s.IsInvalidArgument())
         s = Status::VerificationFailed(s.message());  // an unauthorized event in the store
       CUSTODY_RETURN_IF_ERROR(s);
+      // Recorded time comes from the appender's clock: one from the future
+      // would also lock every honest writer out.
+      if (e.recorded_ns() > latest_allowed)
+        return Status::Corruption("event " + std::to_string(e.seq()) + ": recorded time " +
+                                  FormatTime(e.recorded_ns()) + " is in the future");
       want_ids.Add(c.ids);
       want_subjects.Add(c.subjects);
       if (e.seq() == 0) {
+        auto* genesis = e.payload_as_Genesis();
+        report->name = genesis->name()->str();
+        if (genesis->storage_format() != layout::kStorageFormat)
+          return Status::Corruption("event 0: genesis says storage format " +
+                                    std::to_string(genesis->storage_format()));
+        if (store.name() != report->name)
+          return Status::Corruption("ledger name in storage does not match the genesis event");
         report->have_genesis = true;
         report->events = 1;
         report->ledger_id = chain.head().ledger_id;
@@ -187,6 +211,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   // The event id and subject indexes must hold exactly the entries the events imply.
   for (bool subjects : {false, true}) {
     IndexDigest have;
+    have.salt = &salt;
     CUSTODY_RETURN_IF_ERROR(store.ScanIndex(subjects, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
     const IndexDigest& want = subjects ? want_subjects : want_ids;
     if (!(have == want))

@@ -24,6 +24,7 @@ struct VerifyReport {
   Hash32 ledger_id{};
   Hash32 genesis_admin{};
   Hash32 head_id{};
+  std::string name;           // from the genesis event
   bool have_genesis = false;  // ledger id and genesis admin are known
 };
 

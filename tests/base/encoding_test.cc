@@ -159,3 +159,13 @@ TEST_CASE("BIP-173: the specification's valid and invalid strings", "[base][bech
     CHECK_FALSE(DecodeBech32(s).ok());
   }
 }
+
+TEST_CASE("Printable: control characters, bidi overrides and bad UTF-8 become visible escapes", "[base][text]") {
+  CHECK(Printable("plain text, é and 日本") == "plain text, é and 日本");
+  CHECK(Printable("a\nb\tc\rd") == "a\\nb\\tc\\rd");
+  CHECK(Printable(std::string("\x1b[2J\x7f\x00", 6)) == "\\x1b[2J\\x7f\\x00");
+  CHECK(Printable("\xe2\x80\xae") == "\\u202e");  // right-to-left override
+  CHECK(Printable("\xc2\x85") == "\\u0085");      // C1 next line
+  CHECK(Printable("\xff\xc3") == "\\xff\\xc3");     // not UTF-8
+  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");     // overlong
+}

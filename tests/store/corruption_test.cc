@@ -227,3 +227,27 @@ TEST_CASE("Corruption: the event id and subject indexes must hold what the event
     CHECK(Names(s, "subject index does not match"));
   }
 }
+
+TEST_CASE("Corruption: a stored name that is not the genesis's", "[store][corruption]") {
+  Ledger l;
+  {
+    test::RawDb raw(l.dir);
+    raw.Put(raw.meta(), std::string(layout::kNameKey), "another ledger");
+  }
+  Status s = l.Verify();
+  CHECK(s.IsCorruption());
+  CHECK(Names(s, "name"));
+}
+
+TEST_CASE("Corruption: a recorded time in the future", "[store][corruption]") {
+  Ledger l;
+  const TimeNs future = NowNs() + 3600LL * 1000000000;
+  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, future);
+  {
+    test::RawDb raw(l.dir);
+    raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&l.admin})));
+  }
+  Status s = l.Verify();
+  CHECK(s.message().rfind("event 6: ", 0) == 0);
+  CHECK(Names(s, "in the future"));
+}

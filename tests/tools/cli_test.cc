@@ -307,3 +307,45 @@ TEST_CASE("CLI: a byte changed on disk makes verify exit 1 naming the event", "[
   CHECK(Lines(v.err) == 1);
   CHECK(Has(v.out, "result         FAILED"));
 }
+
+TEST_CASE("CLI: text is shown escaped, NUL and invalid keys are refused", "[cli][input]") {
+  Fixture f;
+  REQUIRE(f.Resp({"note", "line one\n#9  2026-01-01 00:00:00Z  granted admin\x1b[2J"}).code == 0);
+  Out log = f.Read({"log"});
+  CHECK(Lines(log.out) == 3);  // genesis, member add, the note: no forged line
+  CHECK(Has(log.out, "line one\\n#9"));
+  CHECK(Has(log.out, "\\x1b[2J"));
+  Json j = Json::parse(f.Read({"--json", "show", "2"}).out);
+  CHECK(j["payload"]["text"] == "line one\n#9  2026-01-01 00:00:00Z  granted admin\x1b[2J");
+  Out nul = Run({"--ledger", f.ledger, "--key", f.resp_key, "import", "-"}, {},
+                "{\"type\":\"note\",\"text\":\"a\\u0000hidden\"}\n");
+  CHECK(nul.code == 3);
+  CHECK(Has(nul.err, "line 1"));
+  // An error echoing input stays on one line.
+  Out bad = f.Resp({"note", "--occurred", "noon\nFAKE", "x"});
+  CHECK(bad.code == 3);
+  CHECK(Lines(bad.err) == 1);
+  // 32 bytes that are not a point on the curve cannot be a member or subject.
+  // BIP-340 test vector 5's public key: not on the curve.
+  const std::string not_a_key =
+      EncodeNpub(DecodeHex32("EEFDEA4CDB677750A420FEE807EACF21EB9898AE79B9768766E4FAA04A2D4A34").value());
+  CHECK(f.Admin({"member", "add", not_a_key, "--role", "admin"}).code == 3);
+  CHECK(f.Resp({"note", "--subject", not_a_key, "x"}).code == 3);
+}
+
+TEST_CASE("CLI: a writer refuses a head that is not the end of the ledger", "[cli][corruption]") {
+  Fixture f;
+  REQUIRE(f.Resp({"note", "one"}).code == 0);
+  REQUIRE(f.Resp({"note", "two"}).code == 0);
+  std::string head;
+  {
+    test::RawDb raw(f.ledger);
+    head = raw.Get(raw.meta(), std::string(layout::kHeadKey));
+    raw.Delete(raw.events(), layout::SeqKey(3));  // cut the last event off, head unchanged
+  }
+  Out o = f.Resp({"note", "three"});
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(Has(o.err, "run custody verify"));
+  CHECK(f.Read({"verify"}).code == 1);
+}
