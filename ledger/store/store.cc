@@ -359,10 +359,15 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
   // k+1 and then writes batch k-1, so the sequential work hides behind signing.
   // Batches are written in order; on any error nothing after the last written
   // batch is kept.
-  auto prepare = [&](size_t begin, const ChainChecker& from, std::unique_ptr<Batch>* out_batch) {
+  // The first batches are small and grow to batch_size, so the pipeline fills
+  // quickly: nothing overlaps the first batch's building.
+  auto size_at = [&](size_t index) {
+    return index >= 4 ? batch_size : std::min(batch_size, size_t{512} << index);
+  };
+  auto prepare = [&](size_t begin, size_t index, const ChainChecker& from, std::unique_ptr<Batch>* out_batch) {
     auto batch = std::make_unique<Batch>();
     batch->drafts = drafts.data() + begin;
-    batch->n = std::min(batch_size, drafts.size() - begin);
+    batch->n = std::min(size_at(index), drafts.size() - begin);
     batch->state = from;
     Status s = Prepare(author, options, batch.get());
     *out_batch = std::move(batch);
@@ -372,13 +377,14 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
     return std::async(std::launch::async, [this, &author, b, threads] { return Sign(author, threads, b); });
   };
   std::unique_ptr<Batch> current;
-  CUSTODY_RETURN_IF_ERROR(prepare(0, *checker_, &current));
+  CUSTODY_RETURN_IF_ERROR(prepare(0, 0, *checker_, &current));
   auto signing = sign(current.get());
-  for (size_t begin = 0; begin < drafts.size(); begin += batch_size) {
+  size_t done = 0;
+  for (size_t index = 0; done < drafts.size(); ++index) {
     std::unique_ptr<Batch> next;
     Status next_status;
-    const size_t next_begin = begin + batch_size;
-    if (next_begin < drafts.size()) next_status = prepare(next_begin, current->state, &next);
+    const size_t next_begin = done + current->n;
+    if (next_begin < drafts.size()) next_status = prepare(next_begin, index + 1, current->state, &next);
     CUSTODY_RETURN_IF_ERROR(signing.get());
     if (next && next_status.ok()) signing = sign(next.get());
     Status written = Write(*current, out);
@@ -386,7 +392,8 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
       if (next && next_status.ok()) signing.get().PermitUnchecked();
       return written;
     }
-    if (options.progress) options.progress(begin + current->n, drafts.size());
+    done += current->n;
+    if (options.progress) options.progress(done, drafts.size());
     if (!next_status.ok()) return next_status;
     current = std::move(next);
   }

@@ -163,11 +163,17 @@ TEST_CASE("Store: batched appends share syncs and verify on every core", "[store
                                                                         : std::vector<Hash32>{}));
   AppendOptions o = At(kT0 + 1);
   o.batch_size = 1000;
-  uint64_t progress_calls = 0;
-  o.progress = [&](uint64_t, uint64_t) { ++progress_calls; };
+  uint64_t progress_calls = 0, last_done = 0;
+  o.progress = [&](uint64_t done, uint64_t total) {
+    ++progress_calls;
+    CHECK(done > last_done);
+    CHECK(total == 10000);
+    last_done = done;
+  };
   std::vector<Appended> out;
   REQUIRE((*store)->Append(admin, drafts, o, &out).ok());
-  CHECK(progress_calls == 10);
+  CHECK(progress_calls == 11);  // batches of 512, then 1000 (the first batch is small to fill the pipeline)
+  CHECK(last_done == 10000);
   CHECK(out.size() == 10000);
   CHECK((*store)->EventsAbout(user.public_key()).value().size() == 1429);
   store->reset();
