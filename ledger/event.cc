@@ -26,46 +26,13 @@ Status Bad(uint64_t seq, const std::string& why) {
   return Status::Corruption("event " + std::to_string(seq) + ": " + why);
 }
 
-// SPEC: RFC 3629 — well-formed UTF-8: no overlong forms, no surrogates,
-// nothing above U+10FFFF.
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<uint8_t>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 // Text fields: present (when required), not empty, at most kMaxTextSize bytes,
 // well-formed UTF-8 (every rendering, JSON included, can then carry it), and
 // no NUL (which C strings, and some readers, would silently cut at).
 bool TextOk(const flatbuffers::String* s, bool required) {
   if (s == nullptr) return !required;
   const std::string_view v = s->string_view();
-  return !v.empty() && v.size() <= kMaxTextSize && v.find('\0') == std::string_view::npos && IsUtf8(v);
+  return !v.empty() && v.size() <= kMaxTextSize && v.find('\0') == std::string_view::npos && IsWellFormedUtf8(v);
 }
 
 // A key the event names must be a valid x-only secp256k1 key: an invalid one

@@ -115,6 +115,73 @@ Result<Hash32> DecodeHex32(std::string_view hex) {
   return h;
 }
 
+std::string EncodeBase64(ByteSpan data) {
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    uint32_t v = uint32_t(data[i]) << 16 | uint32_t(data[i + 1]) << 8 | data[i + 2];
+    for (int k = 3; k >= 0; --k) out.push_back(kB64[(v >> (6 * k)) & 63]);
+  }
+  if (size_t rest = data.size() - i) {
+    uint32_t v = uint32_t(data[i]) << 16 | (rest == 2 ? uint32_t(data[i + 1]) << 8 : 0);
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? kB64[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+Result<Bytes> DecodeBase64(std::string_view s) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (s.size() % 4) return Status::InvalidArgument("base64: length is not a multiple of 4");
+  Bytes out;
+  out.reserve(s.size() / 4 * 3);
+  for (size_t i = 0; i < s.size(); i += 4) {
+    const bool last = i + 4 == s.size();
+    int v[4];
+    size_t pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      char c = s[i + k];
+      if (c == '=' && last && k >= 2) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad) return Status::InvalidArgument("base64: data after padding");
+      v[k] = value(c);
+      if (v[k] < 0) return Status::InvalidArgument("base64: not a base64 character");
+    }
+    if (pad == 1 && s[i + 2] == '=') return Status::InvalidArgument("base64: bad padding");
+    uint32_t w = uint32_t(v[0]) << 18 | uint32_t(v[1]) << 12 | uint32_t(v[2]) << 6 | uint32_t(v[3]);
+    out.push_back(static_cast<uint8_t>(w >> 16));
+    if (pad < 2) out.push_back(static_cast<uint8_t>(w >> 8));
+    if (pad < 1) out.push_back(static_cast<uint8_t>(w));
+    if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+      return Status::InvalidArgument("base64: non-zero unused bits");
+  }
+  return out;
+}
+
+Result<Hash32> DecodeBase64Hash(std::string_view text) {
+  auto b = DecodeBase64(text);
+  if (!b.ok()) return b.status();
+  if (b->size() != 32)
+    return Status::InvalidArgument("base64: hash of " + std::to_string(b->size()) + " bytes, want 32");
+  Hash32 h;
+  std::memcpy(h.data(), b->data(), 32);
+  return h;
+}
+
 std::string EncodeBech32(std::string_view hrp, ByteSpan data) {
   // The data may be a secret (nsec): every buffer is sized up front, so none
   // is reallocated with a copy left behind, and each is wiped.
@@ -183,6 +250,37 @@ Result<Bech32Decoded> DecodeBech32(std::string_view text) {
     return Status::InvalidArgument("bech32: invalid padding");
   }
   return out;
+}
+
+bool IsWellFormedUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 std::string Printable(std::string_view s) {

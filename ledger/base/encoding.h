@@ -17,6 +17,13 @@ Result<Bytes> DecodeHex(std::string_view hex);
 // Exactly 64 hex characters.
 Result<Hash32> DecodeHex32(std::string_view hex);
 
+// SPEC: RFC 4648 §4, standard alphabet with padding. Decoding is strict: no
+// whitespace, padding required, unused bits zero (one text per value).
+std::string EncodeBase64(ByteSpan data);
+Result<Bytes> DecodeBase64(std::string_view text);
+// Exactly 32 bytes (a SHA-256 value).
+Result<Hash32> DecodeBase64Hash(std::string_view text);
+
 // SPEC: BIP-173 (bech32, not bech32m), as used by NIP-19 for npub/nsec.
 // Encodes 8-bit data under a lowercase human-readable part.
 std::string EncodeBech32(std::string_view hrp, ByteSpan data);
@@ -28,6 +35,10 @@ struct Bech32Decoded {
 // an empty or invalid HRP, a bad checksum, non-zero padding, and strings over
 // 90 characters (BIP-173's limit; NIP-19 keys are 63).
 Result<Bech32Decoded> DecodeBech32(std::string_view text);
+
+// SPEC: RFC 3629 — well-formed UTF-8: no overlong forms, no surrogates,
+// nothing above U+10FFFF.
+bool IsWellFormedUtf8(std::string_view s);
 
 // Text for a terminal or a one-line message: control characters (C0, DEL,
 // C1), line and paragraph separators and bidirectional overrides become
