@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint.h"
 #include "ledger/crypto.h"
 
 namespace custody {
@@ -82,6 +83,25 @@ Status CheckPayload(const fb::Event& e) {
         return Bad(seq, "key compromise time out of range");
       return Status::OK();
     }
+    case fb::Payload::Checkpoint: {
+      auto* p = e.payload_as_Checkpoint();
+      if (!HasOnlyKnownFields(p, fb::Checkpoint::VT_NOSTR)) return Bad(seq, "checkpoint has unknown fields");
+      if (p->root() == nullptr || !TextOk(p->note(), true) || !TextOk(p->nostr(), true))
+        return Bad(seq, "checkpoint without root, note or nostr event");
+      // A checkpoint covers exactly the events before it, and both its forms
+      // are signed by the event's author for this ledger.
+      if (p->size() != seq) return Bad(seq, "checkpoint of size " + std::to_string(p->size()) + " is not of the events before it");
+      const Hash32 author = ToHash(e.author());
+      auto cp = VerifyCheckpointNote(p->note()->string_view(), author, CheckpointOrigin(ToHash(e.ledger_id())));
+      if (!cp.ok()) return Bad(seq, cp.status().message());
+      if (cp->size != p->size() || cp->root != ToHash(p->root())) return Bad(seq, "checkpoint note does not match its event");
+      auto content = VerifyNostrEvent(p->nostr()->string_view());
+      if (!content.ok()) return Bad(seq, content.status().message());
+      if (*content != EncodeCheckpointBody(*cp) ||
+          p->nostr()->string_view().find("\"pubkey\":\"" + EncodeHex(author) + "\"") == std::string_view::npos)
+        return Bad(seq, "checkpoint's nostr event does not match its note or author");
+      return Status::OK();
+    }
     case fb::Payload::Note: {
       auto* p = e.payload_as_Note();
       if (!HasOnlyKnownFields(p, fb::Note::VT_TEXT)) return Bad(seq, "note has unknown fields");
@@ -144,13 +164,14 @@ std::string_view PayloadTypeName(fb::Payload type) {
     case fb::Payload::KeyRotated: return "key_rotated";
     case fb::Payload::KeyCompromised: return "key_compromised";
     case fb::Payload::Note: return "note";
+    case fb::Payload::Checkpoint: return "checkpoint";
     default: return "unknown";
   }
 }
 
 fb::Payload PayloadTypeFromName(std::string_view name) {
   for (auto t : {fb::Payload::Genesis, fb::Payload::Membership, fb::Payload::KeyRotated,
-                 fb::Payload::KeyCompromised, fb::Payload::Note})
+                 fb::Payload::KeyCompromised, fb::Payload::Note, fb::Payload::Checkpoint})
     if (PayloadTypeName(t) == name) return t;
   return fb::Payload::NONE;
 }
@@ -184,6 +205,11 @@ Bytes EncodeBody(const EventFields& f) {
           payload = fb::CreateKeyCompromised(b, &key, p.since_ns, reason).Union();
         } else if constexpr (std::is_same_v<T, NotePayload>) {
           payload = fb::CreateNote(b, b.CreateString(p.text)).Union();
+        } else if constexpr (std::is_same_v<T, CheckpointPayload>) {
+          auto root = ToFb(p.root);
+          auto note = b.CreateString(p.note);
+          auto nostr = b.CreateString(p.nostr);
+          payload = fb::CreateCheckpoint(b, p.size, &root, note, nostr).Union();
         }
       },
       f.payload);
@@ -252,6 +278,12 @@ EventFields DecodeFields(const fb::Event& e) {
     case fb::Payload::Note: {
       auto* p = e.payload_as_Note();
       f.payload = NotePayload{p->text() ? p->text()->str() : ""};
+      break;
+    }
+    case fb::Payload::Checkpoint: {
+      auto* p = e.payload_as_Checkpoint();
+      f.payload = CheckpointPayload{p->size(), ToHash(p->root()), p->note() ? p->note()->str() : "",
+                                    p->nostr() ? p->nostr()->str() : ""};
       break;
     }
     default:

@@ -72,8 +72,14 @@ struct KeyCompromisedPayload {
 struct NotePayload {
   std::string text;
 };
+struct CheckpointPayload {
+  uint64_t size = 0;
+  Hash32 root{};
+  std::string note;   // C2SP signed note (ledger/checkpoint.h)
+  std::string nostr;  // NIP-01 event JSON
+};
 using Payload = std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload,
-                             KeyCompromisedPayload, NotePayload>;
+                             KeyCompromisedPayload, NotePayload, CheckpointPayload>;
 fb::Payload PayloadTypeOf(const Payload& p);
 
 struct SubjectLink {

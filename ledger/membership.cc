@@ -78,6 +78,8 @@ uint32_t RolesAllowedToAppend(fb::Payload type) {
       return kAdmin;
     case fb::Payload::Note:
       return kAdmin | kCommander | kResponder | kLegal | kAuditor;
+    case fb::Payload::Checkpoint:
+      return kAdmin | kNotary;
     default:
       return 0;
   }

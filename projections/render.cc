@@ -52,6 +52,14 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
     case fb::Payload::Note:
       p["text"] = Str(e.payload_as_Note()->text());
       break;
+    case fb::Payload::Checkpoint: {
+      auto* c = e.payload_as_Checkpoint();
+      p["size"] = c->size();
+      p["root"] = EncodeHex(ToHash(c->root()));
+      p["note"] = Str(c->note());
+      p["nostr"] = Str(c->nostr());
+      break;
+    }
     default:
       break;
   }
@@ -87,6 +95,11 @@ std::string DescribeEvent(const fb::Event& e) {
     }
     case fb::Payload::Note:
       return "note: " + Text(e.payload_as_Note()->text());
+    case fb::Payload::Checkpoint: {
+      auto* c = e.payload_as_Checkpoint();
+      return "checkpoint of the first " + std::to_string(c->size()) + " events, root " +
+             EncodeHex(ToHash(c->root())).substr(0, 16) + "…";
+    }
     default:
       return "unknown event";
   }

@@ -62,5 +62,6 @@ void AddKeyCommands(CLI::App& app, Context& ctx);
 void AddLedgerCommands(CLI::App& app, Context& ctx);  // init, member, note, log, show, verify, stats
 void AddImportCommand(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
+void AddMerkleCommands(CLI::App& app, Context& ctx);  // checkpoint, prove, consistency
 
 }  // namespace custody::cli

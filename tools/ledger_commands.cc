@@ -1,10 +1,12 @@
 // custody init | member | note | log | show | verify | stats
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint.h"
 #include "ledger/membership.h"
 #include "ledger/store/verify.h"
 #include "projections/render.h"
@@ -219,12 +221,22 @@ Status Show(const Context& ctx, const std::string& which, bool raw) {
   return Status::OK();
 }
 
-Status Verify(const Context& ctx, const std::string& trust_npub) {
+Status Verify(const Context& ctx, const std::string& trust_npub, const std::string& checkpoint_file) {
   VerifyOptions options;
   if (!trust_npub.empty()) {
     auto trust = ParseNpubArg("--trust", trust_npub);
     if (!trust.ok()) return trust.status();
     options.trust = *trust;
+  }
+  if (!checkpoint_file.empty()) {
+    if (trust_npub.empty()) return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
+    std::ifstream in(checkpoint_file, std::ios::binary);
+    if (!in) return Status::InvalidArgument("checkpoint " + checkpoint_file + ": cannot open");
+    std::string text(kMaxNoteSize + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxNoteSize) return Status::InvalidArgument("checkpoint " + checkpoint_file + ": larger than 16 KiB");
+    options.checkpoint = std::move(text);
   }
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
@@ -246,10 +258,16 @@ Status Verify(const Context& ctx, const std::string& trust_npub) {
     j["ledger_id"] = nullptr;
     text += "ledger         unknown: its genesis event does not verify\n";
   }
-  if (options.trust) {
+  if (options.trust && !options.checkpoint) {
     j["trust"] = trust_npub;
     const bool matches = report.have_genesis && *options.trust == report.genesis_admin;
     text += "trusted key    " + trust_npub + (matches ? " (is the genesis admin)\n" : " (is NOT the genesis admin)\n");
+  }
+  if (options.checkpoint) {
+    j["trust"] = trust_npub;
+    j["checkpoint"] = checkpoint_file;
+    j["extends_checkpoint"] = s.ok();
+    text += "checkpoint     " + checkpoint_file + (s.ok() ? ", signed by " + trust_npub + ": the ledger extends it\n" : "\n");
   }
   j["events_verified"] = report.events;
   j["ok"] = s.ok();
@@ -258,10 +276,15 @@ Status Verify(const Context& ctx, const std::string& trust_npub) {
           "\n";
   if (s.ok()) {
     j["head_id"] = EncodeHex(report.head_id);
+    j["root"] = EncodeHex(report.root);
+    j["checkpoints_verified"] = report.checkpoints;
     j["seconds"] = seconds;
     text += "head           " + EncodeHex(report.head_id) + "\n";
+    text += "tree root      " + EncodeHex(report.root) + "\n";
+    text += "checkpoints    " + std::to_string(report.checkpoints) + " stored, each matches the recomputed tree\n";
     text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
-            "               per-user back-links, references, authorization, head, members, event id and subject indexes\n";
+            "               per-user back-links, references, authorization, Merkle tree, checkpoints,\n"
+            "               head, members, event id, subject, tree and checkpoint indexes\n";
     text += "result         OK\n";
   } else {
     text += "result         FAILED\n";
@@ -371,11 +394,17 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
     ctx.run = [&ctx, show_args] { return Show(ctx, show_args->first, show_args->second); };
   });
 
-  auto trust = std::make_shared<std::string>();
+  auto trust = std::make_shared<std::pair<std::string, std::string>>();
   auto* verify = app.add_subcommand(
-      "verify", "Verify the whole ledger: chain, ids, signatures, times, authorization (exit 1 on failure)");
-  verify->add_option("--trust", *trust, "Fail unless this key (npub) is the genesis admin");
-  verify->callback([&ctx, trust] { ctx.run = [&ctx, trust] { return Verify(ctx, *trust); }; });
+      "verify",
+      "Verify the whole ledger: chain, ids, signatures, times, authorization, Merkle tree and stored "
+      "checkpoints (exit 1 on failure)");
+  verify->add_option("--trust", trust->first,
+                     "Without --checkpoint: fail unless this key (npub) is the genesis admin. With it: the key "
+                     "that must have signed the checkpoint");
+  verify->add_option("--checkpoint", trust->second,
+                     "A checkpoint saved earlier: fail unless this ledger extends it (no rollback, fork or rewrite)");
+  verify->callback([&ctx, trust] { ctx.run = [&ctx, trust] { return Verify(ctx, trust->first, trust->second); }; });
 
   auto* stats = app.add_subcommand("stats", "Counts by type, members, times and size on disk");
   stats->callback([&ctx] { ctx.run = [&ctx] { return Stats(ctx); }; });

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddKeyCommands(app, ctx);
   AddLedgerCommands(app, ctx);
   AddImportCommand(app, ctx);
+  AddMerkleCommands(app, ctx);
   AddBenchCommand(app, ctx);
 
   try {

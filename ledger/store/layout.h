@@ -19,6 +19,8 @@ inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-ev
 inline constexpr std::string_view kEventIdsCf = "event_ids";  // event id -> seq
 inline constexpr std::string_view kMembersCf = "members";    // x-only key -> roles
 inline constexpr std::string_view kSubjectsCf = "subjects";  // user key || seq -> ""
+inline constexpr std::string_view kTreeCf = "tree";          // level || index -> node hash
+inline constexpr std::string_view kCheckpointsCf = "checkpoints";  // tree size -> seq of its event
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kNameKey = "name";
@@ -36,6 +38,13 @@ inline uint64_t SeqFromKey(std::string_view k) {
 inline std::string SubjectKey(const Hash32& user, uint64_t seq) {
   std::string k(reinterpret_cast<const char*>(user.data()), 32);
   return k + SeqKey(seq);
+}
+// A perfect subtree of the Merkle tree: 1-byte level, 8-byte big-endian index.
+inline std::string NodeKey(unsigned level, uint64_t index) {
+  std::string k(9, '\0');
+  k[0] = static_cast<char>(level);
+  PutBigEndian64(reinterpret_cast<uint8_t*>(k.data() + 1), index);
+  return k;
 }
 inline std::string HashKey(const Hash32& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), 32);

@@ -16,6 +16,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
+#include "ledger/merkle.h"
 #include "ledger/store/layout.h"
 
 namespace custody {
@@ -65,7 +66,7 @@ rocksdb::Options BaseOptions() {
 std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf})
+  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf, kCheckpointsCf})
     cfs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
   return cfs;
 }
@@ -157,6 +158,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   store->ids_ = store->handles_[3];
   store->members_ = store->handles_[4];
   store->subjects_ = store->handles_[5];
+  store->tree_ = store->handles_[6];
+  store->checkpoints_ = store->handles_[7];
   if (!create) {
     CUSTODY_RETURN_IF_ERROR(store->LoadMeta());
   }
@@ -169,6 +172,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
       roles = std::move(*m);
     }
     const Store* self = store.get();
+    auto range = CompactRange::FromNodes(store->head_.next_seq, store->Nodes());
+    if (!range.ok()) return range.status().IsNotFound() ? Status::Corruption("tree: " + range.status().message()) : range.status();
+    store->range_ = std::move(*range);
     store->checker_ = std::make_unique<ChainChecker>(
         store->head_, MemberState(std::move(roles)),
         [self](const Hash32& user) { return self->StoredLastAbout(user); });
@@ -353,6 +359,16 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
                      const AppendOptions& options, std::vector<Appended>* out) {
   if (!writer_) return Status::InvalidArgument("ledger opened read-only");
   if (drafts.empty()) return Status::OK();
+  // A checkpoint signs the tree of every event before it, so it is appended on
+  // its own, against the tree as written.
+  for (const Draft& d : drafts) {
+    auto* cp = std::get_if<CheckpointPayload>(&d.payload);
+    if (!cp) continue;
+    if (drafts.size() != 1) return Status::InvalidArgument("a checkpoint is appended on its own");
+    if (cp->size != head_.next_seq || cp->root != range_.Root())
+      return Status::InvalidArgument("checkpoint does not match the ledger's current tree (size " +
+                                     std::to_string(head_.next_seq) + ")");
+  }
   const size_t batch_size = std::max<size_t>(1, options.batch_size);
   const unsigned threads = options.threads ? options.threads : DefaultThreads();
   // A pipeline: while batch k is signed on every core, this thread builds batch
@@ -447,12 +463,19 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
 
 Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   rocksdb::WriteBatch wb;
+  CompactRange range = range_;  // committed with the batch
+  auto put_node = [&](unsigned level, uint64_t index, const Hash32& h) {
+    wb.Put(tree_, NodeKey(level, index), rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+  };
   for (size_t i = 0; i < b.n; ++i) {
     const uint64_t seq = b.first + i;
     const std::string key = SeqKey(seq);
     wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(b.framed[i].data()), b.framed[i].size()));
     wb.Put(ids_, HashKey(b.ids[i]), key);
     for (const Hash32& user : b.drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
+    if (auto* cp = std::get_if<CheckpointPayload>(&b.drafts[i].payload)) wb.Put(checkpoints_, SeqKey(cp->size), key);
+    // SPEC: DESIGN.md — the leaf data is the stored signed-event bytes.
+    range.Append(HashLeaf(b.framed[i]), put_node);
   }
   // Membership changes: write the difference.
   const auto& before = checker_->members().members();
@@ -471,6 +494,7 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
   CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
+  range_ = std::move(range);
   *checker_ = b.state;
   head_ = checker_->head();
   if (out)
@@ -564,14 +588,70 @@ Status Store::Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>&
   return FromRocks(it->status(), "scan events");
 }
 
-Status Store::ScanIndex(bool subjects, const std::function<void(ByteSpan, ByteSpan)>& fn) const {
+Status Store::ScanIndex(Index index, const std::function<void(ByteSpan, ByteSpan)>& fn) const {
+  rocksdb::ColumnFamilyHandle* cf = index == Index::kEventIds  ? ids_
+                                    : index == Index::kSubjects ? subjects_
+                                    : index == Index::kTree     ? tree_
+                                                                : checkpoints_;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, subjects ? subjects_ : ids_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
   for (it->SeekToFirst(); it->Valid(); it->Next())
     fn(AsSpan(it->key().ToStringView()), AsSpan(it->value().ToStringView()));
-  return FromRocks(it->status(), subjects ? "scan subject index" : "scan event id index");
+  return FromRocks(it->status(), "scan " + cf->GetName());
+}
+
+NodeFn Store::Nodes() const {
+  return [this](unsigned level, uint64_t index) -> Result<Hash32> {
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions(), tree_, NodeKey(level, index), &v);
+    if (s.IsNotFound())
+      return Status::NotFound("tree node " + std::to_string(level) + "/" + std::to_string(index) + " missing");
+    CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read tree node"));
+    if (v.size() != 32) return Status::Corruption("tree node " + std::to_string(level) + "/" + std::to_string(index) + ": malformed");
+    Hash32 h;
+    std::memcpy(h.data(), v.data(), 32);
+    return h;
+  };
+}
+
+Result<std::vector<std::pair<uint64_t, uint64_t>>> Store::Checkpoints() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  Status bad;
+  CUSTODY_RETURN_IF_ERROR(ScanIndex(Index::kCheckpoints, [&](ByteSpan k, ByteSpan v) {
+    if (k.size() != 8 || v.size() != 8) {
+      bad = Status::Corruption("checkpoints index: malformed entry");
+      return;
+    }
+    out.emplace_back(GetBigEndian64(k.data()), GetBigEndian64(v.data()));
+  }));
+  CUSTODY_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+Result<SignedEvent> Store::CheckpointEvent(uint64_t size) const {
+  std::string v;
+  rocksdb::Status s;
+  if (size == 0) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), checkpoints_));
+    it->SeekToLast();
+    if (!it->Valid()) {
+      CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read checkpoints"));
+      return Status::NotFound("the ledger has no checkpoint yet (make one with: custody checkpoint)");
+    }
+    v = it->value().ToString();
+  } else {
+    s = db_->Get(rocksdb::ReadOptions(), checkpoints_, SeqKey(size), &v);
+    if (s.IsNotFound()) return Status::NotFound("no stored checkpoint of size " + std::to_string(size));
+    CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read checkpoints"));
+  }
+  if (v.size() != 8) return Status::Corruption("checkpoints index: malformed entry");
+  auto ev = Get(SeqFromKey(v));
+  if (!ev.ok()) return ev.status();
+  if (ev->event().payload_type() != fb::Payload::Checkpoint || (size && ev->event().payload_as_Checkpoint()->size() != size))
+    return Status::Corruption("checkpoints index points at event " + std::to_string(SeqFromKey(v)) + ", not that checkpoint");
+  return ev;
 }
 
 uint64_t Store::DiskBytes() const {

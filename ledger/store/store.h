@@ -21,6 +21,7 @@
 #include "ledger/crypto.h"
 #include "ledger/event.h"
 #include "ledger/membership.h"
+#include "ledger/merkle.h"
 
 namespace rocksdb {
 class DB;
@@ -107,9 +108,19 @@ class Store {
   // Calls fn(seq, bytes) for each stored event from `from` on, in key order,
   // until fn returns false. Keys are reported as stored, gaps included.
   Status Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>& fn) const;
-  // Calls fn(key, value) for every entry of the event id index, or of the
-  // subject index (subjects = true), in key order.
-  Status ScanIndex(bool subjects, const std::function<void(ByteSpan, ByteSpan)>& fn) const;
+  // Calls fn(key, value) for every entry of an index, in key order.
+  enum class Index { kEventIds, kSubjects, kTree, kCheckpoints };
+  Status ScanIndex(Index index, const std::function<void(ByteSpan, ByteSpan)>& fn) const;
+
+  // The Merkle tree's stored perfect-subtree hashes (ledger/merkle.h).
+  // Valid while this Store lives.
+  NodeFn Nodes() const;
+  // Stored checkpoints as (tree size, sequence number of its event), ascending.
+  Result<std::vector<std::pair<uint64_t, uint64_t>>> Checkpoints() const;
+  // The checkpoint event of a tree size; size 0: the latest. NotFound if none.
+  Result<SignedEvent> CheckpointEvent(uint64_t size) const;
+  // Writers: the tree of every written event.
+  const CompactRange& tree() const { return range_; }
 
   // Bytes on disk (SST and WAL files).
   uint64_t DiskBytes() const;
@@ -142,6 +153,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* members_ = nullptr;
   rocksdb::ColumnFamilyHandle* subjects_ = nullptr;
+  rocksdb::ColumnFamilyHandle* tree_ = nullptr;
+  rocksdb::ColumnFamilyHandle* checkpoints_ = nullptr;
+  CompactRange range_;  // writers: the tree as written
   ChainHead head_;
   std::string name_;
   // Writers: the chain state the next append continues from.

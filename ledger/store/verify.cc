@@ -6,7 +6,9 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
+#include "ledger/checkpoint.h"
 #include "ledger/crypto.h"
+#include "ledger/merkle.h"
 #include "ledger/store/layout.h"
 
 namespace custody {
@@ -47,6 +49,7 @@ struct IndexDigest {
 struct Checked {
   std::optional<SignedEvent> event;
   Hash32 id{};
+  Hash32 leaf{};  // the Merkle leaf hash of the stored bytes
   Status status;
   IndexDigest ids, subjects;  // the index entries this event must have
 };
@@ -85,6 +88,7 @@ void CheckAlone(uint64_t seq, Bytes bytes, const Hash32* salt, KeyCache* keys, C
     return;
   }
   out->id = ev->id();
+  out->leaf = HashLeaf(ev->bytes());
   auto signers = RequiredSigners(ev->event());
   for (size_t i = 0; i < signers.size(); ++i) {
     const PublicKey* key = keys->Get(signers[i]);
@@ -112,8 +116,24 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   uint64_t expected = 0;
   Hash32 salt;
   CUSTODY_RETURN_IF_ERROR(RandomBytes(salt.data(), salt.size()));
-  IndexDigest want_ids, want_subjects;
-  want_ids.salt = want_subjects.salt = &salt;
+  IndexDigest want_ids, want_subjects, want_tree, want_checkpoints;
+  want_ids.salt = want_subjects.salt = want_tree.salt = want_checkpoints.salt = &salt;
+  CompactRange tree;
+  auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
+    want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);
+  };
+  // A saved checkpoint: well-formed now; its signature, by exactly the trusted
+  // key and for this ledger, once the genesis has told us the ledger id.
+  std::optional<Checkpoint> saved;
+  std::optional<Hash32> root_at_saved;
+  if (options.checkpoint) {
+    if (!options.trust) return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
+    auto note = ParseSignedNote(*options.checkpoint);
+    if (!note.ok()) return note.status().Prefixed("saved checkpoint");
+    auto cp = ParseCheckpointBody(note->text);
+    if (!cp.ok()) return cp.status().Prefixed("saved checkpoint");
+    saved = *cp;
+  }
   const TimeNs latest_allowed = NowNs() + kFutureSlack;
 
   // Reads the next chunk of raw events; a missing sequence number stops it.
@@ -160,6 +180,17 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
                                   FormatTime(e.recorded_ns()) + " is in the future");
       want_ids.Add(c.ids);
       want_subjects.Add(c.subjects);
+      // The tree: stored checkpoints must name the root of the events before them.
+      if (e.payload_type() == fb::Payload::Checkpoint) {
+        auto* cp = e.payload_as_Checkpoint();
+        if (ToHash(cp->root()) != tree.Root())
+          return Status::Corruption("event " + std::to_string(e.seq()) + ": checkpoint root is not the root of the " +
+                                    std::to_string(cp->size()) + " events before it");
+        want_checkpoints.Add(AsSpan(layout::SeqKey(cp->size())), AsSpan(layout::SeqKey(e.seq())));
+        ++report->checkpoints;
+      }
+      if (saved && saved->size == tree.size()) root_at_saved = tree.Root();
+      tree.Append(c.leaf, visit);
       if (e.seq() == 0) {
         auto* genesis = e.payload_as_Genesis();
         report->name = genesis->name()->str();
@@ -172,7 +203,15 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
         report->events = 1;
         report->ledger_id = chain.head().ledger_id;
         report->genesis_admin = chain.head().genesis_admin;
-        if (options.trust && *options.trust != report->genesis_admin)
+        if (saved) {
+          const std::string origin = CheckpointOrigin(report->ledger_id);
+          if (saved->origin != origin)
+            return Status::VerificationFailed("saved checkpoint is for " + Printable(saved->origin) +
+                                              ", not this ledger (" + origin + ")");
+          auto signed_by = VerifyCheckpointNote(*options.checkpoint, *options.trust, origin);
+          if (!signed_by.ok()) return signed_by.status().Prefixed("saved checkpoint");
+        }
+        if (!saved && options.trust && *options.trust != report->genesis_admin)
           return Status::VerificationFailed("genesis admin " + EncodeNpub(report->genesis_admin) +
                                             " is not the trusted key " + EncodeNpub(*options.trust));
       }
@@ -194,6 +233,17 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
     chunk.swap(next);
   }
   if (!report->have_genesis) return Status::Corruption("event 0: missing (the ledger has no genesis)");
+  report->root = tree.Root();
+  if (saved) {
+    if (saved->size == tree.size()) root_at_saved = tree.Root();
+    if (saved->size > tree.size())
+      return Status::VerificationFailed("the ledger does not extend the saved checkpoint: it holds " +
+                                        std::to_string(tree.size()) + " events, the checkpoint " +
+                                        std::to_string(saved->size) + " (truncated, or rolled back to an older copy)");
+    if (*root_at_saved != saved->root)
+      return Status::VerificationFailed("the ledger does not extend the saved checkpoint: its root at size " +
+                                        std::to_string(saved->size) + " differs (history rewritten, or a fork)");
+  }
   // The stored head and members index must say what the events say.
   const ChainHead& stored = store.head();
   if (stored.next_seq != chain.head().next_seq)
@@ -208,15 +258,19 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   if (!members.ok()) return members.status();
   if (*members != chain.members().members())
     return Status::Corruption("members index does not match the membership events");
-  // The event id and subject indexes must hold exactly the entries the events imply.
-  for (bool subjects : {false, true}) {
+  // The indexes must hold exactly the entries the events imply.
+  const std::pair<Store::Index, const IndexDigest*> indexes[] = {{Store::Index::kEventIds, &want_ids},
+                                                                 {Store::Index::kSubjects, &want_subjects},
+                                                                 {Store::Index::kTree, &want_tree},
+                                                                 {Store::Index::kCheckpoints, &want_checkpoints}};
+  for (auto [index, want] : indexes) {
     IndexDigest have;
     have.salt = &salt;
-    CUSTODY_RETURN_IF_ERROR(store.ScanIndex(subjects, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
-    const IndexDigest& want = subjects ? want_subjects : want_ids;
-    if (!(have == want))
-      return Status::Corruption(std::string(subjects ? "subject" : "event id") + " index does not match the events (" +
-                                std::to_string(have.count) + " entries, expected " + std::to_string(want.count) + ")");
+    CUSTODY_RETURN_IF_ERROR(store.ScanIndex(index, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
+    static constexpr const char* kNames[] = {"event id index", "subject index", "Merkle tree", "checkpoints index"};
+    if (!(have == *want))
+      return Status::Corruption(std::string(kNames[static_cast<int>(index)]) + " does not match the events (" +
+                                std::to_string(have.count) + " entries, expected " + std::to_string(want->count) + ")");
   }
   return Status::OK();
 }

@@ -1,7 +1,9 @@
 // Full verification of a stored ledger: every event's framing, body, id and
 // signatures, the chain (sequence, ledger id, previous id), recorded times,
 // per-user back-links, references, authorization replayed from the membership
-// events, and that the stored head and members index agree with the events.
+// events, the Merkle tree recomputed against every stored checkpoint (and a
+// saved one, if given), and that the stored head, members, event id, subject,
+// tree and checkpoint indexes agree with the events.
 //
 // Streams the events in chunks, so memory stays bounded whatever the ledger's
 // size; signature checks run on every core.
@@ -14,7 +16,12 @@
 namespace custody {
 
 struct VerifyOptions {
-  std::optional<Hash32> trust;  // the genesis admin must be this key
+  // Without checkpoint: the genesis admin must be this key. With checkpoint:
+  // the checkpoint must be signed by exactly this key.
+  std::optional<Hash32> trust;
+  // A checkpoint (signed note) saved earlier: the ledger must extend it —
+  // hold at least its size, with the same root at that size.
+  std::optional<std::string> checkpoint;
   unsigned threads = 0;         // 0: every core
   ProgressFn progress;
 };
@@ -25,6 +32,8 @@ struct VerifyReport {
   Hash32 genesis_admin{};
   Hash32 head_id{};
   std::string name;           // from the genesis event
+  Hash32 root{};              // the Merkle root of all events
+  uint64_t checkpoints = 0;   // stored checkpoints whose root was recomputed
   bool have_genesis = false;  // ledger id and genesis admin are known
 };
 

@@ -14,7 +14,8 @@ class RawDb {
  public:
   explicit RawDb(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}};
-    for (auto n : {layout::kMetaCf, layout::kEventsCf, layout::kEventIdsCf, layout::kMembersCf, layout::kSubjectsCf})
+    for (auto n : {layout::kMetaCf, layout::kEventsCf, layout::kEventIdsCf, layout::kMembersCf, layout::kSubjectsCf,
+                   layout::kTreeCf, layout::kCheckpointsCf})
       cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     auto s = rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &db);
@@ -29,6 +30,8 @@ class RawDb {
   rocksdb::ColumnFamilyHandle* ids() { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* members() { return handles_[4]; }
   rocksdb::ColumnFamilyHandle* subjects() { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* tree() { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* checkpoints() { return handles_[7]; }
 
   std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
     std::string v;
