@@ -251,3 +251,26 @@ TEST_CASE("Corruption: a recorded time in the future", "[store][corruption]") {
   CHECK(s.message().rfind("event 6: ", 0) == 0);
   CHECK(Names(s, "in the future"));
 }
+
+TEST_CASE("Corruption: a Merkle tree node or the checkpoints index changed", "[store][corruption][merkle]") {
+  {
+    Ledger l;
+    {
+      test::RawDb raw(l.dir);
+      raw.Put(raw.tree(), layout::NodeKey(1, 1), std::string(32, '\x07'));
+    }
+    Status s = l.Verify();
+    CHECK(s.IsCorruption());
+    CHECK(Names(s, "Merkle tree does not match"));
+  }
+  {
+    Ledger l;
+    {
+      test::RawDb raw(l.dir);
+      raw.Put(raw.checkpoints(), layout::SeqKey(3), layout::SeqKey(3));
+    }
+    Status s = l.Verify();
+    CHECK(s.IsCorruption());
+    CHECK(Names(s, "checkpoints index does not match"));
+  }
+}

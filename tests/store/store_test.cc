@@ -5,6 +5,9 @@
 #include <fstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint.h"
+#include "ledger/membership.h"
+#include "ledger/merkle.h"
 #include "ledger/store/import.h"
 #include "ledger/store/verify.h"
 #include "tests/ledger/factory.h"
@@ -261,4 +264,52 @@ TEST_CASE("Import lines: strict parsing names what is wrong", "[store][import]")
   CHECK(msg(R"({"type":"note","text":"x","subjects":["npub1xyz"]})").find("subject") != std::string::npos);
   CHECK(msg(R"({"type":"note","text":"x","occurred":"noon"})").find("RFC 3339") != std::string::npos);
   CHECK(msg(R"({"type":"note","text":5})") == "\"text\" must be a string");
+}
+
+TEST_CASE("Store: the tree is kept in the append batch and checkpoints must match it", "[store][merkle]") {
+  test::TempDir tmp;
+  auto admin = test::NewKey(), notary = test::NewKey(), resp = test::NewKey();
+  auto store = Store::Init(tmp / "l", "x", admin, kT0).value();
+  std::vector<Draft> drafts;
+  Draft grant_n, grant_r;
+  grant_n.payload = MembershipPayload{notary.public_key(), fb::MemberOp::Grant, kNotary};
+  grant_r.payload = MembershipPayload{resp.public_key(), fb::MemberOp::Grant, kResponder};
+  REQUIRE(store->Append(admin, {grant_n, grant_r}, At(kT0 + 1), nullptr).ok());
+  for (int i = 0; i < 37; ++i) drafts.push_back(NoteDraft("n" + std::to_string(i)));
+  AppendOptions o = At(kT0 + 2);
+  o.batch_size = 8;
+  REQUIRE(store->Append(resp, drafts, o, nullptr).ok());
+  // The stored tree is the tree of the stored bytes.
+  CompactRange expect;
+  for (uint64_t seq = 0; seq < store->size(); ++seq) expect.Append(HashLeaf(store->GetRaw(seq).value()), nullptr);
+  CHECK(store->tree().Root() == expect.Root());
+  CHECK(TreeRoot(store->Nodes(), store->size()).value() == expect.Root());
+  auto make = [&](const SecretKey& key, uint64_t size, const Hash32& root) {
+    Checkpoint cp{CheckpointOrigin(store->head().ledger_id), size, root};
+    Draft d;
+    d.payload = CheckpointPayload{size, root, SignCheckpoint(key, cp).value(),
+                                  NostrCheckpointEvent(key, cp, kT0 / 1000000000).value()};
+    return d;
+  };
+  const uint64_t n = store->size();
+  CHECK(store->Append(notary, {make(notary, n, expect.Root())}, At(kT0 + 3), nullptr).ok());
+  CHECK(store->CheckpointEvent(0).value().event().seq() == n);
+  Hash32 wrong = expect.Root();
+  wrong[0] ^= 1;
+  CHECK(store->Append(notary, {make(notary, n + 1, wrong)}, At(kT0 + 4), nullptr).IsInvalidArgument());
+  CHECK(store->Append(resp, {make(resp, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr).IsUnauthorized());
+  // A note signed by someone else than the event's author is refused.
+  CHECK_FALSE(store->Append(notary, {make(admin, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr).ok());
+  CHECK(store->Append(notary, {make(notary, n + 1, store->tree().Root()), NoteDraft("x")}, At(kT0 + 4), nullptr)
+            .IsInvalidArgument());
+  store.reset();
+  VerifyReport r;
+  REQUIRE(Verify(tmp / "l", &r).ok());
+  CHECK(r.checkpoints == 1);
+  // Reopened, the writer resumes the tree from its stored nodes.
+  auto again = Store::OpenWriter(tmp / "l").value();
+  CHECK(again->tree().size() == n + 1);
+  REQUIRE(again->Append(resp, {NoteDraft("after reopen")}, At(kT0 + 5), nullptr).ok());
+  again.reset();
+  REQUIRE(Verify(tmp / "l").ok());
 }

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
 #include "ledger/event.h"
 #include "ledger/store/store.h"
 #include "tests/store/rawdb.h"
@@ -348,4 +351,92 @@ TEST_CASE("CLI: a writer refuses a head that is not the end of the ledger", "[cl
   CHECK(o.code == 1);
   CHECK(Has(o.err, "run custody verify"));
   CHECK(f.Read({"verify"}).code == 1);
+}
+
+namespace {
+
+void CopyDir(const std::string& from, const std::string& to) {
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+}
+
+}  // namespace
+
+TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a saved checkpoint",
+          "[cli][merkle]") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) REQUIRE(f.Resp({"note", "before " + std::to_string(i)}).code == 0);
+  // Only admin or notary keys sign checkpoints.
+  Out refused = f.Resp({"checkpoint"});
+  CHECK(refused.code == 3);
+  CHECK(Has(refused.err, "may not append checkpoint"));
+  const std::string cp1 = f.tmp / "cp1.note", cp1n = f.tmp / "cp1.json";
+  REQUIRE(f.Admin({"checkpoint", "--out", cp1, "--nostr", cp1n}).code == 0);
+  const std::string note1 = test::ReadFile(cp1);
+  auto saved1 = VerifyCheckpointNote(note1, DecodeNpub(f.admin).value());
+  REQUIRE(saved1.ok());
+  CHECK(saved1->size == 7);  // genesis, member add, five notes
+  CHECK(VerifyNostrEvent(test::ReadFile(cp1n)).value() == EncodeCheckpointBody(*saved1));
+  CHECK(f.Admin({"checkpoint", "--out", cp1}).code == 3);  // never replaces a file
+
+  CopyDir(f.ledger, f.tmp / "before");  // an older copy of the database
+  for (int i = 0; i < 4; ++i) REQUIRE(f.Resp({"note", "after " + std::to_string(i)}).code == 0);
+  const std::string cp2 = f.tmp / "cp2.note";
+  REQUIRE(f.Admin({"checkpoint", "--out", cp2}).code == 0);
+
+  // The ledger extends both saved checkpoints.
+  CHECK(f.Read({"verify", "--checkpoint", cp1, "--trust", f.admin}).code == 0);
+  Out ok2 = f.Read({"verify", "--checkpoint", cp2, "--trust", f.admin});
+  CHECK(ok2.code == 0);
+  CHECK(Has(ok2.out, "the ledger extends it"));
+  // Only a checkpoint signed by exactly the trusted key is accepted.
+  Out wrong = f.Read({"verify", "--checkpoint", cp2, "--trust", f.resp});
+  CHECK(wrong.code == 1);
+  CHECK(Has(wrong.err, "not signed by " + f.resp));
+  CHECK(f.Read({"verify", "--checkpoint", cp2}).code == 2);
+
+  // Rolled back: the older copy against the newer checkpoint.
+  Out rolled = Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
+  CHECK(rolled.code == 1);
+  CHECK(Has(rolled.err, "does not extend the saved checkpoint"));
+  CHECK(Has(rolled.err, "rolled back"));
+  // Forked: the older copy grows differently to the same size.
+  auto Old = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--ledger", f.tmp / "before", "--key", f.resp_key});
+    return Run(args);
+  };
+  for (int i = 0; i < 5; ++i) REQUIRE(Old({"note", "another history " + std::to_string(i)}).code == 0);
+  Out forked = Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
+  CHECK(forked.code == 1);
+  CHECK(Has(forked.err, "differs"));
+  CHECK(Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp1, "--trust", f.admin}).code == 0);
+
+  // prove: a C2SP tlog-proof that checks offline against the checkpoint.
+  Out proof = f.Read({"prove", "3"});
+  REQUIRE(proof.code == 0);
+  auto p = ParseTlogProof(proof.out).value();
+  CHECK(p.index == 3);
+  auto cp = VerifyCheckpointNote(p.checkpoint, DecodeNpub(f.admin).value()).value();
+  CHECK(cp.size == 12);
+  Out raw = f.Read({"show", "3", "--raw"});
+  CHECK(VerifyInclusion(3, cp.size, HashLeaf(AsSpan(raw.out)), p.hashes, cp.root).ok());
+  CHECK_FALSE(VerifyInclusion(3, cp.size, HashLeaf(AsSpan(raw.out + "x")), p.hashes, cp.root).ok());
+  Out old_proof = f.Read({"prove", "3", "--size", "7"});
+  REQUIRE(old_proof.code == 0);
+  CHECK(ParseTlogProof(old_proof.out).value().checkpoint == note1);
+  CHECK(f.Read({"prove", "9", "--size", "7"}).code == 3);  // not in that checkpoint
+  CHECK(f.Read({"prove", "3", "--size", "8"}).code == 3);  // no such checkpoint
+
+  // consistency: the latest checkpoint extends the saved one.
+  Out cons = f.Read({"consistency", "--from", cp1});
+  REQUIRE(cons.code == 0);
+  auto c = ParseConsistencyProof(cons.out).value();
+  auto latest = VerifyCheckpointNote(c.checkpoint, DecodeNpub(f.admin).value()).value();
+  CHECK(VerifyConsistency(c.old_size, latest.size, c.hashes, saved1->root, latest.root).ok());
+  // The forked copy's checkpoint is not extended by this ledger.
+  REQUIRE(Run({"--ledger", f.tmp / "before", "--key", f.admin_key, "checkpoint", "--out", f.tmp / "fork.note"}).code == 0);
+  Out fork_cons = f.Read({"consistency", "--from", f.tmp / "fork.note"});
+  CHECK(fork_cons.code == 1);
+  Json list = Json::parse(f.Read({"--json", "checkpoint", "--list"}).out);
+  CHECK(list.size() == 2);
+  CHECK(f.Read({"verify"}).code == 0);
 }
