@@ -209,6 +209,9 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   std::vector<double> early, late;
   double fill1 = 0, fill2 = 0;
   CUSTODY_RETURN_IF_ERROR(import_chunks(3, &early));
+  const std::string early_checkpoint = base + "/early.note";
+  if (auto r = cmd({"checkpoint", "--out", early_checkpoint}); !r.ok()) return r.status();
+  ++size;
   CUSTODY_RETURN_IF_ERROR(fill(a.note_at, &fill1));
   std::cerr << "bench: " << a.note_runs << " x custody note at " << size << " events\n";
   std::vector<double> note_ms;
@@ -220,6 +223,19 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   }
   CUSTODY_RETURN_IF_ERROR(fill(a.events - 30000, &fill2));
   CUSTODY_RETURN_IF_ERROR(import_chunks(3, &late));
+  std::cerr << "bench: checkpoint, then prove and consistency at " << size << " events\n";
+  auto checkpoint = cmd({"checkpoint"});
+  if (!checkpoint.ok()) return checkpoint.status();
+  ++size;
+  std::vector<double> prove_ms, consistency_ms;
+  for (int i = 0; i < 11; ++i) {
+    auto r = cmd({"prove", std::to_string((size - 1) * (i + 1) / 12)});
+    if (!r.ok()) return r.status();
+    prove_ms.push_back(r->seconds * 1000);
+    auto c = cmd({"consistency", "--from", early_checkpoint});
+    if (!c.ok()) return c.status();
+    consistency_ms.push_back(c->seconds * 1000);
+  }
   std::cerr << "bench: verify " << size << " events\n";
   auto verify = cmd({"verify"});
   if (!verify.ok()) return verify.status();
@@ -257,6 +273,10 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
        Fmt(fill1) + "/s, " + Fmt(fill2) + "/s", Fmt(fill2 / limit, 2) + " of limit", "", true},
       {"custody note at " + std::to_string(a.note_at) + " events (median of " + std::to_string(a.note_runs) + ")",
        Fmt(note_med, 1) + " ms", Fmt(note_med / 25, 2) + " of 25 ms", "<= 1.00", note_med <= 25},
+      {"custody checkpoint at " + std::to_string(size - 1) + " events", Fmt(checkpoint->seconds * 1000, 1) + " ms", "",
+       "", true},
+      {"custody prove (median of 11, whole process)", Fmt(Median(prove_ms), 1) + " ms", "", "", true},
+      {"custody consistency from ~30k (median of 11)", Fmt(Median(consistency_ms), 1) + " ms", "", "", true},
       {"full verify of " + std::to_string(size) + " events", Fmt(verify_rate) + "/s (" + Fmt(verify->seconds, 1) + " s)",
        Fmt(verify_rate / V, 2) + " of V", ">= 0.80", verify_rate / V >= 0.80},
       {"verify peak resident memory", Fmt(rss_mib, 1) + " MiB", Fmt(rss_mib / 256, 2) + " of 256 MiB", "< 1.00",
@@ -278,6 +298,9 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   j["verify_seconds"] = verify->seconds;
   j["verify_max_rss_mib"] = rss_mib;
   j["disk_mib"] = disk_mib;
+  j["checkpoint_ms"] = checkpoint->seconds * 1000;
+  j["prove_median_ms"] = Median(prove_ms);
+  j["consistency_median_ms"] = Median(consistency_ms);
   bool all = true;
   std::string text = "custody bench: " + std::to_string(size) + " events, " + std::to_string(threads) + " threads\n";
   for (auto& r : rows) {
@@ -299,8 +322,9 @@ void AddBenchCommand(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand(
       "bench",
-      "Measure sign/verify rates, then bulk import, custody note latency and full verify on a fresh "
-      "ledger; print each figure and its ratio to the DESIGN.md target (see docs/performance.md)");
+      "Measure sign/verify rates, then bulk import, custody note latency, checkpoint, prove, consistency "
+      "and full verify on a fresh ledger; print each figure and its ratio to the DESIGN.md target "
+      "(see docs/performance.md)");
   cmd->add_option("--events", args->events, "Ledger size to grow to (default 1000000)");
   cmd->add_option("--note-at", args->note_at, "Ledger size at which to time custody note (default 100000)");
   cmd->add_option("--note-runs", args->note_runs, "custody note runs (default 21)");

@@ -22,10 +22,10 @@ tools/build.sh "$root/build-asan" -DCUSTODY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
 echo "== libFuzzer targets (clang), a short run each"
 tools/build.sh "$root/build-fuzz" -DCUSTODY_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
-for target in signed_event bech32 import_line; do
+for target in signed_event bech32 import_line checkpoint_note tlog_proof consistency_proof; do
   work="$(mktemp -d)"
   cp fuzz/corpus/"$target"/* "$work"/
-  build-fuzz/fuzz/"${target}"_fuzzer -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=0 "$work" 2>&1 |
+  build-fuzz/fuzz/"${target}"_fuzzer -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 "$work" 2>&1 |
     grep -E "^(Done|INFO: Seed)|ERROR|crash" || true
   rm -rf "$work"
 done

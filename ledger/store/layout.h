@@ -19,7 +19,7 @@ inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-ev
 inline constexpr std::string_view kEventIdsCf = "event_ids";  // event id -> seq
 inline constexpr std::string_view kMembersCf = "members";    // x-only key -> roles
 inline constexpr std::string_view kSubjectsCf = "subjects";  // user key || seq -> ""
-inline constexpr std::string_view kTreeCf = "tree";          // level || index -> node hash
+inline constexpr std::string_view kTreeCf = "tree";          // level || index -> node hash (levels >= 1)
 inline constexpr std::string_view kCheckpointsCf = "checkpoints";  // tree size -> seq of its event
 
 inline constexpr std::string_view kFormatKey = "format";

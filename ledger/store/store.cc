@@ -352,6 +352,7 @@ struct Store::Batch {
   std::vector<Bytes> bodies;
   std::vector<Hash32> ids;
   std::vector<Bytes> framed;
+  std::vector<Hash32> leaves;  // Merkle leaf hashes of framed, computed by the signers
   ChainChecker state;  // the chain after this batch
 };
 
@@ -438,6 +439,7 @@ Status Store::Prepare(const SecretKey& author, const AppendOptions& options, Bat
 Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
   // Each signature is verified right after signing (SecretKey::Sign).
   b->framed.resize(b->n);
+  b->leaves.resize(b->n);
   std::vector<Status> errors(b->n);
   ParallelFor(b->n, threads, [&](size_t i, unsigned) {
     std::vector<Sig64> sigs;
@@ -456,6 +458,8 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
       sigs.push_back(*cosig);
     }
     b->framed[i] = FrameSignedEvent(b->bodies[i], sigs);
+    // SPEC: DESIGN.md — the leaf data is the stored signed-event bytes.
+    b->leaves[i] = HashLeaf(b->framed[i]);
   });
   for (auto& e : errors) CUSTODY_RETURN_IF_ERROR(e);
   return Status::OK();
@@ -464,8 +468,11 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
 Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   rocksdb::WriteBatch wb;
   CompactRange range = range_;  // committed with the batch
+  // Leaf hashes are not stored: a leaf is the hash of the event stored under
+  // its sequence number (Nodes() reads it from there).
   auto put_node = [&](unsigned level, uint64_t index, const Hash32& h) {
-    wb.Put(tree_, NodeKey(level, index), rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+    if (level > 0)
+      wb.Put(tree_, NodeKey(level, index), rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
   };
   for (size_t i = 0; i < b.n; ++i) {
     const uint64_t seq = b.first + i;
@@ -474,8 +481,7 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     wb.Put(ids_, HashKey(b.ids[i]), key);
     for (const Hash32& user : b.drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
     if (auto* cp = std::get_if<CheckpointPayload>(&b.drafts[i].payload)) wb.Put(checkpoints_, SeqKey(cp->size), key);
-    // SPEC: DESIGN.md — the leaf data is the stored signed-event bytes.
-    range.Append(HashLeaf(b.framed[i]), put_node);
+    range.Append(b.leaves[i], put_node);
   }
   // Membership changes: write the difference.
   const auto& before = checker_->members().members();
@@ -604,6 +610,11 @@ Status Store::ScanIndex(Index index, const std::function<void(ByteSpan, ByteSpan
 
 NodeFn Store::Nodes() const {
   return [this](unsigned level, uint64_t index) -> Result<Hash32> {
+    if (level == 0) {
+      auto raw = GetRaw(index);
+      if (!raw.ok()) return raw.status();
+      return HashLeaf(*raw);
+    }
     std::string v;
     auto s = db_->Get(rocksdb::ReadOptions(), tree_, NodeKey(level, index), &v);
     if (s.IsNotFound())

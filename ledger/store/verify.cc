@@ -120,7 +120,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   want_ids.salt = want_subjects.salt = want_tree.salt = want_checkpoints.salt = &salt;
   CompactRange tree;
   auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
-    want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);
+    if (level > 0) want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);  // leaves are not stored
   };
   // A saved checkpoint: well-formed now; its signature, by exactly the trusted
   // key and for this ledger, once the genesis has told us the ledger id.
