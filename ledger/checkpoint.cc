@@ -264,7 +264,7 @@ Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint&
   return j.dump() + "\n";
 }
 
-Result<std::string> VerifyNostrEvent(std::string_view text) {
+Result<NostrEvent> VerifyNostrEvent(std::string_view text) {
   const std::string what = "nostr event";
   if (text.size() > kMaxProofText) return Malformed(what, "larger than 64 KiB");
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
@@ -283,7 +283,7 @@ Result<std::string> VerifyNostrEvent(std::string_view text) {
     Sig64 sig;
     std::copy(sig_bytes->begin(), sig_bytes->end(), sig.begin());
     if (!VerifySchnorr(*key, *id, sig)) return Status::VerificationFailed("nostr event: signature does not verify");
-    return content;
+    return NostrEvent{content, *key};
   } catch (const nlohmann::json::exception&) {
     return Malformed(what, "missing or mistyped fields");
   }

@@ -92,7 +92,12 @@ Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text);
 // The checkpoint as a NIP-01 event of kind kNostrCheckpointKind, signed by key:
 // content = the checkpoint body, tags [["origin", origin], ["size", "<n>"]].
 Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp, int64_t created_at);
-// Checks a NIP-01 event's id and signature (any kind), and returns its content.
-Result<std::string> VerifyNostrEvent(std::string_view json);
+// Checks a NIP-01 event's id and signature (any kind), and returns its
+// content and the key that signed it.
+struct NostrEvent {
+  std::string content;
+  Hash32 pubkey{};
+};
+Result<NostrEvent> VerifyNostrEvent(std::string_view json);
 
 }  // namespace custody

@@ -95,10 +95,9 @@ Status CheckPayload(const fb::Event& e) {
       auto cp = VerifyCheckpointNote(p->note()->string_view(), author, CheckpointOrigin(ToHash(e.ledger_id())));
       if (!cp.ok()) return Bad(seq, cp.status().message());
       if (cp->size != p->size() || cp->root != ToHash(p->root())) return Bad(seq, "checkpoint note does not match its event");
-      auto content = VerifyNostrEvent(p->nostr()->string_view());
-      if (!content.ok()) return Bad(seq, content.status().message());
-      if (*content != EncodeCheckpointBody(*cp) ||
-          p->nostr()->string_view().find("\"pubkey\":\"" + EncodeHex(author) + "\"") == std::string_view::npos)
+      auto nostr = VerifyNostrEvent(p->nostr()->string_view());
+      if (!nostr.ok()) return Bad(seq, nostr.status().message());
+      if (nostr->content != EncodeCheckpointBody(*cp) || nostr->pubkey != author)
         return Bad(seq, "checkpoint's nostr event does not match its note or author");
       return Status::OK();
     }

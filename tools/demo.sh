@@ -49,9 +49,27 @@ run log
 run log --subject "$user"
 run show 5
 
-say "An auditor verifies the whole ledger against the admin key they trust"
+say "The admin signs a checkpoint of the Merkle tree; the auditor keeps a copy"
+run --key "$work/admin.nsec" checkpoint --out "$work/checkpoint-1.note" --nostr "$work/checkpoint-1.nostr.json"
+cp -r "$CUSTODY_LEDGER" "$work/ledger-copy-at-checkpoint-1"
+
+say "The incident goes on; a second checkpoint; anyone can prove an event is in it"
+run note --occurred "$(date -u -d '-1 min' +%FT%TZ)" "SERVICE_NSEC rotated; new service key npub recorded in the deploy notes"
+run --key "$work/admin.nsec" checkpoint --out "$work/checkpoint-2.note" > /dev/null
+run prove 5
+run consistency --from "$work/checkpoint-1.note"
+
+say "An auditor verifies the whole ledger, and that it extends the checkpoint they kept"
 unset CUSTODY_KEY
 run verify --trust "$admin"
+run verify --checkpoint "$work/checkpoint-1.note" --trust "$admin" | grep -E '^(\$|checkpoint|result)'
+
+say "A ledger rolled back to an older copy is caught (exit 1)"
+set +e
+run --ledger "$work/ledger-copy-at-checkpoint-1" verify --checkpoint "$work/checkpoint-2.note" --trust "$admin" |
+  grep -E '^(\$|checkpoint|result)'
+echo "exit ${PIPESTATUS[0]}"
+set -e
 run stats
 echo
 echo "ledger kept in $work (remove it when done)"

@@ -39,9 +39,12 @@ Status WriteNewFile(const std::string& path, const std::string& text) {
   return ok ? Status::OK() : Status::IOError(path + ": " + std::strerror(err));
 }
 
+// Checked before anything is appended, so a bad path writes nothing.
 Status RefuseExisting(const std::string& path) {
-  if (!path.empty() && access(path.c_str(), F_OK) == 0)
-    return Status::InvalidArgument(path + " already exists; refusing to replace it");
+  if (path.empty()) return Status::OK();
+  if (access(path.c_str(), F_OK) == 0) return Status::InvalidArgument(path + " already exists; refusing to replace it");
+  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  if (access(dir.c_str(), W_OK) != 0) return Status::InvalidArgument(path + ": cannot write in " + dir);
   return Status::OK();
 }
 
@@ -198,7 +201,10 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
   cp->add_option("--nostr", a->nostr, "Also save the checkpoint as a NIP-01 event (JSON) to this new file");
   cp->add_flag("--list", a->list, "List the stored checkpoints instead");
   cp->callback([&ctx, a] {
-    ctx.run = [&ctx, a] { return a->list ? List(ctx) : Make(ctx, a->out, a->nostr); };
+    ctx.run = [&ctx, a]() -> Status {
+      if (a->list && (!a->out.empty() || !a->nostr.empty())) return Status::Usage("--list takes no --out or --nostr");
+      return a->list ? List(ctx) : Make(ctx, a->out, a->nostr);
+    };
   });
 
   auto* prove = app.add_subcommand(

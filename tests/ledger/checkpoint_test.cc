@@ -148,7 +148,8 @@ TEST_CASE("Nostr: the checkpoint event has a valid NIP-01 id and signature", "[l
                                  cp.origin + "\"],[\"size\",\"1234\"]],\"" + cp.origin + "\\n1234\\n" +
                                  EncodeBase64(cp.root) + "\\n\"]";
   CHECK(j["id"] == EncodeHex(Sha256(AsSpan(serialized))));
-  CHECK(VerifyNostrEvent(ev).value() == EncodeCheckpointBody(cp));
+  CHECK(VerifyNostrEvent(ev).value().content == EncodeCheckpointBody(cp));
+  CHECK(VerifyNostrEvent(ev).value().pubkey == admin.public_key());
   auto tampered = j;
   tampered["content"] = "custody/x\n1\nAAAA\n";
   CHECK(VerifyNostrEvent(tampered.dump()).status().IsVerificationFailed());
