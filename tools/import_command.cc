@@ -2,7 +2,12 @@
 // (parsed and checked against the chain rules and permissions as if appended)
 // before any is written; then lines are appended in synced batches, signed on
 // every core.
+#include <unistd.h>
+
 #include <cstdio>
+#include <atomic>
+#include <future>
+#include <optional>
 #include <iostream>
 
 #include "ledger/base/encoding.h"
@@ -112,14 +117,19 @@ Status Import(const Context& ctx, const std::string& path) {
     return Status::OK();
   };
 
-  // Pass 1: validate every line, writing nothing.
-  ChainChecker state = store.ChainState();
-  const TimeNs now = NowNs();
-  uint64_t events = 0;
-  std::vector<Line> lines;
-  {
-    Progress progress("import: validating");
-    LineReader reader(file.get());
+  // Pass 1 validates every line, writing nothing. It runs on its own thread
+  // (with its own copy of the input) while pass 2 starts building and signing;
+  // pass 2's first write waits for it, so a bad line still means nothing written.
+  // (Opened anew through /proc, so the two readers have their own offsets.)
+  const std::string self = "/proc/self/fd/" + std::to_string(fileno(file.get()));
+  std::unique_ptr<FILE, int (*)(FILE*)> check_file(std::fopen(self.c_str(), "rb"), &std::fclose);
+  if (!check_file) return Status::IOError("import: cannot reopen the input");
+  std::atomic<uint64_t> events{0};
+  auto validate = [&, check = check_file.get()]() -> Status {
+    ChainChecker state = store.ChainState();
+    const TimeNs now = NowNs();
+    std::vector<Line> lines;
+    LineReader reader(check);
     uint64_t lineno = 0;
     do {
       CUSTODY_RETURN_IF_ERROR(read_chunk(reader, &lineno, &lines));
@@ -129,13 +139,19 @@ Status Import(const Context& ctx, const std::string& path) {
         CUSTODY_RETURN_IF_ERROR(store.CheckDraft(key->public_key(), *l.draft, now, &state).Prefixed(where));
       }
       events += lines.size();
-      progress.Update(events, 0);
     } while (!lines.empty());
-  }
-  if (events == 0) return Status::InvalidArgument("import: " + path + " holds no events");
+    if (events == 0) return Status::InvalidArgument("import: " + path + " holds no events");
+    return Status::OK();
+  };
+  auto validation = std::async(std::launch::async, validate);
+  std::optional<Status> validated;
+  auto wait_validation = [&]() -> Status {
+    if (!validated) validated = validation.get();
+    return *validated;
+  };
 
   // Pass 2: append, in synced batches signed on every core.
-  std::rewind(file.get());
+  std::vector<Line> lines;
   const uint64_t first = store.size();
   const int64_t start = NowNs();
   {
@@ -147,16 +163,20 @@ Status Import(const Context& ctx, const std::string& path) {
       std::vector<Draft> drafts;
       drafts.reserve(lines.size());
       for (Line& l : lines) {
-        if (!l.draft.ok()) return Status::IOError("import: the input changed while importing");
+        if (!l.draft.ok()) return wait_validation().ok() ? Status::IOError("import: the input changed while importing")
+                                                         : wait_validation();
         drafts.push_back(std::move(*l.draft));
       }
+      if (drafts.empty()) break;
       AppendOptions options;
+      options.before_first_write = wait_validation;
       uint64_t written = 0;
       options.progress = [&](uint64_t d, uint64_t) {
         written = d;
-        progress.Update(done + d, events);
+        progress.Update(done + d, validated ? events.load() : 0);
       };
       Status s = store.Append(*key, drafts, options, nullptr);
+      if (!s.ok() && done == 0 && written == 0 && !wait_validation().ok()) return wait_validation();
       if (!s.ok()) {
         // Batches written before the failure are durable: say which.
         const uint64_t committed = done + written;
@@ -166,12 +186,14 @@ Status Import(const Context& ctx, const std::string& path) {
       }
       done += drafts.size();
     } while (!lines.empty());
+    CUSTODY_RETURN_IF_ERROR(wait_validation());
     if (done != events) return Status::IOError("import: the input changed while importing");
   }
   const double seconds = (NowNs() - start) / 1e9;
   const uint64_t last = store.size() - 1;
-  ctx.Print({{"imported", events}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},
-            "imported " + std::to_string(events) + " events (#" + std::to_string(first) + "..#" +
+  const uint64_t imported = events.load();
+  ctx.Print({{"imported", imported}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},
+            "imported " + std::to_string(imported) + " events (#" + std::to_string(first) + "..#" +
                 std::to_string(last) + ")");
   return Status::OK();
 }

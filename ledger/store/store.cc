@@ -404,7 +404,8 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
     if (next_begin < drafts.size()) next_status = prepare(next_begin, index + 1, current->state, &next);
     CUSTODY_RETURN_IF_ERROR(signing.get());
     if (next && next_status.ok()) signing = sign(next.get());
-    Status written = Write(*current, out);
+    Status written = index == 0 && options.before_first_write ? options.before_first_write() : Status::OK();
+    if (written.ok()) written = Write(*current, out);
     if (!written.ok()) {
       if (next && next_status.ok()) signing.get().PermitUnchecked();
       return written;

@@ -56,6 +56,10 @@ struct AppendOptions {
   // The recorded time. 0: the system clock. Only library callers (tests) set it;
   // the command line has no way to.
   TimeNs now_ns = 0;
+  // Called once, before the first batch is written (batches are built and
+  // signed meanwhile); an error aborts the append with nothing written.
+  // Import validates the whole input this way while signing has started.
+  std::function<Status()> before_first_write;
 };
 
 struct OpenOptions {
