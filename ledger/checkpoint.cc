@@ -91,6 +91,19 @@ Result<std::vector<Hash32>> ParseHashLines(const std::vector<std::string_view>& 
   return out;
 }
 
+// Both proof texts are "<lines>\n\n<signed note>": splits them, checks the
+// size and the note, and returns the lines before the blank one.
+Result<std::vector<std::string_view>> SplitProofText(std::string_view text, const std::string& what,
+                                                     std::string* checkpoint) {
+  if (text.size() > kMaxProofText) return Malformed(what, "larger than 64 KiB");
+  const size_t blank = text.find("\n\n");
+  if (blank == std::string_view::npos) return Malformed(what, "no blank line before the checkpoint");
+  *checkpoint = std::string(text.substr(blank + 2));
+  auto note = ParseSignedNote(*checkpoint);
+  if (!note.ok()) return note.status().Prefixed(what);
+  return SplitLines(text.substr(0, blank + 1));
+}
+
 }  // namespace
 
 std::string CheckpointOrigin(const Hash32& ledger_id) { return "custody/" + EncodeHex(ledger_id); }
@@ -197,13 +210,12 @@ std::string FormatTlogProof(const TlogProof& p) {
 
 Result<TlogProof> ParseTlogProof(std::string_view text) {
   const std::string what = "tlog-proof";
-  if (text.size() > kMaxProofText) return Malformed(what, "larger than 64 KiB");
-  const size_t blank = text.find("\n\n");
-  if (blank == std::string_view::npos) return Malformed(what, "no blank line before the checkpoint");
-  auto lines = SplitLines(text.substr(0, blank + 1));
+  TlogProof p;
+  auto split = SplitProofText(text, what, &p.checkpoint);
+  if (!split.ok()) return split.status();
+  const auto& lines = *split;
   size_t i = 0;
   if (lines.empty() || lines[i++] != kTlogProofHeader) return Malformed(what, "first line is not c2sp.org/tlog-proof@v1");
-  TlogProof p;
   if (i < lines.size() && lines[i].substr(0, 6) == "extra ") {
     auto extra = DecodeBase64(lines[i].substr(6));
     if (!extra.ok()) return Malformed(what, "extra is not base64");
@@ -215,9 +227,6 @@ Result<TlogProof> ParseTlogProof(std::string_view text) {
   auto hashes = ParseHashLines(lines, i + 1, lines.size(), what);
   if (!hashes.ok()) return hashes.status();
   p.hashes = std::move(*hashes);
-  p.checkpoint = std::string(text.substr(blank + 2));
-  auto note = ParseSignedNote(p.checkpoint);
-  if (!note.ok()) return note.status().Prefixed(what);
   return p;
 }
 
@@ -229,20 +238,16 @@ std::string FormatConsistencyProof(const ConsistencyProofText& p) {
 
 Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text) {
   const std::string what = "consistency proof";
-  if (text.size() > kMaxProofText) return Malformed(what, "larger than 64 KiB");
-  const size_t blank = text.find("\n\n");
-  if (blank == std::string_view::npos) return Malformed(what, "no blank line before the checkpoint");
-  auto lines = SplitLines(text.substr(0, blank + 1));
-  if (lines.size() < 2 || lines[0] != kConsistencyHeader) return Malformed(what, "first line is not " + std::string(kConsistencyHeader));
   ConsistencyProofText p;
+  auto split = SplitProofText(text, what, &p.checkpoint);
+  if (!split.ok()) return split.status();
+  const auto& lines = *split;
+  if (lines.size() < 2 || lines[0] != kConsistencyHeader) return Malformed(what, "first line is not " + std::string(kConsistencyHeader));
   if (lines[1].substr(0, 4) != "old " || !ParseDecimal(lines[1].substr(4), &p.old_size))
     return Malformed(what, "missing or bad old line");
   auto hashes = ParseHashLines(lines, 2, lines.size(), what);
   if (!hashes.ok()) return hashes.status();
   p.hashes = std::move(*hashes);
-  p.checkpoint = std::string(text.substr(blank + 2));
-  auto note = ParseSignedNote(p.checkpoint);
-  if (!note.ok()) return note.status().Prefixed(what);
   return p;
 }
 
