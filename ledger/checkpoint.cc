@@ -276,8 +276,15 @@ Result<NostrEvent> VerifyNostrEvent(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) return Malformed(what, "not a JSON object");
   try {
     const std::string pubkey = j.at("pubkey"), id_hex = j.at("id"), sig_hex = j.at("sig"), content = j.at("content");
-    const int64_t created_at = j.at("created_at");
-    const int kind = j.at("kind");
+    // Numbers must be integers in range before they are converted (a float or
+    // a huge number would not fit).
+    const auto& created = j.at("created_at");
+    const auto& kind_json = j.at("kind");
+    if (!created.is_number_integer() || (created.is_number_unsigned() && created.get<uint64_t>() > INT64_MAX) ||
+        !kind_json.is_number_unsigned() || kind_json.get<uint64_t>() > 65535)
+      return Malformed(what, "created_at or kind out of range");
+    const int64_t created_at = created.get<int64_t>();
+    const int kind = static_cast<int>(kind_json.get<uint64_t>());
     std::vector<std::vector<std::string>> tags = j.at("tags");
     auto key = DecodeHex32(pubkey);
     auto id = DecodeHex32(id_hex);
