@@ -46,12 +46,22 @@ Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
                                   std::to_string(*last));
     }
   }
-  // Storage format 1 has no incident declarations yet, so no event may name one.
-  if (e.incident() != 0)
-    return Status::InvalidArgument(Where(seq) + IncidentName(e.incident()) + " is not a declared incident");
+  // An event that names an incident names a declared one.
+  if (e.incident() != 0 && !incidents_.count(e.incident())) {
+    bool declared = false;
+    if (is_incident_fn_ && e.incident() < head_.next_seq) {
+      auto r = is_incident_fn_(e.incident());
+      if (!r.ok()) return r.status();
+      declared = *r;
+    }
+    if (!declared)
+      return Status::InvalidArgument(Where(seq) + IncidentName(e.incident()) + " is not a declared incident");
+    incidents_.insert(e.incident());
+  }
   CUSTODY_RETURN_IF_ERROR(members_.Check(e));
 
   members_.Apply(e);
+  if (e.payload_type() == fb::Payload::IncidentDeclared) incidents_.insert(seq);
   if (auto* subjects = e.subjects())
     for (auto* s : *subjects) last_about_[ToHash(&s->key())] = seq;
   if (seq == 0) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <map>
+#include <set>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status.h"
@@ -35,11 +36,17 @@ class ChainChecker {
   // Looks up the latest event about a user before the checker's own records
   // begin (the append path resumes from storage); returns 0 for none.
   using LastAboutFn = std::function<Result<uint64_t>(const Hash32& user)>;
+  // Whether the event at seq (before the checker's own records) is an
+  // incident declaration.
+  using IsIncidentFn = std::function<Result<bool>(uint64_t seq)>;
 
   ChainChecker() = default;
   // Resumes after a stored head with its membership state.
-  ChainChecker(ChainHead head, MemberState members, LastAboutFn last_about)
-      : head_(head), members_(std::move(members)), last_about_fn_(std::move(last_about)) {}
+  ChainChecker(ChainHead head, MemberState members, LastAboutFn last_about, IsIncidentFn is_incident)
+      : head_(head),
+        members_(std::move(members)),
+        last_about_fn_(std::move(last_about)),
+        is_incident_fn_(std::move(is_incident)) {}
 
   // Checks that e (whose id is id) follows, then applies it. On error nothing
   // changes. Errors: Corruption for a broken chain, Unauthorized for an author
@@ -56,6 +63,8 @@ class ChainChecker {
   ChainHead head_;
   MemberState members_;
   LastAboutFn last_about_fn_;
+  IsIncidentFn is_incident_fn_;
+  std::set<uint64_t> incidents_;  // declarations this checker has seen or looked up
   // An ordered map: subject keys are chosen by authors, so a hash table keyed
   // on them could be driven into its worst case.
   std::map<Hash32, uint64_t> last_about_;

@@ -55,6 +55,18 @@ Hash32 Sha256(std::initializer_list<ByteSpan> pieces) {
   return out;
 }
 
+struct Sha256Stream::Ctx {
+  SHA256_CTX ctx;
+};
+Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Ctx>()) { SHA256_Init(&ctx_->ctx); }
+Sha256Stream::~Sha256Stream() = default;
+void Sha256Stream::Update(const uint8_t* data, size_t n) { SHA256_Update(&ctx_->ctx, data, n); }
+Hash32 Sha256Stream::Final() {
+  Hash32 out;
+  SHA256_Final(out.data(), &ctx_->ctx);
+  return out;
+}
+
 namespace {
 
 // SHA-256 after absorbing SHA-256(tag) || SHA-256(tag): exactly one block, so

@@ -19,6 +19,21 @@ namespace custody {
 // SHA-256 of data, and of the concatenation of several pieces.
 Hash32 Sha256(ByteSpan data);
 Hash32 Sha256(std::initializer_list<ByteSpan> pieces);
+
+// Incremental SHA-256, for content streamed in chunks (evidence files).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(const uint8_t* data, size_t n);
+  Hash32 Final();
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 // SPEC: BIP-340 tagged hash: SHA-256(SHA-256(tag) || SHA-256(tag) || data).
 Hash32 TaggedHash(std::string_view tag, ByteSpan data);
 

@@ -1,6 +1,8 @@
 #include "ledger/event.h"
 
+#include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
@@ -39,6 +41,19 @@ bool TextOk(const flatbuffers::String* s, bool required) {
 // A key the event names must be a valid x-only secp256k1 key: an invalid one
 // could be granted a role no one can ever sign with.
 bool KeyOk(const fb::Bytes32* key) { return key != nullptr && PublicKey::Parse(ToHash(key)).ok(); }
+
+// "type/subtype", RFC 6838 restricted-name characters, at most 255 bytes.
+bool IsMediaType(std::string_view v) {
+  if (v.size() > 255) return false;
+  auto ok = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$&-^_.+", c) != nullptr;
+  };
+  const size_t slash = v.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == v.size()) return false;
+  for (size_t i = 0; i < v.size(); ++i)
+    if (i != slash && !ok(v[i])) return false;
+  return true;
+}
 
 // Everything the payload can be checked for on its own.
 Status CheckPayload(const fb::Event& e) {
@@ -107,6 +122,61 @@ Status CheckPayload(const fb::Event& e) {
       if (!TextOk(p->text(), true)) return Bad(seq, "note text must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
+    case fb::Payload::IncidentDeclared: {
+      auto* p = e.payload_as_IncidentDeclared();
+      if (!HasOnlyKnownFields(p, fb::IncidentDeclared::VT_PLAYBOOKS))
+        return Bad(seq, "incident declaration has unknown fields");
+      if (p->severity() < fb::Severity::Sev1 || p->severity() > fb::Severity::Sev3)
+        return Bad(seq, "incident severity must be SEV-1, SEV-2 or SEV-3");
+      if (!TextOk(p->title(), true) || !TextOk(p->summary(), false))
+        return Bad(seq, "incident title (and summary) must be UTF-8, 1 byte to 64 KiB");
+      if (static_cast<uint8_t>(p->playbooks()) & ~static_cast<uint8_t>(fb::Playbook::ANY))
+        return Bad(seq, "unknown playbook bits");
+      if (e.incident() != 0) return Bad(seq, "an incident declaration names no incident");
+      return Status::OK();
+    }
+    case fb::Payload::EvidenceAttached: {
+      auto* p = e.payload_as_EvidenceAttached();
+      if (!HasOnlyKnownFields(p, fb::EvidenceAttached::VT_SOURCE)) return Bad(seq, "evidence has unknown fields");
+      if (p->sha256() == nullptr) return Bad(seq, "evidence without a content hash");
+      if (!TextOk(p->media_type(), true) || !IsMediaType(p->media_type()->string_view()))
+        return Bad(seq, "evidence media type must look like type/subtype");
+      if (!TextOk(p->name(), true) || p->name()->size() > 255 || p->name()->string_view().find('/') != std::string_view::npos)
+        return Bad(seq, "evidence name must be a file name (no '/', 1 to 255 bytes of UTF-8)");
+      if (static_cast<uint8_t>(p->kind()) > static_cast<uint8_t>(fb::EvidenceKind::MAX))
+        return Bad(seq, "unknown evidence kind");
+      if (!TextOk(p->source(), false)) return Bad(seq, "evidence source must be UTF-8, 1 byte to 64 KiB");
+      if (p->acquired_ns() < 0 || p->acquired_ns() > e.recorded_ns() + kMaxOccurredAhead)
+        return Bad(seq, "evidence acquisition time out of range");
+      return Status::OK();
+    }
+    case fb::Payload::DeployRecorded: {
+      auto* p = e.payload_as_DeployRecorded();
+      if (!HasOnlyKnownFields(p, fb::DeployRecorded::VT_REPO)) return Bad(seq, "deploy has unknown fields");
+      if (!TextOk(p->service(), true) || p->service()->size() > 255)
+        return Bad(seq, "deploy service must be UTF-8, 1 to 255 bytes");
+      if (p->commit() == nullptr || (p->commit()->size() != 20 && p->commit()->size() != 32))
+        return Bad(seq, "deploy commit must be a git SHA-1 (20 bytes) or SHA-256 (32 bytes)");
+      if (p->deployed_ns() < 0 || p->deployed_ns() > e.recorded_ns() + kMaxOccurredAhead)
+        return Bad(seq, "deploy time out of range");
+      if (!TextOk(p->repo(), false)) return Bad(seq, "deploy repo must be UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::ExportPerformed: {
+      auto* p = e.payload_as_ExportPerformed();
+      if (!HasOnlyKnownFields(p, fb::ExportPerformed::VT_SHARED_BLOBS)) return Bad(seq, "export has unknown fields");
+      if (p->checkpoint_root() == nullptr || p->tagmanifest_sha256() == nullptr)
+        return Bad(seq, "export without checkpoint root or tagmanifest hash");
+      if (p->checkpoint_size() > seq) return Bad(seq, "export against a checkpoint after it");
+      if (p->scope() == fb::ExportScope::User) {
+        if (!KeyOk(p->user())) return Bad(seq, "user export without a valid user key");
+      } else if (p->scope() == fb::ExportScope::Incident) {
+        if (p->user() != nullptr || e.incident() == 0) return Bad(seq, "incident export must name its incident and no user");
+      } else {
+        return Bad(seq, "unknown export scope");
+      }
+      return Status::OK();
+    }
     default:
       return Bad(seq, "unknown payload type " +
                           std::to_string(static_cast<unsigned>(e.payload_type())));
@@ -164,15 +234,61 @@ std::string_view PayloadTypeName(fb::Payload type) {
     case fb::Payload::KeyCompromised: return "key_compromised";
     case fb::Payload::Note: return "note";
     case fb::Payload::Checkpoint: return "checkpoint";
+    case fb::Payload::IncidentDeclared: return "incident_declared";
+    case fb::Payload::EvidenceAttached: return "evidence";
+    case fb::Payload::DeployRecorded: return "deploy";
+    case fb::Payload::ExportPerformed: return "export";
     default: return "unknown";
   }
 }
 
 fb::Payload PayloadTypeFromName(std::string_view name) {
-  for (auto t : {fb::Payload::Genesis, fb::Payload::Membership, fb::Payload::KeyRotated,
-                 fb::Payload::KeyCompromised, fb::Payload::Note, fb::Payload::Checkpoint})
-    if (PayloadTypeName(t) == name) return t;
+  for (uint8_t t = 1; t <= static_cast<uint8_t>(fb::Payload::MAX); ++t)
+    if (PayloadTypeName(static_cast<fb::Payload>(t)) == name) return static_cast<fb::Payload>(t);
   return fb::Payload::NONE;
+}
+
+bool IsMembershipType(fb::Payload type) {
+  return type == fb::Payload::Genesis || type == fb::Payload::Membership || type == fb::Payload::KeyRotated ||
+         type == fb::Payload::KeyCompromised;
+}
+
+std::string SeverityName(fb::Severity s) { return "SEV-" + std::to_string(static_cast<unsigned>(s)); }
+
+Result<fb::Severity> ParseSeverity(std::string_view text) {
+  if (text == "SEV-1" || text == "sev-1") return fb::Severity::Sev1;
+  if (text == "SEV-2" || text == "sev-2") return fb::Severity::Sev2;
+  if (text == "SEV-3" || text == "sev-3") return fb::Severity::Sev3;
+  return Status::InvalidArgument("severity \"" + Printable(text) + "\": want SEV-1, SEV-2 or SEV-3");
+}
+
+std::string PlaybookNames(uint8_t bits) {
+  std::string out;
+  for (int i = 0; i < 3; ++i)
+    if (bits & (1 << i)) out += static_cast<char>('A' + i);
+  return out;
+}
+
+Result<uint8_t> ParsePlaybook(std::string_view text) {
+  if (text.size() == 1 && text[0] >= 'A' && text[0] <= 'C') return static_cast<uint8_t>(1 << (text[0] - 'A'));
+  if (text.size() == 1 && text[0] >= 'a' && text[0] <= 'c') return static_cast<uint8_t>(1 << (text[0] - 'a'));
+  return Status::InvalidArgument("playbook \"" + Printable(text) + "\": want A, B or C (RUNBOOK.md)");
+}
+
+std::string_view EvidenceKindName(fb::EvidenceKind k) {
+  switch (k) {
+    case fb::EvidenceKind::Logs: return "logs";
+    case fb::EvidenceKind::Metrics: return "metrics";
+    case fb::EvidenceKind::Config: return "config";
+    case fb::EvidenceKind::Other: return "other";
+  }
+  return "unknown";
+}
+
+Result<fb::EvidenceKind> ParseEvidenceKind(std::string_view text) {
+  for (auto k : {fb::EvidenceKind::Logs, fb::EvidenceKind::Metrics, fb::EvidenceKind::Config, fb::EvidenceKind::Other})
+    if (EvidenceKindName(k) == text) return k;
+  return Status::InvalidArgument("evidence kind \"" + Printable(text) + "\": want logs, metrics, config or other");
 }
 
 bool IsKnownPayloadType(fb::Payload type) {
@@ -209,6 +325,26 @@ Bytes EncodeBody(const EventFields& f) {
           auto note = b.CreateString(p.note);
           auto nostr = b.CreateString(p.nostr);
           payload = fb::CreateCheckpoint(b, p.size, &root, note, nostr).Union();
+        } else if constexpr (std::is_same_v<T, IncidentDeclaredPayload>) {
+          auto title = b.CreateString(p.title);
+          auto summary = p.summary.empty() ? 0 : b.CreateString(p.summary);
+          payload = fb::CreateIncidentDeclared(b, p.severity, title, summary, static_cast<fb::Playbook>(p.playbooks)).Union();
+        } else if constexpr (std::is_same_v<T, EvidencePayload>) {
+          auto hash = ToFb(p.sha256);
+          auto media = b.CreateString(p.media_type);
+          auto name = b.CreateString(p.name);
+          auto source = p.source.empty() ? 0 : b.CreateString(p.source);
+          payload = fb::CreateEvidenceAttached(b, &hash, p.size, media, name, p.kind, p.acquired_ns, source).Union();
+        } else if constexpr (std::is_same_v<T, DeployPayload>) {
+          auto service = b.CreateString(p.service);
+          auto commit = b.CreateVector(p.commit);
+          auto repo = p.repo.empty() ? 0 : b.CreateString(p.repo);
+          payload = fb::CreateDeployRecorded(b, service, commit, p.deployed_ns, repo).Union();
+        } else if constexpr (std::is_same_v<T, ExportPayload>) {
+          auto user = ToFb(p.user), root = ToFb(p.checkpoint_root), tm = ToFb(p.tagmanifest_sha256);
+          payload = fb::CreateExportPerformed(b, p.scope, p.scope == fb::ExportScope::User ? &user : nullptr,
+                                              p.checkpoint_size, &root, &tm, p.events, p.shared_blobs)
+                        .Union();
         }
       },
       f.payload);
@@ -283,6 +419,33 @@ EventFields DecodeFields(const fb::Event& e) {
       auto* p = e.payload_as_Checkpoint();
       f.payload = CheckpointPayload{p->size(), ToHash(p->root()), p->note() ? p->note()->str() : "",
                                     p->nostr() ? p->nostr()->str() : ""};
+      break;
+    }
+    case fb::Payload::IncidentDeclared: {
+      auto* p = e.payload_as_IncidentDeclared();
+      f.payload = IncidentDeclaredPayload{p->severity(), p->title() ? p->title()->str() : "",
+                                          p->summary() ? p->summary()->str() : "",
+                                          static_cast<uint8_t>(p->playbooks())};
+      break;
+    }
+    case fb::Payload::EvidenceAttached: {
+      auto* p = e.payload_as_EvidenceAttached();
+      f.payload = EvidencePayload{ToHash(p->sha256()), p->size(), p->media_type() ? p->media_type()->str() : "",
+                                  p->name() ? p->name()->str() : "", p->kind(), p->acquired_ns(),
+                                  p->source() ? p->source()->str() : ""};
+      break;
+    }
+    case fb::Payload::DeployRecorded: {
+      auto* p = e.payload_as_DeployRecorded();
+      DeployPayload d{p->service() ? p->service()->str() : "", {}, p->deployed_ns(), p->repo() ? p->repo()->str() : ""};
+      if (p->commit()) d.commit.assign(p->commit()->begin(), p->commit()->end());
+      f.payload = std::move(d);
+      break;
+    }
+    case fb::Payload::ExportPerformed: {
+      auto* p = e.payload_as_ExportPerformed();
+      f.payload = ExportPayload{p->scope(), ToHash(p->user()), p->checkpoint_size(), ToHash(p->checkpoint_root()),
+                                ToHash(p->tagmanifest_sha256()), p->events(), p->shared_blobs()};
       break;
     }
     default:

@@ -78,8 +78,52 @@ struct CheckpointPayload {
   std::string note;   // C2SP signed note (ledger/checkpoint.h)
   std::string nostr;  // NIP-01 event JSON
 };
+struct IncidentDeclaredPayload {
+  fb::Severity severity = fb::Severity::None;
+  std::string title;
+  std::string summary;  // optional
+  uint8_t playbooks = 0;  // fb::Playbook bits
+};
+struct EvidencePayload {
+  Hash32 sha256{};
+  uint64_t size = 0;
+  std::string media_type;
+  std::string name;
+  fb::EvidenceKind kind = fb::EvidenceKind::Other;
+  TimeNs acquired_ns = 0;
+  std::string source;  // optional
+};
+struct DeployPayload {
+  std::string service;
+  Bytes commit;  // 20 or 32 bytes
+  TimeNs deployed_ns = 0;  // 0: not given
+  std::string repo;  // optional
+};
+struct ExportPayload {
+  fb::ExportScope scope = fb::ExportScope::User;
+  Hash32 user{};
+  uint64_t checkpoint_size = 0;
+  Hash32 checkpoint_root{};
+  Hash32 tagmanifest_sha256{};
+  uint64_t events = 0;
+  bool shared_blobs = false;
+};
+// The variant's alternatives are in the union's order (PayloadTypeOf).
 using Payload = std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload,
-                             KeyCompromisedPayload, NotePayload, CheckpointPayload>;
+                             KeyCompromisedPayload, NotePayload, CheckpointPayload,
+                             IncidentDeclaredPayload, EvidencePayload, DeployPayload, ExportPayload>;
+
+// "SEV-1".."SEV-3"; Parse refuses anything else.
+std::string SeverityName(fb::Severity s);
+Result<fb::Severity> ParseSeverity(std::string_view text);
+// "A", "AC"; Parse takes one letter.
+std::string PlaybookNames(uint8_t bits);
+Result<uint8_t> ParsePlaybook(std::string_view text);
+// "logs", "metrics", "config", "other".
+std::string_view EvidenceKindName(fb::EvidenceKind k);
+Result<fb::EvidenceKind> ParseEvidenceKind(std::string_view text);
+// Membership and key lifecycle: the events that decide who may append.
+bool IsMembershipType(fb::Payload type);
 fb::Payload PayloadTypeOf(const Payload& p);
 
 struct SubjectLink {

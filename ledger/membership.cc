@@ -80,6 +80,13 @@ uint32_t RolesAllowedToAppend(fb::Payload type) {
       return kAdmin | kCommander | kResponder | kLegal | kAuditor;
     case fb::Payload::Checkpoint:
       return kAdmin | kNotary;
+    case fb::Payload::IncidentDeclared:
+      return kAdmin | kCommander;
+    case fb::Payload::EvidenceAttached:
+    case fb::Payload::DeployRecorded:
+      return kAdmin | kCommander | kResponder;
+    case fb::Payload::ExportPerformed:
+      return kAdmin | kLegal;
     default:
       return 0;
   }

@@ -12,7 +12,7 @@
 
 namespace custody::layout {
 
-inline constexpr uint32_t kStorageFormat = 1;
+inline constexpr uint32_t kStorageFormat = 2;
 
 inline constexpr std::string_view kMetaCf = "meta";          // format, name, head
 inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-event bytes
@@ -21,6 +21,18 @@ inline constexpr std::string_view kMembersCf = "members";    // x-only key -> ro
 inline constexpr std::string_view kSubjectsCf = "subjects";  // user key || seq -> ""
 inline constexpr std::string_view kTreeCf = "tree";          // level || index -> node hash (levels >= 1)
 inline constexpr std::string_view kCheckpointsCf = "checkpoints";  // tree size -> seq of its event
+// incident (its declaration's seq) || seq -> "": the declaration and every event naming it
+inline constexpr std::string_view kIncidentsCf = "incidents";
+inline constexpr std::string_view kMembershipCf = "membership";  // seq -> "": genesis, membership, key lifecycle
+// sha256 -> size (8 bytes big-endian): a committed blob;
+// sha256 || seq -> "": an evidence event that attaches it
+inline constexpr std::string_view kBlobsCf = "blobs";
+
+// Blob files, inside the ledger directory: blobs/sha256/<hex> (committed, or
+// left by a crash before its event committed: only the blobs index makes one
+// visible) and blobs/tmp/ (files being written).
+inline constexpr std::string_view kBlobDir = "blobs/sha256";
+inline constexpr std::string_view kBlobTmpDir = "blobs/tmp";
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kNameKey = "name";
@@ -45,6 +57,10 @@ inline std::string NodeKey(unsigned level, uint64_t index) {
   k[0] = static_cast<char>(level);
   PutBigEndian64(reinterpret_cast<uint8_t*>(k.data() + 1), index);
   return k;
+}
+inline std::string PairKey(uint64_t a, uint64_t b) { return SeqKey(a) + SeqKey(b); }
+inline std::string BlobRefKey(const Hash32& sha256, uint64_t seq) {
+  return std::string(reinterpret_cast<const char*>(sha256.data()), 32) + SeqKey(seq);
 }
 inline std::string HashKey(const Hash32& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), 32);

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <future>
 #include <filesystem>
@@ -66,7 +69,8 @@ rocksdb::Options BaseOptions() {
 std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf, kCheckpointsCf})
+  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf, kCheckpointsCf, kIncidentsCf,
+                    kMembershipCf, kBlobsCf})
     cfs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
   return cfs;
 }
@@ -160,6 +164,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   store->subjects_ = store->handles_[5];
   store->tree_ = store->handles_[6];
   store->checkpoints_ = store->handles_[7];
+  store->incidents_ = store->handles_[8];
+  store->membership_ = store->handles_[9];
+  store->blobs_ = store->handles_[10];
   if (!create) {
     CUSTODY_RETURN_IF_ERROR(store->LoadMeta());
   }
@@ -177,7 +184,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     store->range_ = std::move(*range);
     store->checker_ = std::make_unique<ChainChecker>(
         store->head_, MemberState(std::move(roles)),
-        [self](const Hash32& user) { return self->StoredLastAbout(user); });
+        [self](const Hash32& user) { return self->StoredLastAbout(user); },
+        [self](uint64_t seq) { return self->IsIncident(seq); });
   }
   return store;
 }
@@ -317,6 +325,24 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
   }
   f.references = d.references;
   f.payload = d.payload;
+  if (auto* ev = std::get_if<EvidencePayload>(&d.payload)) {
+    // The content must be here: staged by this append, or already committed.
+    auto stored = BlobSize(ev->sha256);
+    if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
+    if (stored.ok() && *stored != ev->size)
+      return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": stored with size " +
+                                     std::to_string(*stored) + ", not " + std::to_string(ev->size));
+    if (!d.staged_blob.empty()) {
+      std::error_code ec;
+      auto size = fs::file_size(d.staged_blob, ec);
+      if (ec || size != ev->size)
+        return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": staged content is missing or has another size");
+    } else if (!stored.ok()) {
+      return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": no such content in the ledger");
+    }
+  } else if (!d.staged_blob.empty()) {
+    return Status::InvalidArgument("content staged for an event that is not evidence");
+  }
   *body = EncodeBody(f);
   Status s = CheckBody(*body);
   // A body we built that fails its own checks is input we must refuse.
@@ -481,8 +507,49 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(b.framed[i].data()), b.framed[i].size()));
     wb.Put(ids_, HashKey(b.ids[i]), key);
     for (const Hash32& user : b.drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
-    if (auto* cp = std::get_if<CheckpointPayload>(&b.drafts[i].payload)) wb.Put(checkpoints_, SeqKey(cp->size), key);
+    const Payload& payload = b.drafts[i].payload;
+    if (auto* cp = std::get_if<CheckpointPayload>(&payload)) wb.Put(checkpoints_, SeqKey(cp->size), key);
+    if (b.drafts[i].incident) wb.Put(incidents_, PairKey(b.drafts[i].incident, seq), "");
+    if (std::holds_alternative<IncidentDeclaredPayload>(payload)) wb.Put(incidents_, PairKey(seq, seq), "");
+    if (IsMembershipType(PayloadTypeOf(payload))) wb.Put(membership_, key, "");
+    if (auto* ev = std::get_if<EvidencePayload>(&payload)) {
+      wb.Put(blobs_, HashKey(ev->sha256), SeqKey(ev->size));
+      wb.Put(blobs_, BlobRefKey(ev->sha256, seq), "");
+    }
     range.Append(b.leaves[i], put_node);
+  }
+  // Staged evidence content moves into place before the batch that makes it
+  // visible; if that batch fails, what it moved is removed again.
+  std::vector<std::string> placed;
+  auto unplace = [&placed] {
+    for (const auto& p : placed) unlink(p.c_str());
+  };
+  for (size_t i = 0; i < b.n; ++i) {
+    const Draft& d = b.drafts[i];
+    if (d.staged_blob.empty()) continue;
+    const std::string final_path = BlobFile(std::get<EvidencePayload>(d.payload).sha256);
+    auto committed = BlobSize(std::get<EvidencePayload>(d.payload).sha256);
+    if (committed.ok()) {
+      unlink(d.staged_blob.c_str());  // the same content is already stored
+      continue;
+    }
+    std::error_code ec;
+    if (fs::exists(d.staged_blob, ec)) {
+      if (rename(d.staged_blob.c_str(), final_path.c_str()) != 0) {
+        unplace();
+        return Status::IOError("store evidence " + final_path + ": " + std::strerror(errno));
+      }
+      placed.push_back(final_path);
+    }
+  }
+  if (!placed.empty()) {
+    int dfd = open((fs::path(dir_) / kBlobDir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+      if (dfd >= 0) close(dfd);
+      unplace();
+      return Status::IOError("sync " + (fs::path(dir_) / kBlobDir).string() + ": " + std::strerror(errno));
+    }
+    close(dfd);
   }
   // Membership changes: write the difference.
   const auto& before = checker_->members().members();
@@ -500,7 +567,10 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   wb.Put(meta_, std::string(kHeadKey), EncodeHead(b.state.head()));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
+  if (Status ws = FromRocks(db_->Write(wo, &wb), "append"); !ws.ok()) {
+    unplace();
+    return ws;
+  }
   range_ = std::move(range);
   *checker_ = b.state;
   head_ = checker_->head();
@@ -568,6 +638,66 @@ Result<std::vector<uint64_t>> Store::EventsAbout(const Hash32& user) const {
   return out;
 }
 
+namespace {
+// The second sequence number of every key in cf that starts with prefix.
+Status CollectSeqs(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix, size_t key_size,
+                   uint64_t before, std::vector<uint64_t>* out) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != key_size) return Status::Corruption(cf->GetName() + " index: malformed entry");
+    uint64_t seq = SeqFromKey(std::string_view(it->key().data() + key_size - 8, 8));
+    if (seq >= before) break;
+    out->push_back(seq);
+  }
+  return FromRocks(it->status(), "read " + cf->GetName() + " index");
+}
+}  // namespace
+
+Result<std::vector<uint64_t>> Store::EventsOfIncident(uint64_t incident) const {
+  std::vector<uint64_t> out;
+  CUSTODY_RETURN_IF_ERROR(CollectSeqs(db_.get(), incidents_, SeqKey(incident), 16, UINT64_MAX, &out));
+  if (!out.empty() && out.front() != incident) out.clear();  // not a declaration: not an incident
+  return out;
+}
+
+Result<bool> Store::IsIncident(uint64_t seq) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), incidents_, PairKey(seq, seq), &v);
+  if (s.IsNotFound()) return false;
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read incident index"));
+  return true;
+}
+
+Result<std::vector<uint64_t>> Store::MembershipEvents(uint64_t before) const {
+  std::vector<uint64_t> out;
+  CUSTODY_RETURN_IF_ERROR(CollectSeqs(db_.get(), membership_, "", 8, before, &out));
+  return out;
+}
+
+Result<uint64_t> Store::BlobSize(const Hash32& sha256) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), blobs_, HashKey(sha256), &v);
+  if (s.IsNotFound()) return Status::NotFound("no evidence with content " + EncodeHex(sha256) + " in the ledger");
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read blobs index"));
+  if (v.size() != 8) return Status::Corruption("blobs index: malformed entry");
+  return SeqFromKey(v);
+}
+
+Result<std::vector<uint64_t>> Store::BlobRefs(const Hash32& sha256) const {
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), blobs_));
+  const std::string prefix = HashKey(sha256);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() == 32) continue;  // the size record
+    if (it->key().size() != 40) return Status::Corruption("blobs index: malformed entry");
+    out.push_back(SeqFromKey(std::string_view(it->key().data() + 32, 8)));
+  }
+  CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read blobs index"));
+  return out;
+}
+
+std::string Store::BlobFile(const Hash32& sha256) const { return (fs::path(dir_) / kBlobDir / EncodeHex(sha256)).string(); }
+
 Result<uint64_t> Store::StoredLastAbout(const Hash32& user) const {
   const std::string prefix = HashKey(user);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_));
@@ -596,10 +726,13 @@ Status Store::Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>&
 }
 
 Status Store::ScanIndex(Index index, const std::function<void(ByteSpan, ByteSpan)>& fn) const {
-  rocksdb::ColumnFamilyHandle* cf = index == Index::kEventIds  ? ids_
-                                    : index == Index::kSubjects ? subjects_
-                                    : index == Index::kTree     ? tree_
-                                                                : checkpoints_;
+  rocksdb::ColumnFamilyHandle* cf = index == Index::kEventIds      ? ids_
+                                    : index == Index::kSubjects    ? subjects_
+                                    : index == Index::kTree        ? tree_
+                                    : index == Index::kCheckpoints ? checkpoints_
+                                    : index == Index::kIncidents   ? incidents_
+                                    : index == Index::kMembership  ? membership_
+                                                                   : blobs_;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 2 << 20;

@@ -39,6 +39,9 @@ struct Draft {
   Payload payload;
   // Keys that must co-sign (a key rotation's new key), in RequiredSigners order.
   std::vector<const SecretKey*> cosigners;
+  // Evidence: the staged file (ledger/store/blobs.h) holding the content, which
+  // the append commits with the event. Empty: the blob must already be stored.
+  std::string staged_blob;
 };
 
 struct Appended {
@@ -108,12 +111,23 @@ class Store {
   Result<std::map<Hash32, MemberRecord>> Members() const;
   // Sequence numbers of the events about a user, ascending.
   Result<std::vector<uint64_t>> EventsAbout(const Hash32& user) const;
+  // The declaration and every event naming the incident, ascending. Empty when
+  // seq is not a declared incident.
+  Result<std::vector<uint64_t>> EventsOfIncident(uint64_t incident) const;
+  Result<bool> IsIncident(uint64_t seq) const;
+  // Genesis, membership and key-lifecycle events before `before`, ascending.
+  Result<std::vector<uint64_t>> MembershipEvents(uint64_t before) const;
+  // A committed blob's size; NotFound if no event attaches that content.
+  Result<uint64_t> BlobSize(const Hash32& sha256) const;
+  // The evidence events that attach a blob, ascending.
+  Result<std::vector<uint64_t>> BlobRefs(const Hash32& sha256) const;
+  std::string BlobFile(const Hash32& sha256) const;
 
   // Calls fn(seq, bytes) for each stored event from `from` on, in key order,
   // until fn returns false. Keys are reported as stored, gaps included.
   Status Scan(uint64_t from, const std::function<bool(uint64_t, ByteSpan)>& fn) const;
   // Calls fn(key, value) for every entry of an index, in key order.
-  enum class Index { kEventIds, kSubjects, kTree, kCheckpoints };
+  enum class Index { kEventIds, kSubjects, kTree, kCheckpoints, kIncidents, kMembership, kBlobs };
   Status ScanIndex(Index index, const std::function<void(ByteSpan, ByteSpan)>& fn) const;
 
   // The Merkle tree's stored perfect-subtree hashes (ledger/merkle.h).
@@ -159,6 +173,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* subjects_ = nullptr;
   rocksdb::ColumnFamilyHandle* tree_ = nullptr;
   rocksdb::ColumnFamilyHandle* checkpoints_ = nullptr;
+  rocksdb::ColumnFamilyHandle* incidents_ = nullptr;
+  rocksdb::ColumnFamilyHandle* membership_ = nullptr;
+  rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
   CompactRange range_;  // writers: the tree as written
   ChainHead head_;
   std::string name_;

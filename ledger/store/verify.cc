@@ -1,5 +1,7 @@
 #include "ledger/store/verify.h"
 
+#include <filesystem>
+
 #include <future>
 #include <optional>
 #include <map>
@@ -116,8 +118,11 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   uint64_t expected = 0;
   Hash32 salt;
   CUSTODY_RETURN_IF_ERROR(RandomBytes(salt.data(), salt.size()));
-  IndexDigest want_ids, want_subjects, want_tree, want_checkpoints;
-  want_ids.salt = want_subjects.salt = want_tree.salt = want_checkpoints.salt = &salt;
+  IndexDigest want_ids, want_subjects, want_tree, want_checkpoints, want_incidents, want_membership, want_blobs;
+  for (IndexDigest* d : {&want_ids, &want_subjects, &want_tree, &want_checkpoints, &want_incidents, &want_membership,
+                         &want_blobs})
+    d->salt = &salt;
+  std::map<Hash32, uint64_t> blob_sizes;  // every attached content, once
   CompactRange tree;
   auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
     if (level > 0) want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);  // leaves are not stored
@@ -188,6 +193,29 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
                                     std::to_string(cp->size()) + " events before it");
         want_checkpoints.Add(AsSpan(layout::SeqKey(cp->size())), AsSpan(layout::SeqKey(e.seq())));
         ++report->checkpoints;
+      }
+      const std::string seq_key = layout::SeqKey(e.seq());
+      if (e.incident()) want_incidents.Add(AsSpan(layout::PairKey(e.incident(), e.seq())), ByteSpan());
+      if (e.payload_type() == fb::Payload::IncidentDeclared)
+        want_incidents.Add(AsSpan(layout::PairKey(e.seq(), e.seq())), ByteSpan());
+      if (IsMembershipType(e.payload_type())) want_membership.Add(AsSpan(seq_key), ByteSpan());
+      if (e.payload_type() == fb::Payload::EvidenceAttached) {
+        auto* ev = e.payload_as_EvidenceAttached();
+        const Hash32 hash = ToHash(ev->sha256());
+        auto [it, first] = blob_sizes.emplace(hash, ev->size());
+        if (!first && it->second != ev->size())
+          return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence " + EncodeHex(hash) +
+                                    " has another size than where it was first attached");
+        if (first) {
+          // The content must be stored, at its size (`evidence get` re-hashes it).
+          std::error_code ec;
+          auto size = std::filesystem::file_size(store.BlobFile(hash), ec);
+          if (ec || size != ev->size())
+            return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
+                                      (ec ? " is missing from the blob store" : " has the wrong size in the blob store"));
+          want_blobs.Add(hash, AsSpan(layout::SeqKey(ev->size())));
+        }
+        want_blobs.Add(AsSpan(layout::BlobRefKey(hash, e.seq())), ByteSpan());
       }
       if (saved && saved->size == tree.size()) root_at_saved = tree.Root();
       tree.Append(c.leaf, visit);
@@ -262,12 +290,16 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   const std::pair<Store::Index, const IndexDigest*> indexes[] = {{Store::Index::kEventIds, &want_ids},
                                                                  {Store::Index::kSubjects, &want_subjects},
                                                                  {Store::Index::kTree, &want_tree},
-                                                                 {Store::Index::kCheckpoints, &want_checkpoints}};
+                                                                 {Store::Index::kCheckpoints, &want_checkpoints},
+                                                                 {Store::Index::kIncidents, &want_incidents},
+                                                                 {Store::Index::kMembership, &want_membership},
+                                                                 {Store::Index::kBlobs, &want_blobs}};
   for (auto [index, want] : indexes) {
     IndexDigest have;
     have.salt = &salt;
     CUSTODY_RETURN_IF_ERROR(store.ScanIndex(index, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
-    static constexpr const char* kNames[] = {"event id index", "subject index", "Merkle tree", "checkpoints index"};
+    static constexpr const char* kNames[] = {"event id index", "subject index",    "Merkle tree", "checkpoints index",
+                                             "incident index", "membership index", "blobs index"};
     if (!(have == *want))
       return Status::Corruption(std::string(kNames[static_cast<int>(index)]) + " does not match the events (" +
                                 std::to_string(have.count) + " entries, expected " + std::to_string(want->count) + ")");
