@@ -60,6 +60,45 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["nostr"] = Str(c->nostr());
       break;
     }
+    case fb::Payload::IncidentDeclared: {
+      auto* d = e.payload_as_IncidentDeclared();
+      p["severity"] = SeverityName(d->severity());
+      p["title"] = Str(d->title());
+      p["summary"] = d->summary() ? nlohmann::ordered_json(Str(d->summary())) : nullptr;
+      p["playbooks"] = nlohmann::ordered_json::array();
+      for (char c : PlaybookNames(static_cast<uint8_t>(d->playbooks()))) p["playbooks"].push_back(std::string(1, c));
+      break;
+    }
+    case fb::Payload::EvidenceAttached: {
+      auto* v = e.payload_as_EvidenceAttached();
+      p["sha256"] = EncodeHex(ToHash(v->sha256()));
+      p["size"] = v->size();
+      p["media_type"] = Str(v->media_type());
+      p["name"] = Str(v->name());
+      p["kind"] = std::string(EvidenceKindName(v->kind()));
+      p["acquired"] = FormatTime(v->acquired_ns());
+      p["source"] = v->source() ? nlohmann::ordered_json(Str(v->source())) : nullptr;
+      break;
+    }
+    case fb::Payload::DeployRecorded: {
+      auto* d = e.payload_as_DeployRecorded();
+      p["service"] = Str(d->service());
+      p["commit"] = d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
+      p["deployed"] = d->deployed_ns() ? nlohmann::ordered_json(FormatTime(d->deployed_ns())) : nullptr;
+      p["repo"] = d->repo() ? nlohmann::ordered_json(Str(d->repo())) : nullptr;
+      break;
+    }
+    case fb::Payload::ExportPerformed: {
+      auto* x = e.payload_as_ExportPerformed();
+      p["scope"] = x->scope() == fb::ExportScope::User ? "user" : "incident";
+      p["user"] = x->user() ? nlohmann::ordered_json(EncodeNpub(ToHash(x->user()))) : nullptr;
+      p["checkpoint_size"] = x->checkpoint_size();
+      p["checkpoint_root"] = EncodeHex(ToHash(x->checkpoint_root()));
+      p["tagmanifest_sha256"] = EncodeHex(ToHash(x->tagmanifest_sha256()));
+      p["events"] = x->events();
+      p["shared_blobs"] = x->shared_blobs();
+      break;
+    }
     default:
       break;
   }
@@ -99,6 +138,32 @@ std::string DescribeEvent(const fb::Event& e) {
       auto* c = e.payload_as_Checkpoint();
       return "checkpoint of the first " + std::to_string(c->size()) + " events, root " +
              EncodeHex(ToHash(c->root())).substr(0, 16) + "…";
+    }
+    case fb::Payload::IncidentDeclared: {
+      auto* d = e.payload_as_IncidentDeclared();
+      std::string out = "declared " + IncidentName(e.seq()) + " (" + SeverityName(d->severity()) + "): " + Text(d->title());
+      if (d->playbooks() != fb::Playbook::NONE)
+        out += "; playbook " + PlaybookNames(static_cast<uint8_t>(d->playbooks())) + " active";
+      return out;
+    }
+    case fb::Payload::EvidenceAttached: {
+      auto* v = e.payload_as_EvidenceAttached();
+      return std::string(EvidenceKindName(v->kind())) + " snapshot " + Text(v->name()) + " (" +
+             std::to_string(v->size()) + " bytes, sha256 " + EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…" +
+             (v->source() ? ", from " + Text(v->source()) : "") + ")";
+    }
+    case fb::Payload::DeployRecorded: {
+      auto* d = e.payload_as_DeployRecorded();
+      std::string commit = d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
+      return "deploy of " + Text(d->service()) + " at " + commit.substr(0, 12) +
+             (d->deployed_ns() ? ", deployed " + FormatTimeHuman(d->deployed_ns()) : "");
+    }
+    case fb::Payload::ExportPerformed: {
+      auto* x = e.payload_as_ExportPerformed();
+      std::string what = x->scope() == fb::ExportScope::User ? "user " + ShortNpub(ToHash(x->user()))
+                                                               : "incident " + IncidentName(e.incident());
+      return "exported the evidence package of " + what + " (" + std::to_string(x->events()) +
+             " events, checkpoint " + std::to_string(x->checkpoint_size()) + ")";
     }
     default:
       return "unknown event";

@@ -9,5 +9,10 @@ namespace custody::cli {
 // Appends one draft signed by the context's key and prints its sequence number
 // and id (or, with --json, {"seq","id","recorded","type"}).
 Status AppendAndReport(const Context& ctx, Draft draft);
+// The same, printing nothing.
+Result<Appended> AppendOne(const Context& ctx, Draft draft);
+// "--occurred TIME" and "--incident ID" as every appending command takes them.
+Status ParseOccurred(const std::string& text, Draft* d);
+Status ParseIncidentArg(const std::string& text, Draft* d);
 
 }  // namespace custody::cli

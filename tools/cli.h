@@ -63,5 +63,6 @@ void AddLedgerCommands(CLI::App& app, Context& ctx);  // init, member, note, log
 void AddImportCommand(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
 void AddMerkleCommands(CLI::App& app, Context& ctx);  // checkpoint, prove, consistency
+void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy
 
 }  // namespace custody::cli

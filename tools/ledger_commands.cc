@@ -15,15 +15,37 @@
 
 namespace custody::cli {
 
-Status AppendAndReport(const Context& ctx, Draft draft) {
+Result<Appended> AppendOne(const Context& ctx, Draft draft) {
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
   auto store = ctx.OpenWriter();
   if (!store.ok()) return store.status();
-  const fb::Payload type = PayloadTypeOf(draft.payload);
   std::vector<Appended> out;
   CUSTODY_RETURN_IF_ERROR((*store)->Append(*key, {std::move(draft)}, AppendOptions(), &out));
-  const Appended& a = out.back();
+  return out.back();
+}
+
+Status ParseOccurred(const std::string& text, Draft* d) {
+  if (text.empty()) return Status::OK();
+  auto t = ParseTime(text);
+  if (!t.ok()) return t.status().Prefixed("--occurred");
+  d->occurred_ns = *t;
+  return Status::OK();
+}
+
+Status ParseIncidentArg(const std::string& text, Draft* d) {
+  if (text.empty()) return Status::OK();
+  auto inc = ParseIncidentName(text);
+  if (!inc.ok()) return inc.status();
+  d->incident = *inc;
+  return Status::OK();
+}
+
+Status AppendAndReport(const Context& ctx, Draft draft) {
+  const fb::Payload type = PayloadTypeOf(draft.payload);
+  auto appended = AppendOne(ctx, std::move(draft));
+  if (!appended.ok()) return appended.status();
+  const Appended& a = *appended;
   ctx.Print({{"seq", a.seq},
              {"id", EncodeHex(a.id)},
              {"type", std::string(PayloadTypeName(type))},
@@ -102,16 +124,8 @@ struct NoteArgs {
 Status Note(const Context& ctx, const NoteArgs& a) {
   Draft d;
   d.payload = NotePayload{a.text};
-  if (!a.incident.empty()) {
-    auto inc = ParseIncidentName(a.incident);
-    if (!inc.ok()) return inc.status();
-    d.incident = *inc;
-  }
-  if (!a.occurred.empty()) {
-    auto t = ParseTime(a.occurred);
-    if (!t.ok()) return t.status().Prefixed("--occurred");
-    d.occurred_ns = *t;
-  }
+  CUSTODY_RETURN_IF_ERROR(ParseIncidentArg(a.incident, &d));
+  CUSTODY_RETURN_IF_ERROR(ParseOccurred(a.occurred, &d));
   for (const auto& s : a.subjects) {
     auto key = ParseNpubArg("--subject", s);
     if (!key.ok()) return key.status();
@@ -156,7 +170,7 @@ Status Log(const Context& ctx, const LogArgs& a) {
   Status error;
   auto consider = [&](SignedEvent ev) {
     const fb::Event& e = ev.event();
-    if (incident && e.incident() != incident) return true;
+    if (incident && e.incident() != incident && e.seq() != incident) return true;
     if (type != fb::Payload::NONE && e.payload_type() != type) return true;
     if (e.occurred_ns() < since || e.occurred_ns() >= until) return true;
     if (ctx.json)
@@ -165,10 +179,18 @@ Status Log(const Context& ctx, const LogArgs& a) {
       std::cout << EventLine(ev) << "\n";
     return !(a.limit && ++shown >= a.limit);
   };
-  if (!a.subject.empty()) {
-    auto user = ParseNpubArg("--subject", a.subject);
-    if (!user.ok()) return user.status();
-    auto seqs = (*store)->EventsAbout(*user);
+  if (!a.subject.empty() || incident) {
+    // An index lists the candidates: the subject's, else the incident's.
+    Result<std::vector<uint64_t>> seqs = std::vector<uint64_t>();
+    if (!a.subject.empty()) {
+      auto user = ParseNpubArg("--subject", a.subject);
+      if (!user.ok()) return user.status();
+      seqs = (*store)->EventsAbout(*user);
+    } else {
+      seqs = (*store)->EventsOfIncident(incident);
+      if (seqs.ok() && seqs->empty())
+        return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
+    }
     if (!seqs.ok()) return seqs.status();
     for (uint64_t seq : *seqs) {
       auto ev = (*store)->Get(seq);
@@ -283,8 +305,10 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
     text += "tree root      " + EncodeHex(report.root) + "\n";
     text += "checkpoints    " + std::to_string(report.checkpoints) + " stored, each matches the recomputed tree\n";
     text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
-            "               per-user back-links, references, authorization, Merkle tree, checkpoints,\n"
-            "               head, members, event id, subject, tree and checkpoint indexes\n";
+            "               per-user back-links, declared incidents, references, authorization,\n"
+            "               Merkle tree, checkpoints, evidence content present at its size, head,\n"
+            "               members, event id, subject, tree, checkpoint, incident, membership\n"
+            "               and blob indexes (evidence get re-hashes content)\n";
     text += "result         OK\n";
   } else {
     text += "result         FAILED\n";
