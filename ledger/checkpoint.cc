@@ -168,6 +168,35 @@ Result<SignedNote> ParseSignedNote(std::string_view note) {
   return out;
 }
 
+Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text, std::string_view tag,
+                             const Hash32* aux) {
+  if (text.empty() || text.back() != '\n' || !NoteTextOk(text) || !IsWellFormedUtf8(text))
+    return Status::InvalidArgument("note text must be clean UTF-8 ending with a newline");
+  const Hash32 msg = TaggedHash(tag, AsSpan(text));
+  auto sig = aux ? key.SignWithAux(msg, *aux) : key.Sign(msg);
+  if (!sig.ok()) return sig.status();
+  const NoteKeyId id = ComputeNoteKeyId(name, key.public_key());
+  Bytes blob(id.begin(), id.end());
+  blob.insert(blob.end(), sig->begin(), sig->end());
+  return std::string(text) + "\n" + std::string(kEmDash) + " " + std::string(name) + " " + EncodeBase64(blob) + "\n";
+}
+
+Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name, std::string_view tag) {
+  const NoteKeyId want = ComputeNoteKeyId(name, key);
+  auto pub = PublicKey::Parse(key);
+  if (!pub.ok()) return pub.status();
+  for (const NoteSignature& s : note.signatures) {
+    if (s.name != name || s.key_id != want) continue;
+    if (s.signature.size() != 64) return Status::VerificationFailed("signature is not 64 bytes");
+    Sig64 sig;
+    std::copy(s.signature.begin(), s.signature.end(), sig.begin());
+    if (!pub->Verify(TaggedHash(tag, AsSpan(note.text)), sig))
+      return Status::VerificationFailed("signature by " + EncodeNpub(key) + " does not verify");
+    return Status::OK();
+  }
+  return Status::VerificationFailed("not signed by " + EncodeNpub(key));
+}
+
 Result<std::string> SignCheckpoint(const SecretKey& key, const Checkpoint& cp) {
   const std::string text = EncodeCheckpointBody(cp);
   auto sig = key.Sign(NoteMessage(text));

@@ -61,6 +61,15 @@ struct SignedNote {
 // SPEC: C2SP signed-note. Text, a blank line, then "— name base64(keyid || sig)" lines.
 Result<SignedNote> ParseSignedNote(std::string_view note);
 
+// A signed note of any text, signed by key under the note key name `name`,
+// with BIP-340 over the tagged hash `tag` of the text. aux: the signature's
+// auxiliary randomness (nullptr: fresh; given: a deterministic signature).
+Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text, std::string_view tag,
+                             const Hash32* aux = nullptr);
+// Checks that a parsed note carries a valid signature by exactly key under
+// `name` and `tag`. VerificationFailed otherwise.
+Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name, std::string_view tag);
+
 // Signs a checkpoint: the whole signed note, ready to store and hand out.
 Result<std::string> SignCheckpoint(const SecretKey& key, const Checkpoint& cp);
 // Checks that the note is a checkpoint for `origin` (if not empty) signed by

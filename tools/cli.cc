@@ -89,8 +89,12 @@ void Progress::Update(uint64_t done, uint64_t total) {
   if (done < total && now - last_ns_ < 100000000) return;  // ten updates a second
   last_ns_ = now;
   shown_ = true;
+  if (total == 0) {  // a stream of unknown length: bytes so far
+    std::cerr << "\r\033[K" << label_ << ": " << (done >> 20) << " MiB" << std::flush;
+    return;
+  }
   std::cerr << "\r\033[K" << label_ << ": " << done << "/" << total;
-  if (total) std::cerr << " (" << (done * 100 / total) << "%)";
+  std::cerr << " (" << (done * 100 / total) << "%)";
   std::cerr << std::flush;
 }
 

@@ -64,5 +64,6 @@ void AddImportCommand(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
 void AddMerkleCommands(CLI::App& app, Context& ctx);  // checkpoint, prove, consistency
 void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy
+void AddExportCommands(CLI::App& app, Context& ctx);    // export, verify-package
 
 }  // namespace custody::cli

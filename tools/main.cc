@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddImportCommand(app, ctx);
   AddMerkleCommands(app, ctx);
   AddEvidenceCommands(app, ctx);
+  AddExportCommands(app, ctx);
   AddBenchCommand(app, ctx);
 
   try {

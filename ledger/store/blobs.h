@@ -15,10 +15,9 @@
 #include "ledger/base/bytes.h"
 #include "ledger/base/status.h"
 #include "ledger/store/store.h"
+#include "ledger/stream_hash.h"
 
 namespace custody {
-
-inline constexpr size_t kBlobChunk = 4 << 20;  // bytes per read, write and hash step
 
 struct StagedBlob {
   std::string path;  // in blobs/tmp/; the append moves or removes it
@@ -36,13 +35,5 @@ void DiscardStagedBlob(const StagedBlob& blob);
 
 // Where a committed blob lives.
 std::string BlobPath(const std::string& ledger_dir, const Hash32& sha256);
-
-// Streams the file at path to out_fd, hashing as it goes; VerificationFailed
-// if its content does not have the hash want (what was written then is not
-// the evidence). Checks size too.
-Status CopyVerified(const std::string& path, const Hash32& want, uint64_t size, int out_fd);
-
-// SHA-256 of a file, streamed.
-Result<Hash32> HashFile(const std::string& path, uint64_t* size);
 
 }  // namespace custody

@@ -1,0 +1,111 @@
+#include "ledger/stream_hash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <future>
+
+#include "ledger/base/encoding.h"
+#include "ledger/crypto.h"
+
+namespace custody {
+namespace {
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Reads up to n bytes (fewer only at the end of input).
+ssize_t ReadFull(int fd, uint8_t* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace
+
+bool WriteFull(int fd, const uint8_t* buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    buf += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Reads fd to its end, calling sink(chunk) for each chunk while the previous
+// chunk is being hashed on another thread: hashing and the sink's I/O overlap.
+// Two buffers, so memory is 2 × kStreamChunk whatever the size.
+Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink, const std::string& what,
+                    Hash32* sha256, uint64_t* size, const std::function<void(uint64_t)>& progress) {
+  Sha256Stream hasher;
+  Bytes buf[2] = {Bytes(kStreamChunk), Bytes(kStreamChunk)};
+  std::future<void> hashing;
+  uint64_t total = 0;
+  for (int cur = 0;; cur ^= 1) {
+    ssize_t n = ReadFull(fd, buf[cur].data(), kStreamChunk);
+    if (n < 0) {
+      if (hashing.valid()) hashing.wait();
+      return Status::IOError(Errno("read " + what));
+    }
+    if (hashing.valid()) hashing.wait();  // the other buffer is free again
+    if (n == 0) break;
+    const uint8_t* data = buf[cur].data();
+    const size_t len = static_cast<size_t>(n);
+    hashing = std::async(std::launch::async, [&hasher, data, len] { hasher.Update(data, len); });
+    Status s = sink(data, len);
+    if (!s.ok()) {
+      hashing.wait();
+      return s;
+    }
+    total += len;
+    if (progress) progress(total);
+    if (len < kStreamChunk) {
+      hashing.wait();
+      break;
+    }
+  }
+  *sha256 = hasher.Final();
+  *size = total;
+  return Status::OK();
+}
+
+
+Status CopyVerified(const std::string& path, const Hash32& want, uint64_t size, int out_fd) {
+  int in = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) return Status::IOError(Errno("open blob " + path));
+  Hash32 got;
+  uint64_t got_size = 0;
+  Status s = StreamHashed(
+      in,
+      [&](const uint8_t* data, size_t n) {
+        return WriteFull(out_fd, data, n) ? Status::OK() : Status::IOError(Errno("write output"));
+      },
+      "blob " + path, &got, &got_size, {});
+  close(in);
+  CUSTODY_RETURN_IF_ERROR(s);
+  if (got != want || got_size != size)
+    return Status::VerificationFailed("blob " + EncodeHex(want) + " is damaged: its content hashes to " +
+                                      EncodeHex(got) + " (" + std::to_string(got_size) + " bytes)");
+  return Status::OK();
+}
+
+Result<Hash32> HashFile(const std::string& path, uint64_t* size) {
+  int in = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) return Status::IOError(Errno("open " + path));
+  Hash32 got;
+  Status s = StreamHashed(in, [](const uint8_t*, size_t) { return Status::OK(); }, path, &got, size, {});
+  close(in);
+  CUSTODY_RETURN_IF_ERROR(s);
+  return got;
+}
+
+}  // namespace custody
