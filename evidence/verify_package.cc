@@ -248,6 +248,9 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     for (auto* s : *e.subjects()) {
       const Hash32 user = ToHash(&s->key());
       auto it = users.find(user);
+      // A user package follows its own user's back-links; the other subjects'
+      // histories are theirs, and not disclosed.
+      if (it == users.end() && x.scope == fb::ExportScope::User) continue;
       if (it == users.end()) return Fail(where + ": its subject " + EncodeNpub(user) + " has no entry in index.json users");
       const auto& about = it->second->about;
       auto pos = std::lower_bound(about.begin(), about.end(), seq);

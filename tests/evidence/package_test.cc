@@ -1,0 +1,411 @@
+// Evidence packages end to end through the real binary: record deploy hashes
+// and snapshots, export a user's package, verify it offline — and one case
+// per tampering, each of which must exit 1 naming what failed.
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+
+#include "evidence/package.h"
+#include "ledger/base/encoding.h"
+#include "ledger/crypto.h"
+#include "ledger/keyfile.h"
+#include "tests/tools/cli_run.h"
+
+using namespace custody;
+using namespace custody::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+void WriteFile(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+// Every file of a package, by relative path.
+std::map<std::string, std::string> Files(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out[fs::relative(e.path(), dir).generic_string()] = ReadFile(e.path());
+  return out;
+}
+
+// What a dishonest exporter would do after editing a package: recompute both
+// manifests and sign the bag again with `signer` (named as the exporter).
+void Resign(const std::string& dir, const std::string& signer_file, bool rename_exporter = false) {
+  auto key = LoadKeyFile(signer_file).value();
+  if (rename_exporter) {
+    auto j = Json::parse(ReadFile(dir + "/data/index.json"));
+    j["exporter"] = EncodeNpub(key.public_key());
+    WriteFile(dir + "/data/index.json", j.dump(2) + "\n");
+  }
+  std::vector<package::ManifestEntry> payload;
+  for (auto& [path, bytes] : Files(dir))
+    if (path.rfind("data/", 0) == 0) payload.push_back({path, Sha256(AsSpan(bytes))});
+  WriteFile(dir + "/manifest-sha256.txt", package::FormatManifest(payload));
+  std::vector<package::ManifestEntry> tags;
+  for (auto name : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
+    tags.push_back({name, Sha256(AsSpan(ReadFile(dir + "/" + name)))});
+  const std::string tagmanifest = package::FormatManifest(tags);
+  WriteFile(dir + "/tagmanifest-sha256.txt", tagmanifest);
+  // Origin and checkpoint as the old signature names them (index.json may be the thing tampered with).
+  auto old = package::VerifyBagSignature(ReadFile(dir + "/bag-signature.txt"));
+  REQUIRE(old.ok());
+  package::BagSignature w{old->origin, old->checkpoint_size, Sha256(AsSpan(tagmanifest)), key.public_key()};
+  WriteFile(dir + "/bag-signature.txt", package::SignBag(key, w).value());
+}
+
+void FlipByte(const std::string& path, size_t at) {
+  std::string bytes = ReadFile(path);
+  REQUIRE(at < bytes.size());
+  bytes[at] ^= 0x01;
+  WriteFile(path, bytes);
+}
+
+// A ledger with two users' events, a shared snapshot, deploy hashes and a
+// checkpoint; the legal member exports user A.
+struct PackageFixture : Fixture {
+  std::string legal_key = tmp / "legal.nsec", outsider_key = tmp / "outsider.nsec";
+  std::string legal, user_a, user_b, pkg = tmp / "pkg";
+  std::string a_only_hash, shared_hash;
+
+  PackageFixture() {
+    legal = Trim(Run({"key", "new", "--out", legal_key}).out);
+    Run({"key", "new", "--out", outsider_key});
+    user_a = Trim(Run({"key", "new", "--out", tmp / "a.nsec"}).out);
+    user_b = Trim(Run({"key", "new", "--out", tmp / "b.nsec"}).out);
+    REQUIRE(Admin({"member", "add", legal, "--role", "legal"}).code == 0);
+    REQUIRE(Trim(Admin({"incident", "declare", "--sev", "SEV-2", "--title", "wallet key leak", "--playbook", "B"}).out) ==
+            "INC-3");
+    REQUIRE(Resp({"deploy", "record", "INC-3", "--service", "wallet-api", "--hash",
+                  "0123456789abcdef0123456789abcdef01234567", "--deployed-at", "2026-11-20T08:00:00Z"})
+                .code == 0);
+    REQUIRE(Resp({"deploy", "record", "INC-3", "--service", "nwc-relay", "--hash", std::string(64, 'e')}).code == 0);
+    WriteFile(tmp / "a.log", "2026-11-20T10:00:00Z login npub-a from 203.0.113.7\n");
+    WriteFile(tmp / "shared.log", "2026-11-20T10:01:00Z batch payout a,b\n");
+    Out a = Resp({"--json", "evidence", "add", "INC-3", tmp / "a.log", "--kind", "logs", "--subject", user_a});
+    REQUIRE(a.code == 0);
+    a_only_hash = Json::parse(a.out)[0]["sha256"];
+    Out s = Resp({"--json", "evidence", "add", "INC-3", tmp / "shared.log", "--kind", "logs", "--subject", user_a,
+                  "--subject", user_b});
+    REQUIRE(s.code == 0);
+    shared_hash = Json::parse(s.out)[0]["sha256"];
+    REQUIRE(Resp({"note", "--incident", "INC-3", "--subject", user_b, "B only: card re-issued"}).code == 0);
+    REQUIRE(Resp({"note", "--incident", "INC-3", "--subject", user_a, "A notified"}).code == 0);
+    REQUIRE(Resp({"note", "--subject", user_a, "A: unrelated support ticket"}).code == 0);
+    REQUIRE(Admin({"checkpoint"}).code == 0);
+    Out e = As(legal_key, {"export", "user", user_a, "--out", pkg});
+    INFO(e.err);
+    REQUIRE(e.code == 0);
+  }
+  Out Verify(const std::string& dir, const std::string& trust) { return Run({"verify-package", dir, "--trust", trust}); }
+  std::string Copy(const std::string& name) {
+    const std::string to = tmp / name;
+    fs::copy(pkg, to, fs::copy_options::recursive);
+    return to;
+  }
+  // Sequence numbers of events in the package.
+  std::vector<uint64_t> Events(const std::string& dir) {
+    return Json::parse(ReadFile(dir + "/data/index.json"))["events"].get<std::vector<uint64_t>>();
+  }
+};
+
+// The failure a tampered package must produce: exit 1, one line, naming what.
+void ExpectFailure(const Out& o, const std::string& naming) {
+  INFO(o.out + o.err);
+  CHECK(o.code == 1);
+  CHECK(Has(o.err, naming));
+  CHECK(Lines(o.err) == 1);
+  CHECK(Has(o.out, "result         FAILED"));
+}
+
+}  // namespace
+
+TEST_CASE("Package: a user's package verifies offline and discloses no other user's events", "[package][cli]") {
+  PackageFixture f;
+  Out v = f.Verify(f.pkg, f.admin);
+  INFO(v.out + v.err);
+  REQUIRE(v.code == 0);
+  CHECK(Has(v.out, "result         OK"));
+  CHECK(Has(v.out, "no gap"));
+  // The standalone verifier says the same.
+  const std::string vp = fs::path(CUSTODY_BIN).parent_path() / "custody-verify-package";
+  {
+    TempDir io;
+    std::string cmd = vp + " " + f.pkg + " --trust " + f.admin + " >" + (io / "o") + " 2>&1";
+    CHECK(std::system(cmd.c_str()) == 0);
+    CHECK(Has(ReadFile(io / "o"), "result         OK"));
+  }
+  auto index = Json::parse(ReadFile(f.pkg + "/data/index.json"));
+  // Events about A: both snapshots, the incident note, the unrelated note; not B's note.
+  auto events = f.Events(f.pkg);
+  CHECK(events.size() == 4);
+  for (uint64_t seq : events) {
+    std::string detail = ReadFile(f.pkg + "/data/events/" + std::to_string(seq) + ".txt");
+    CHECK(Has(detail, f.user_a));
+    CHECK_FALSE(Has(detail, "B only"));
+  }
+  for (auto& [path, bytes] : Files(f.pkg)) CHECK_FALSE(Has(bytes, "B only"));
+  // The snapshot attached to A alone is included; the shared one only listed.
+  CHECK(fs::exists(f.pkg + "/data/blobs/sha256/" + f.a_only_hash));
+  CHECK_FALSE(fs::exists(f.pkg + "/data/blobs/sha256/" + f.shared_hash));
+  CHECK(index["blobs"].size() == 2);
+  // The ledger remembers the export.
+  Out log = f.Read({"--json", "log", "--type", "export"});
+  auto exports = Json::parse(log.out);
+  REQUIRE(exports.size() == 1);
+  CHECK(exports[0]["author"] == f.legal);
+  CHECK(exports[0]["payload"]["user"] == f.user_a);
+  CHECK(exports[0]["payload"]["tagmanifest_sha256"] == EncodeHex(Sha256(AsSpan(ReadFile(f.pkg + "/tagmanifest-sha256.txt")))));
+  // With --include-shared-blobs the shared snapshot comes along.
+  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--include-shared-blobs", "--out", f.tmp / "shared"}).code == 0);
+  CHECK(fs::exists(f.tmp / "shared/data/blobs/sha256/" + f.shared_hash));
+  CHECK(f.Verify(f.tmp / "shared", f.admin).code == 0);
+  // An incident package, and a user package limited to the incident, verify too.
+  REQUIRE(f.As(f.legal_key, {"export", "incident", "INC-3", "--out", f.tmp / "inc"}).code == 0);
+  Out vi = f.Verify(f.tmp / "inc", f.admin);
+  INFO(vi.out + vi.err);
+  CHECK(vi.code == 0);
+  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--incident", "INC-3", "--out", f.tmp / "a-inc"}).code == 0);
+  Out va = f.Verify(f.tmp / "a-inc", f.admin);
+  CHECK(va.code == 0);
+  CHECK(Has(va.out, "left out by the selection"));
+  CHECK(f.Events(f.tmp / "a-inc").size() == 3);
+}
+
+TEST_CASE("Package: the same exporter, checkpoint and arguments give identical bytes", "[package][cli]") {
+  PackageFixture f;
+  const std::string size = std::to_string(Json::parse(ReadFile(f.pkg + "/data/index.json"))["checkpoint"]["size"].get<uint64_t>());
+  // A newer checkpoint exists now (the export event came after), so pin the size.
+  REQUIRE(f.Admin({"checkpoint"}).code == 0);
+  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--checkpoint", size, "--out", f.tmp / "again"}).code == 0);
+  CHECK(Files(f.pkg) == Files(f.tmp / "again"));
+}
+
+TEST_CASE("Package: the bag follows BagIt 1.0: bagit.txt exact, every payload file listed with its SHA-256", "[package][cli]") {
+  PackageFixture f;
+  CHECK(ReadFile(f.pkg + "/bagit.txt") == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
+  auto manifest = package::ParseManifest(ReadFile(f.pkg + "/manifest-sha256.txt"), "manifest").value();
+  std::set<std::string> listed;
+  for (auto& m : manifest) {
+    listed.insert(m.path);
+    CHECK(Sha256(AsSpan(ReadFile(f.pkg + "/" + m.path))) == m.sha256);
+  }
+  std::set<std::string> payload;
+  for (auto& [path, bytes] : Files(f.pkg))
+    if (path.rfind("data/", 0) == 0) payload.insert(path);
+  CHECK(listed == payload);
+  auto tags = package::ParseManifest(ReadFile(f.pkg + "/tagmanifest-sha256.txt"), "tagmanifest").value();
+  REQUIRE(tags.size() == 3);
+  for (auto& t : tags) CHECK(Sha256(AsSpan(ReadFile(f.pkg + "/" + t.path))) == t.sha256);
+  const std::string info = ReadFile(f.pkg + "/bag-info.txt");
+  uint64_t bytes = 0;
+  for (auto& p : payload) bytes += ReadFile(f.pkg + "/" + p).size();
+  CHECK(Has(info, "Payload-Oxum: " + std::to_string(bytes) + "." + std::to_string(payload.size()) + "\n"));
+}
+
+TEST_CASE("Package: export refuses a non-empty or symlinked target, and a non-legal key, writing nothing", "[package][cli]") {
+  PackageFixture f;
+  const size_t before = f.Count();
+  Out full = f.As(f.legal_key, {"export", "user", f.user_a, "--out", f.pkg});
+  CHECK(full.code == 3);
+  CHECK(Has(full.err, "not empty"));
+  fs::create_directory(f.tmp / "real");
+  fs::create_directory_symlink(f.tmp / "real", f.tmp / "link");
+  Out link = f.As(f.legal_key, {"export", "user", f.user_a, "--out", f.tmp / "link"});
+  CHECK(link.code == 3);
+  CHECK(Has(link.err, "symbolic link"));
+  CHECK(fs::is_empty(f.tmp / "real"));
+  Out resp = f.Resp({"export", "user", f.user_a, "--out", f.tmp / "by-responder"});
+  CHECK(resp.code == 3);
+  CHECK(Has(resp.err, "not a legal or admin member"));
+  CHECK(f.Count() == before);
+}
+
+TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[package][cli][tamper]") {
+  PackageFixture f;
+  const auto events = f.Events(f.pkg);
+  const std::string some = std::to_string(events[1]);
+
+  SECTION("a changed byte in an event") {
+    auto d = f.Copy("t");
+    FlipByte(d + "/data/events/" + some + ".event", 40);
+    ExpectFailure(f.Verify(d, f.admin), "data/events/" + some + ".event: SHA-256 does not match");
+    Resign(d, f.legal_key);  // even with the manifests redone, the event itself fails
+    ExpectFailure(f.Verify(d, f.admin), "data/events/" + some + ".event: ");
+  }
+  SECTION("a changed byte in a snapshot") {
+    auto d = f.Copy("t");
+    FlipByte(d + "/data/blobs/sha256/" + f.a_only_hash, 3);
+    ExpectFailure(f.Verify(d, f.admin), "data/blobs/sha256/" + f.a_only_hash + ": SHA-256 does not match");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "does not hash to its name");
+  }
+  SECTION("a changed proof") {
+    auto d = f.Copy("t");
+    std::string proof = ReadFile(d + "/data/proofs/" + some + ".tlog-proof");
+    auto at = proof.find("index ");
+    at = proof.find('\n', at) + 1;  // the first hash line
+    proof[at] = proof[at] == 'A' ? 'B' : 'A';
+    WriteFile(d + "/data/proofs/" + some + ".tlog-proof", proof);
+    ExpectFailure(f.Verify(d, f.admin), "data/proofs/" + some + ".tlog-proof: SHA-256 does not match");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "inclusion proof does not verify");
+  }
+  SECTION("a changed checkpoint") {
+    auto d = f.Copy("t");
+    std::string cp = ReadFile(d + "/data/checkpoint");
+    cp[cp.find('\n') + 1] = cp[cp.find('\n') + 1] == '9' ? '8' : '9';  // the tree size
+    WriteFile(d + "/data/checkpoint", cp);
+    ExpectFailure(f.Verify(d, f.admin), "data/checkpoint: SHA-256 does not match");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "data/checkpoint");
+  }
+  SECTION("a changed manifest") {
+    auto d = f.Copy("t");
+    FlipByte(d + "/manifest-sha256.txt", 0);
+    ExpectFailure(f.Verify(d, f.admin), "manifest-sha256.txt: SHA-256 does not match");
+  }
+  SECTION("a changed index.json") {
+    auto d = f.Copy("t");
+    auto j = Json::parse(ReadFile(d + "/data/index.json"));
+    j["ledger"]["name"] = "another";
+    WriteFile(d + "/data/index.json", j.dump(2) + "\n");
+    ExpectFailure(f.Verify(d, f.admin), "data/index.json: SHA-256 does not match");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "does not match the events");  // report.md names the ledger
+  }
+  SECTION("an event removed, index and manifests recomputed and re-signed") {
+    auto d = f.Copy("t");
+    fs::remove(d + "/data/events/" + some + ".event");
+    fs::remove(d + "/data/events/" + some + ".txt");
+    fs::remove(d + "/data/proofs/" + some + ".tlog-proof");
+    auto j = Json::parse(ReadFile(d + "/data/index.json"));
+    auto drop = [&](Json& list) {
+      Json kept = Json::array();
+      for (auto& v : list)
+        if (v.get<uint64_t>() != events[1]) kept.push_back(v);
+      list = kept;
+    };
+    drop(j["events"]);
+    drop(j["users"][0]["about"]);
+    WriteFile(d + "/data/index.json", j.dump(2) + "\n");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "a gap");
+  }
+  SECTION("an event of another user added") {
+    auto d = f.Copy("t");
+    // User B's own package holds the event about B alone.
+    REQUIRE(f.As(f.legal_key, {"export", "user", f.user_b, "--checkpoint", std::to_string(Json::parse(ReadFile(d + "/data/index.json"))["checkpoint"]["size"].get<uint64_t>()), "--out", f.tmp / "b"}).code == 0);
+    uint64_t b_only = 0;
+    for (uint64_t seq : f.Events(f.tmp / "b"))
+      if (!std::count(events.begin(), events.end(), seq)) b_only = seq;
+    REQUIRE(b_only != 0);
+    for (auto ext : {".event", ".txt"})
+      fs::copy_file(f.tmp / "b/data/events/" + std::to_string(b_only) + ext, d + "/data/events/" + std::to_string(b_only) + ext);
+    fs::copy_file(f.tmp / "b/data/proofs/" + std::to_string(b_only) + ".tlog-proof",
+                  d + "/data/proofs/" + std::to_string(b_only) + ".tlog-proof");
+    ExpectFailure(f.Verify(d, f.admin), "not in manifest-sha256.txt");
+    auto j = Json::parse(ReadFile(d + "/data/index.json"));
+    auto list = j["events"].get<std::vector<uint64_t>>();
+    list.push_back(b_only);
+    std::sort(list.begin(), list.end());
+    j["events"] = list;
+    WriteFile(d + "/data/index.json", j.dump(2) + "\n");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "another user's event");
+  }
+  SECTION("a wrong --trust key") {
+    ExpectFailure(f.Verify(f.pkg, f.resp), "not signed by " + f.resp);
+  }
+  SECTION("a bag signature by a non-member") {
+    auto d = f.Copy("t");
+    Resign(d, f.outsider_key, /*rename_exporter=*/true);
+    ExpectFailure(f.Verify(d, f.admin), "is not a legal or admin member");
+  }
+  SECTION("a bag signature that does not verify") {
+    auto d = f.Copy("t");
+    std::string sig = ReadFile(d + "/bag-signature.txt");
+    auto at = sig.rfind(' ') + 5;
+    sig[at] = sig[at] == 'A' ? 'B' : 'A';
+    WriteFile(d + "/bag-signature.txt", sig);
+    ExpectFailure(f.Verify(d, f.admin), "bag-signature.txt");
+  }
+  SECTION("hostile files: a symlink, a strange name, an extra file, a deep index.json") {
+    auto d = f.Copy("t");
+    fs::create_symlink("/etc/passwd", d + "/data/passwd");
+    ExpectFailure(f.Verify(d, f.admin), "symbolic link");
+    fs::remove(d + "/data/passwd");
+    WriteFile(d + "/data/a b", "x");
+    ExpectFailure(f.Verify(d, f.admin), "a name a package never holds");
+    fs::remove(d + "/data/a b");
+    WriteFile(d + "/data/extra.txt", "x");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "data/extra.txt: a file index.json does not account for");
+    fs::remove(d + "/data/extra.txt");
+    WriteFile(d + "/data/index.json", std::string(200000, '[') + "\n");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "data/index.json: not valid JSON");
+  }
+  SECTION("not a package at all") {
+    ExpectFailure(f.Verify(f.tmp / "nothing-here", f.admin), "not a directory");
+  }
+}
+
+TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back out byte for byte", "[evidence][large]") {
+  Fixture f;
+  REQUIRE(Trim(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "big"}).out) == "INC-2");
+  // Feed 2 GiB of generated log lines through a pipe (no input file on disk).
+  constexpr uint64_t kTotal = 2ULL << 30;
+  int in[2], out[2];
+  REQUIRE(pipe(in) == 0);
+  REQUIRE(pipe(out) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    execl(CUSTODY_BIN, CUSTODY_BIN, "--ledger", f.ledger.c_str(), "--key", f.resp_key.c_str(), "--json", "evidence",
+          "add", "INC-2", "-", "--kind", "logs", "--name", "wallet-api.log", nullptr);
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  std::string chunk;
+  for (int i = 0; chunk.size() < (1 << 20); ++i)
+    chunk += "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " npub1... ok\n";
+  chunk.resize(1 << 20);
+  Sha256Stream hasher;
+  for (uint64_t sent = 0; sent < kTotal; sent += chunk.size()) {
+    chunk[0] = static_cast<char>('0' + (sent >> 20) % 10);  // not every chunk alike
+    hasher.Update(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size());
+    REQUIRE(write(in[1], chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size()));
+  }
+  close(in[1]);
+  std::string printed;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) printed.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  struct rusage usage {};
+  REQUIRE(wait4(pid, &status, 0, &usage) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  const std::string want = EncodeHex(hasher.Final());
+  auto j = Json::parse(printed);
+  CHECK(j[0]["sha256"] == want);
+  CHECK(j[0]["size"] == kTotal);
+  const double peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  INFO("peak resident memory " << peak_mib << " MiB");
+  CHECK(peak_mib < 64.0);
+  // The stored content is the content; `evidence get` re-checks it on the way out.
+  CHECK(fs::file_size(f.ledger + "/blobs/sha256/" + want) == kTotal);
+  Out got = f.Read({"evidence", "get", want, "--out", f.tmp / "back.log"});
+  CHECK(got.code == 0);
+  CHECK(fs::file_size(f.tmp / "back.log") == kTotal);
+  fs::remove(f.tmp / "back.log");
+  CHECK(f.Read({"verify"}).code == 0);
+}
