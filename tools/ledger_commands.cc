@@ -306,9 +306,8 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
     text += "checkpoints    " + std::to_string(report.checkpoints) + " stored, each matches the recomputed tree\n";
     text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
             "               per-user back-links, declared incidents, references, authorization,\n"
-            "               Merkle tree, checkpoints, evidence content present at its size, head,\n"
-            "               members, event id, subject, tree, checkpoint, incident, membership\n"
-            "               and blob indexes (evidence get re-hashes content)\n";
+            "               Merkle tree, checkpoints, every evidence file's SHA-256, head, members,\n"
+            "               event id, subject, tree, checkpoint, incident, membership and blob indexes\n";
     text += "result         OK\n";
   } else {
     text += "result         FAILED\n";

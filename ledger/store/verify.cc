@@ -12,6 +12,7 @@
 #include "ledger/crypto.h"
 #include "ledger/merkle.h"
 #include "ledger/store/layout.h"
+#include "ledger/stream_hash.h"
 
 namespace custody {
 namespace {
@@ -207,12 +208,16 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
           return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence " + EncodeHex(hash) +
                                     " has another size than where it was first attached");
         if (first) {
-          // The content must be stored, at its size (`evidence get` re-hashes it).
-          std::error_code ec;
-          auto size = std::filesystem::file_size(store.BlobFile(hash), ec);
-          if (ec || size != ev->size())
+          // The content must be stored, and be what the event says it is.
+          uint64_t size = 0;
+          auto content = HashFile(store.BlobFile(hash), &size);
+          if (!content.ok())
             return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
-                                      (ec ? " is missing from the blob store" : " has the wrong size in the blob store"));
+                                      " is missing from the blob store");
+          if (*content != hash || size != ev->size())
+            return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
+                                      " is damaged in the blob store (it hashes to " + EncodeHex(*content) + ", " +
+                                      std::to_string(size) + " bytes)");
           want_blobs.Add(hash, AsSpan(layout::SeqKey(ev->size())));
         }
         want_blobs.Add(AsSpan(layout::BlobRefKey(hash, e.seq())), ByteSpan());

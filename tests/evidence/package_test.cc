@@ -409,3 +409,75 @@ TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back 
   fs::remove(f.tmp / "back.log");
   CHECK(f.Read({"verify"}).code == 0);
 }
+
+TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI; bad input writes nothing", "[evidence][cli]") {
+  Fixture f;
+  const size_t base = f.Count();
+  // Only commanders and admins declare; a responder may not.
+  Out denied = f.Resp({"incident", "declare", "--sev", "SEV-1", "--title", "x"});
+  CHECK(denied.code == 3);
+  CHECK(Has(denied.err, "may not append incident_declared"));
+  CHECK(f.Admin({"incident", "declare", "--sev", "SEV-4", "--title", "x"}).code == 3);
+  CHECK(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "x", "--playbook", "D"}).code == 3);
+  Out inc = f.Admin({"--json", "incident", "declare", "--sev", "SEV-1", "--title", "SERVICE_NSEC leak", "--playbook", "A"});
+  REQUIRE(inc.code == 0);
+  const std::string id = Json::parse(inc.out)["incident"];
+  CHECK(Json::parse(inc.out)["playbooks"] == "A");
+  // Notes, snapshots and deploys name a declared incident, nothing else.
+  Out undeclared = f.Resp({"note", "--incident", "INC-1", "x"});  // event 1 is a membership event
+  CHECK(undeclared.code == 3);
+  CHECK(Has(undeclared.err, "INC-1 is not a declared incident"));
+  WriteFile(f.tmp / "m.prom", "wallet_balance 12\n");
+  CHECK(f.Resp({"evidence", "add", "INC-99", f.tmp / "m.prom"}).code == 3);
+  CHECK(f.Resp({"deploy", "record", "INC-99", "--service", "s", "--hash", std::string(40, 'a')}).code == 3);
+  for (std::string bad : {std::string(39, 'a'), std::string(41, 'a'), std::string(40, 'g'), std::string("")})
+    CHECK(f.Resp({"deploy", "record", id, "--service", "s", "--hash", bad}).code == 3);
+  // Several files: one event each, all or none. A missing second file stores nothing.
+  Out partial = f.Resp({"evidence", "add", id, f.tmp / "m.prom", f.tmp / "missing.log"});
+  CHECK(partial.code == 3);
+  CHECK(Lines(partial.err) == 1);
+  CHECK(f.Count() == base + 1);
+  CHECK((!fs::exists(f.ledger + "/blobs/sha256") || fs::is_empty(f.ledger + "/blobs/sha256")));
+  CHECK((!fs::exists(f.ledger + "/blobs/tmp") || fs::is_empty(f.ledger + "/blobs/tmp")));
+  // A non-member's snapshot is refused before anything is streamed.
+  Out outsider = Run({"--ledger", f.ledger, "--key", f.tmp / "none.nsec", "evidence", "add", id, f.tmp / "m.prom"});
+  CHECK(outsider.code != 0);
+  WriteFile(f.tmp / "cfg.yaml", "limits: 10\n");
+  Out two = f.Resp({"--json", "evidence", "add", id, f.tmp / "m.prom", f.tmp / "cfg.yaml", "--kind", "metrics", "--source", "prom01"});
+  REQUIRE(two.code == 0);
+  auto j = Json::parse(two.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["media_type"] == "text/plain");
+  CHECK(j[1]["media_type"] == "application/yaml");
+  CHECK(j[0]["sha256"] == EncodeHex(Sha256(AsSpan(std::string("wallet_balance 12\n")))));
+  // The same content again is stored once.
+  REQUIRE(f.Resp({"evidence", "add", id, f.tmp / "m.prom"}).code == 0);
+  size_t blobs = 0;
+  for (auto& e : fs::directory_iterator(f.ledger + "/blobs/sha256")) blobs += e.is_regular_file();
+  CHECK(blobs == 2);
+  REQUIRE(f.Resp({"deploy", "record", id, "--service", "wallet-api", "--hash", std::string(64, 'A'), "--repo",
+                  "https://git.example/wallet"})
+              .code == 0);
+  auto log = Json::parse(f.Read({"--json", "log", "--incident", id}).out);
+  REQUIRE(log.size() == 5);  // the declaration, three snapshots, the deploy
+  CHECK(log[0]["type"] == "incident_declared");
+  CHECK(log[4]["payload"]["commit"] == std::string(64, 'a'));
+  CHECK(f.Read({"log", "--incident", "INC-1"}).code == 3);
+  // evidence get: exact bytes back, never over an existing file; damage is caught.
+  const std::string hash = j[0]["sha256"];
+  CHECK(f.Read({"evidence", "get", hash, "--out", f.tmp / "back"}).code == 0);
+  CHECK(ReadFile(f.tmp / "back") == "wallet_balance 12\n");
+  CHECK(f.Read({"evidence", "get", hash, "--out", f.tmp / "back"}).code == 4);
+  CHECK(f.Read({"evidence", "get", std::string(64, '0'), "--out", f.tmp / "none"}).code == 3);
+  CHECK(f.Read({"verify"}).code == 0);
+  const std::string stored = f.ledger + "/blobs/sha256/" + hash;
+  fs::permissions(stored, fs::perms::owner_write, fs::perm_options::add);
+  FlipByte(stored, 2);
+  Out damaged = f.Read({"evidence", "get", hash, "--out", f.tmp / "damaged"});
+  CHECK(damaged.code == 1);
+  CHECK(Has(damaged.err, "is damaged"));
+  CHECK_FALSE(fs::exists(f.tmp / "damaged"));
+  Out verify = f.Read({"verify"});
+  CHECK(verify.code == 1);
+  CHECK(Has(verify.err, "damaged in the blob store"));
+}
