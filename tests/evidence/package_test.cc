@@ -410,7 +410,7 @@ TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back 
   CHECK(f.Read({"verify"}).code == 0);
 }
 
-TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI; bad input writes nothing", "[evidence][cli]") {
+TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and bad input writes nothing", "[evidence][cli]") {
   Fixture f;
   const size_t base = f.Count();
   // Only commanders and admins declare; a responder may not.

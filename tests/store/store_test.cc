@@ -46,7 +46,7 @@ AppendOptions At(TimeNs t) {
 
 }  // namespace
 
-TEST_CASE("Store: init writes the genesis; appends survive reopening", "[store]") {
+TEST_CASE("Store: init writes the genesis, and appends survive reopening", "[store]") {
   test::TempDir tmp;
   const std::string dir = tmp / "ledger";
   auto admin = test::NewKey(), user = test::NewKey();
