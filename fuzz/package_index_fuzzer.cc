@@ -1,0 +1,19 @@
+// Fuzzes the index.json reader verify-package runs on hostile packages.
+// Invariants: no crash (deep nesting included); an accepted index formats to
+// JSON that parses back and formats to the same bytes.
+#include <cstdlib>
+#include <string_view>
+
+#include "evidence/package.h"
+
+using namespace custody;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto index = package::ParseIndex(text);
+  if (!index.ok()) return 0;
+  const std::string once = package::FormatIndex(*index);
+  auto back = package::ParseIndex(once);
+  if (!back.ok() || package::FormatIndex(*back) != once) std::abort();
+  return 0;
+}
