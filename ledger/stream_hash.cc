@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <future>
+#include <memory>
 
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
@@ -47,18 +48,20 @@ bool WriteFull(int fd, const uint8_t* buf, size_t n) {
 Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink, const std::string& what,
                     Hash32* sha256, uint64_t* size, const std::function<void(uint64_t)>& progress) {
   Sha256Stream hasher;
-  Bytes buf[2] = {Bytes(kStreamChunk), Bytes(kStreamChunk)};
+  // Not zero-filled: a 4 MiB buffer for a 2 KiB file would cost more than the file.
+  std::unique_ptr<uint8_t[]> buf[2] = {std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk]),
+                                       std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk])};
   std::future<void> hashing;
   uint64_t total = 0;
   for (int cur = 0;; cur ^= 1) {
-    ssize_t n = ReadFull(fd, buf[cur].data(), kStreamChunk);
+    ssize_t n = ReadFull(fd, buf[cur].get(), kStreamChunk);
     if (n < 0) {
       if (hashing.valid()) hashing.wait();
       return Status::IOError(Errno("read " + what));
     }
     if (hashing.valid()) hashing.wait();  // the other buffer is free again
     if (n == 0) break;
-    const uint8_t* data = buf[cur].data();
+    const uint8_t* data = buf[cur].get();
     const size_t len = static_cast<size_t>(n);
     hashing = std::async(std::launch::async, [&hasher, data, len] { hasher.Update(data, len); });
     Status s = sink(data, len);
