@@ -304,7 +304,7 @@ Result<BagSignature> VerifyBagSignature(std::string_view note_text) {
   if (!key.ok()) return Bad(file, "bad exporter npub");
   w.exporter = *key;
   Status s = VerifyNote(*note, w.exporter, w.origin, kBagTag);
-  if (!s.ok()) return Bad(file, "the exporter's " + s.message());
+  if (!s.ok()) return Bad(file, "the exporter's signature: " + s.message());
   return w;
 }
 
@@ -358,7 +358,7 @@ std::string TimelineMarkdown(const Index& x, const std::vector<const SignedEvent
     return a->event().occurred_ns() < b->event().occurred_ns();
   });
   std::string out = "# Timeline: " + SelectionText(x) + "\n\nIn occurred-time order, UTC. Recorded time is shown where "
-                    "it differs from occurred time by more than a minute.\n\n";
+                    "it is more than a minute after occurred time.\n\n";
   for (const SignedEvent* ev : sorted) {
     const fb::Event& e = ev->event();
     out += "- " + FormatTime(e.occurred_ns()) + "  #" + std::to_string(e.seq()) + "  " + ShortNpub(ToHash(e.author())) +

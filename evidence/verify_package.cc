@@ -131,6 +131,15 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
       if (*h != m.sha256) return Fail(m.path + ": SHA-256 does not match its manifest (changed after export)");
     }
   }
+ // Payload-Oxum, where bag-info.txt gives it: octets and files of data/.
+  auto info = ReadSmall(dir / "bag-info.txt", "bag-info.txt", kMaxTagFileSize);
+  if (!info.ok()) return info.status();
+  uint64_t payload_bytes = 0;
+  for (const auto& [path, size] : files)
+    if (path.rfind("data/", 0) == 0) payload_bytes += size;
+  const std::string oxum = "Payload-Oxum: " + std::to_string(payload_bytes) + "." + std::to_string(payload.size()) + "\n";
+  if (info->find("Payload-Oxum: ") != std::string::npos && info->find(oxum) == std::string::npos)
+    return Fail("bag-info.txt: Payload-Oxum does not match the payload (" + oxum.substr(14, oxum.size() - 15) + ")");
   check("bag", "BagIt 1.0; " + Count(manifest->size(), "payload file") + " and " + Count(tags->size(), "tag file") +
                    " match their SHA-256 manifests; no other files");
 
@@ -188,6 +197,7 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     if (e.seq() != seq) return Fail(path + ": holds event " + std::to_string(e.seq()));
     if (seq > 0 && ToHash(e.ledger_id()) != x.ledger_id) return Fail(where + ": belongs to another ledger");
     const Hash32 id = ev->id();
+    if (seq == 0 && id != x.ledger_id) return Fail(where + ": the genesis's id is not the ledger id in index.json");
     Status sigs = VerifySignatures(*ev, id);
     if (!sigs.ok()) return Fail(sigs.message());
     auto proof_text = ReadSmall(dir / ProofPath(seq), ProofPath(seq), kMaxProofText);
@@ -277,7 +287,9 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     links += "; all " + std::to_string(x.events.size()) + " events about the user up to the checkpoint are here, no gap";
   else
     links += "; " + std::to_string(omitted) + " events about these users fall outside " + IncidentName(x.incident) +
-             " and are left out by the selection (their numbers are listed, their contents are not)";
+             " and are left out by the selection, as index.json states (their numbers are listed, their contents "
+             "are not); that no event of the incident is missing is the exporter's statement, which a user "
+             "package, unlike this one, proves";
   check("back-links", links);
 
   // 7. Snapshots: every attached blob is listed; included ones are present

@@ -167,7 +167,7 @@ Status CheckPayload(const fb::Event& e) {
       if (!HasOnlyKnownFields(p, fb::ExportPerformed::VT_SHARED_BLOBS)) return Bad(seq, "export has unknown fields");
       if (p->checkpoint_root() == nullptr || p->tagmanifest_sha256() == nullptr)
         return Bad(seq, "export without checkpoint root or tagmanifest hash");
-      if (p->checkpoint_size() > seq) return Bad(seq, "export against a checkpoint after it");
+      if (p->checkpoint_size() == 0 || p->checkpoint_size() > seq) return Bad(seq, "export against a checkpoint that is not before it");
       if (p->scope() == fb::ExportScope::User) {
         if (!KeyOk(p->user())) return Bad(seq, "user export without a valid user key");
       } else if (p->scope() == fb::ExportScope::Incident) {

@@ -163,7 +163,9 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
     return store.status();
   }
   std::vector<Appended> out;
-  Status s = (*store)->Append(*key, drafts, AppendOptions(), &out);
+  AppendOptions options;
+  options.atomic = true;  // every file's event, or none
+  Status s = (*store)->Append(*key, drafts, options, &out);
   discard();  // whatever the append did not move into the blob store
   CUSTODY_RETURN_IF_ERROR(s);
   Json j = Json::array();
@@ -195,9 +197,9 @@ Status EvidenceGet(const Context& ctx, const std::string& hash_text, const std::
   if (!size.ok()) return size.status().IsNotFound() ? Status::InvalidArgument(size.status().message()) : size.status();
   const bool to_stdout = out_path == "-";
   int fd = to_stdout ? 1 : open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Status::IOError("cannot create " + Printable(out_path) + ": " + std::strerror(errno) +
-                           (errno == EEXIST ? " (custody does not overwrite files)" : ""));
+  if (fd < 0 && errno == EEXIST)
+    return Status::InvalidArgument(Printable(out_path) + " already exists; custody does not overwrite files");
+  if (fd < 0) return Status::IOError("cannot create " + Printable(out_path) + ": " + std::strerror(errno));
   Status s = CopyVerified((*store)->BlobFile(*hash), *hash, *size, fd);
   if (!to_stdout) {
     if (s.ok() && fsync(fd) != 0) s = Status::IOError("sync " + Printable(out_path) + ": " + std::strerror(errno));

@@ -1,5 +1,7 @@
 // custody export user | export incident | verify-package
 #include <cctype>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -22,9 +24,13 @@ struct ExportArgs {
 // (whose size and root must be those of the stored checkpoint).
 Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t* size) {
   if (text.empty()) return Status::OK();
-  if (std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    *size = std::stoull(text);
-    if (*size == 0) return Status::InvalidArgument("--checkpoint 0: no checkpoint has size 0");
+  std::error_code ec;
+  if (!std::filesystem::exists(text, ec)) {
+    // Not a file: a tree size.
+    auto [p, err] = std::from_chars(text.data(), text.data() + text.size(), *size);
+    if (err != std::errc() || p != text.data() + text.size() || *size == 0)
+      return Status::InvalidArgument("--checkpoint " + Printable(text) +
+                                     ": neither a saved checkpoint file nor a stored checkpoint's tree size");
     return Status::OK();
   }
   std::ifstream in(text, std::ios::binary);

@@ -179,6 +179,11 @@ Status Log(const Context& ctx, const LogArgs& a) {
       std::cout << EventLine(ev) << "\n";
     return !(a.limit && ++shown >= a.limit);
   };
+  if (incident) {
+    auto declared = (*store)->IsIncident(incident);
+    if (!declared.ok()) return declared.status();
+    if (!*declared) return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
+  }
   if (!a.subject.empty() || incident) {
     // An index lists the candidates: the subject's, else the incident's.
     Result<std::vector<uint64_t>> seqs = std::vector<uint64_t>();
@@ -188,8 +193,6 @@ Status Log(const Context& ctx, const LogArgs& a) {
       seqs = (*store)->EventsAbout(*user);
     } else {
       seqs = (*store)->EventsOfIncident(incident);
-      if (seqs.ok() && seqs->empty())
-        return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
     }
     if (!seqs.ok()) return seqs.status();
     for (uint64_t seq : *seqs) {

@@ -26,7 +26,9 @@ std::string Errno(const std::string& what) { return what + ": " + std::strerror(
 
 // Writes the package's files, each created new (O_EXCL, O_NOFOLLOW), and
 // remembers each payload file's SHA-256 for the manifest. Sync() makes them
-// all durable at once (one syncfs, not one fsync per file).
+// durable once all are written, so their writeback overlaps (an fsync right
+// after each write would wait for each in turn; a syncfs would also wait for
+// everything else the machine has not yet written).
 class BagWriter {
  public:
   explicit BagWriter(fs::path root) : root_(std::move(root)) {}
@@ -58,12 +60,14 @@ class BagWriter {
     return Status::OK();
   }
   Status Sync(const std::vector<std::string>& dirs) {
-    int root = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0 || syncfs(root) != 0) {
-      if (root >= 0) close(root);
-      return Status::IOError(Errno("sync " + root_.string()));
+    for (const auto& rel : written_) {
+      int fd = open((root_ / rel).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fdatasync(fd) != 0) {
+        if (fd >= 0) close(fd);
+        return Status::IOError(Errno("sync " + (root_ / rel).string()));
+      }
+      close(fd);
     }
-    close(root);
     for (const auto& rel : dirs) {
       int fd = open((root_ / rel).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0 || fsync(fd) != 0) {
@@ -82,6 +86,7 @@ class BagWriter {
     return open((root_ / rel).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   }
   void Record(const std::string& rel, const Hash32& h, uint64_t size) {
+    written_.push_back(rel);
     if (rel.rfind("data/", 0) == 0) {
       payload_.push_back({rel, h});
       payload_bytes_ += size;
@@ -89,11 +94,14 @@ class BagWriter {
   }
   fs::path root_;
   std::vector<ManifestEntry> payload_;
+  std::vector<std::string> written_;
   uint64_t payload_bytes_ = 0;
 };
 
 // The target: a new directory, or an empty one that is not a symlink.
-Status PrepareTarget(const std::string& dir) {
+// *created: whether this made it (and so removes it on failure).
+Status PrepareTarget(const std::string& dir, bool* created) {
+  *created = false;
   struct stat st;
   if (lstat(dir.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode)) return Status::InvalidArgument("--out " + dir + " is a symbolic link; export does not follow links");
@@ -104,6 +112,7 @@ Status PrepareTarget(const std::string& dir) {
   }
   if (errno != ENOENT) return Status::IOError(Errno("--out " + dir));
   if (mkdir(dir.c_str(), 0755) != 0) return Status::IOError(Errno("create " + dir));
+  *created = true;
   return Status::OK();
 }
 
@@ -220,12 +229,14 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   for (auto& [h, b] : blobs) x.blobs.push_back(b);
 
   // Write the bag.
-  CUSTODY_RETURN_IF_ERROR(PrepareTarget(req.out_dir));
+  bool created = false;
+  CUSTODY_RETURN_IF_ERROR(PrepareTarget(req.out_dir, &created));
   const fs::path root(req.out_dir);
-  auto undo = [&root] {
+  auto undo = [&root, created] {
     // Only what this export created: the target was new or empty.
     std::error_code ec;
     for (auto& entry : fs::directory_iterator(root, ec)) fs::remove_all(entry.path(), ec);
+    if (created) fs::remove(root, ec);
   };
   BagWriter bag(root);
   Status s = [&]() -> Status {

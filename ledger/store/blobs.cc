@@ -33,6 +33,15 @@ Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd, const Progre
   fs::create_directories(tmp_dir, ec);
   fs::create_directories(fs::path(ledger_dir) / layout::kBlobDir, ec);
   if (ec) return Status::IOError("create " + tmp_dir.string() + ": " + ec.message());
+  // Files left by a process that died while staging: nothing refers to
+  // them. A day old is old enough that no live stager still writes them.
+  for (auto& entry : fs::directory_iterator(tmp_dir, ec)) {
+    struct stat st;
+    if (entry.path().extension() == ".part" && lstat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        time(nullptr) - st.st_mtime > 24 * 3600)
+      unlink(entry.path().c_str());
+  }
+  ec.clear();
   Hash32 name;
   CUSTODY_RETURN_IF_ERROR(RandomBytes(name.data(), 16));
   StagedBlob blob;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -405,6 +406,7 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
   // The first batches are small and grow to batch_size, so the pipeline fills
   // quickly: nothing overlaps the first batch's building.
   auto size_at = [&](size_t index) {
+    if (options.atomic) return drafts.size();
     return index >= 4 ? batch_size : std::min(batch_size, size_t{512} << index);
   };
   auto prepare = [&](size_t begin, size_t index, const ChainChecker& from, std::unique_ptr<Batch>* out_batch) {
@@ -519,11 +521,10 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     range.Append(b.leaves[i], put_node);
   }
   // Staged evidence content moves into place before the batch that makes it
-  // visible; if that batch fails, what it moved is removed again.
-  std::vector<std::string> placed;
-  auto unplace = [&placed] {
-    for (const auto& p : placed) unlink(p.c_str());
-  };
+  // visible. If that batch then fails, the content stays: a file without a
+  // blobs index entry is never served, and removing it could lose the content
+  // of an event whose write did reach the disk before the error was reported.
+  bool placed = false;
   for (size_t i = 0; i < b.n; ++i) {
     const Draft& d = b.drafts[i];
     if (d.staged_blob.empty()) continue;
@@ -533,20 +534,21 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
       unlink(d.staged_blob.c_str());  // the same content is already stored
       continue;
     }
-    std::error_code ec;
-    if (fs::exists(d.staged_blob, ec)) {
-      if (rename(d.staged_blob.c_str(), final_path.c_str()) != 0) {
-        unplace();
-        return Status::IOError("store evidence " + final_path + ": " + std::strerror(errno));
-      }
-      placed.push_back(final_path);
+    if (rename(d.staged_blob.c_str(), final_path.c_str()) != 0) {
+      // The staged file is gone: acceptable only if the content is already in
+      // place (files are renamed only once complete and synced).
+      struct stat st;
+      if (errno == ENOENT && stat(final_path.c_str(), &st) == 0 &&
+          static_cast<uint64_t>(st.st_size) == std::get<EvidencePayload>(d.payload).size)
+        continue;
+      return Status::IOError("store evidence " + final_path + ": " + std::strerror(errno));
     }
+    placed = true;
   }
-  if (!placed.empty()) {
+  if (placed) {
     int dfd = open((fs::path(dir_) / kBlobDir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
       if (dfd >= 0) close(dfd);
-      unplace();
       return Status::IOError("sync " + (fs::path(dir_) / kBlobDir).string() + ": " + std::strerror(errno));
     }
     close(dfd);
@@ -567,10 +569,7 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   wb.Put(meta_, std::string(kHeadKey), EncodeHead(b.state.head()));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  if (Status ws = FromRocks(db_->Write(wo, &wb), "append"); !ws.ok()) {
-    unplace();
-    return ws;
-  }
+  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
   range_ = std::move(range);
   *checker_ = b.state;
   head_ = checker_->head();

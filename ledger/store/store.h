@@ -63,6 +63,8 @@ struct AppendOptions {
   // signed meanwhile); an error aborts the append with nothing written.
   // Import validates the whole input this way while signing has started.
   std::function<Status()> before_first_write;
+  // All drafts in one synced batch: all appended or none (evidence add).
+  bool atomic = false;
 };
 
 struct OpenOptions {

@@ -123,7 +123,8 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   for (IndexDigest* d : {&want_ids, &want_subjects, &want_tree, &want_checkpoints, &want_incidents, &want_membership,
                          &want_blobs})
     d->salt = &salt;
-  std::map<Hash32, uint64_t> blob_sizes;  // every attached content, once
+  std::map<Hash32, uint64_t> blob_sizes;       // every attached content, once
+  std::map<uint64_t, Hash32> checkpoint_roots;  // stored checkpoints so far, by size
   CompactRange tree;
   auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
     if (level > 0) want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);  // leaves are not stored
@@ -193,7 +194,16 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
           return Status::Corruption("event " + std::to_string(e.seq()) + ": checkpoint root is not the root of the " +
                                     std::to_string(cp->size()) + " events before it");
         want_checkpoints.Add(AsSpan(layout::SeqKey(cp->size())), AsSpan(layout::SeqKey(e.seq())));
+        checkpoint_roots[cp->size()] = ToHash(cp->root());
         ++report->checkpoints;
+      }
+      if (e.payload_type() == fb::Payload::ExportPerformed) {
+        // An export names a checkpoint stored before it, by its root.
+        auto* x = e.payload_as_ExportPerformed();
+        auto it = checkpoint_roots.find(x->checkpoint_size());
+        if (it == checkpoint_roots.end() || it->second != ToHash(x->checkpoint_root()))
+          return Status::Corruption("event " + std::to_string(e.seq()) + ": export names checkpoint " +
+                                    std::to_string(x->checkpoint_size()) + ", which the ledger does not hold with that root");
       }
       const std::string seq_key = layout::SeqKey(e.seq());
       if (e.incident()) want_incidents.Add(AsSpan(layout::PairKey(e.incident(), e.seq())), ByteSpan());

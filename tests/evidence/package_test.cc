@@ -42,9 +42,17 @@ void Resign(const std::string& dir, const std::string& signer_file, bool rename_
     WriteFile(dir + "/data/index.json", j.dump(2) + "\n");
   }
   std::vector<package::ManifestEntry> payload;
+  uint64_t octets = 0;
   for (auto& [path, bytes] : Files(dir))
-    if (path.rfind("data/", 0) == 0) payload.push_back({path, Sha256(AsSpan(bytes))});
+    if (path.rfind("data/", 0) == 0) {
+      payload.push_back({path, Sha256(AsSpan(bytes))});
+      octets += bytes.size();
+    }
   WriteFile(dir + "/manifest-sha256.txt", package::FormatManifest(payload));
+  std::string info = ReadFile(dir + "/bag-info.txt");
+  const size_t at = info.find("Payload-Oxum: "), end = info.find('\n', at);
+  info.replace(at, end - at, "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(payload.size()));
+  WriteFile(dir + "/bag-info.txt", info);
   std::vector<package::ManifestEntry> tags;
   for (auto name : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
     tags.push_back({name, Sha256(AsSpan(ReadFile(dir + "/" + name)))});
@@ -463,11 +471,12 @@ TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and
   CHECK(log[0]["type"] == "incident_declared");
   CHECK(log[4]["payload"]["commit"] == std::string(64, 'a'));
   CHECK(f.Read({"log", "--incident", "INC-1"}).code == 3);
+  CHECK(f.Read({"log", "--incident", "INC-1", "--subject", f.resp}).code == 3);
   // evidence get: exact bytes back, never over an existing file; damage is caught.
   const std::string hash = j[0]["sha256"];
   CHECK(f.Read({"evidence", "get", hash, "--out", f.tmp / "back"}).code == 0);
   CHECK(ReadFile(f.tmp / "back") == "wallet_balance 12\n");
-  CHECK(f.Read({"evidence", "get", hash, "--out", f.tmp / "back"}).code == 4);
+  CHECK(f.Read({"evidence", "get", hash, "--out", f.tmp / "back"}).code == 3);
   CHECK(f.Read({"evidence", "get", std::string(64, '0'), "--out", f.tmp / "none"}).code == 3);
   CHECK(f.Read({"verify"}).code == 0);
   const std::string stored = f.ledger + "/blobs/sha256/" + hash;
