@@ -124,7 +124,7 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::IncidentDeclared: {
       auto* p = e.payload_as_IncidentDeclared();
-      if (!HasOnlyKnownFields(p, fb::IncidentDeclared::VT_PLAYBOOKS))
+      if (!HasOnlyKnownFields(p, fb::IncidentDeclared::VT_RUNBOOK))
         return Bad(seq, "incident declaration has unknown fields");
       if (p->severity() < fb::Severity::Sev1 || p->severity() > fb::Severity::Sev3)
         return Bad(seq, "incident severity must be SEV-1, SEV-2 or SEV-3");
@@ -133,6 +133,8 @@ Status CheckPayload(const fb::Event& e) {
       if (static_cast<uint8_t>(p->playbooks()) & ~static_cast<uint8_t>(fb::Playbook::ANY))
         return Bad(seq, "unknown playbook bits");
       if (e.incident() != 0) return Bad(seq, "an incident declaration names no incident");
+      if (p->runbook() == nullptr || IsZero(ToHash(p->runbook())))
+        return Bad(seq, "an incident declaration records the runbook version it is declared under");
       return Status::OK();
     }
     case fb::Payload::EvidenceAttached: {
@@ -328,7 +330,10 @@ Bytes EncodeBody(const EventFields& f) {
         } else if constexpr (std::is_same_v<T, IncidentDeclaredPayload>) {
           auto title = b.CreateString(p.title);
           auto summary = p.summary.empty() ? 0 : b.CreateString(p.summary);
-          payload = fb::CreateIncidentDeclared(b, p.severity, title, summary, static_cast<fb::Playbook>(p.playbooks)).Union();
+          auto runbook = ToFb(p.runbook);
+          payload = fb::CreateIncidentDeclared(b, p.severity, title, summary, static_cast<fb::Playbook>(p.playbooks),
+                                               &runbook)
+                        .Union();
         } else if constexpr (std::is_same_v<T, EvidencePayload>) {
           auto hash = ToFb(p.sha256);
           auto media = b.CreateString(p.media_type);
@@ -425,7 +430,7 @@ EventFields DecodeFields(const fb::Event& e) {
       auto* p = e.payload_as_IncidentDeclared();
       f.payload = IncidentDeclaredPayload{p->severity(), p->title() ? p->title()->str() : "",
                                           p->summary() ? p->summary()->str() : "",
-                                          static_cast<uint8_t>(p->playbooks())};
+                                          static_cast<uint8_t>(p->playbooks()), ToHash(p->runbook())};
       break;
     }
     case fb::Payload::EvidenceAttached: {

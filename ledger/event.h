@@ -83,6 +83,7 @@ struct IncidentDeclaredPayload {
   std::string title;
   std::string summary;  // optional
   uint8_t playbooks = 0;  // fb::Playbook bits
+  Hash32 runbook{};       // the runbook version (projections/runbook.h)
 };
 struct EvidencePayload {
   Hash32 sha256{};

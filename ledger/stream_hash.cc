@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <future>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 
 #include "ledger/base/encoding.h"
@@ -42,45 +44,103 @@ bool WriteFull(int fd, const uint8_t* buf, size_t n) {
   return true;
 }
 
-// Reads fd to its end, calling sink(chunk) for each chunk while the previous
-// chunk is being hashed on another thread: hashing and the sink's I/O overlap.
-// Two buffers, so memory is 2 × kStreamChunk whatever the size.
+namespace {
+
+// One thread that hashes the chunks it is handed, in order, while the caller
+// reads and writes the next: the whole stream uses this one thread.
+class Hasher {
+ public:
+  Hasher() : thread_([this] { Run(); }) {}
+  ~Hasher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // Hands a chunk over. REQUIRES: the previous one is done (Wait()).
+  void Start(const uint8_t* data, size_t len) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      data_ = data;
+      len_ = len;
+      busy_ = true;
+    }
+    cv_.notify_all();
+  }
+  // Waits until the chunk handed over is hashed (and its buffer free again).
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+  }
+  Hash32 Final() {
+    Wait();
+    return sha_.Final();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return busy_ || stop_; });
+      if (busy_) {
+        const uint8_t* data = data_;
+        const size_t len = len_;
+        lock.unlock();
+        sha_.Update(data, len);
+        lock.lock();
+        busy_ = false;
+        cv_.notify_all();
+        continue;
+      }
+      if (stop_) return;
+    }
+  }
+
+  Sha256Stream sha_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const uint8_t* data_ = nullptr;
+  size_t len_ = 0;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+}  // namespace
+
+// Reads fd to its end, calling sink(chunk) for each chunk while the same chunk
+// is hashed on another thread, and reading the next while the hash finishes:
+// hashing and the I/O overlap. Two buffers, so memory is 2 × kStreamChunk
+// whatever the size.
 Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink, const std::string& what,
                     Hash32* sha256, uint64_t* size, const std::function<void(uint64_t)>& progress) {
-  Sha256Stream hasher;
   // Not zero-filled: a 4 MiB buffer for a 2 KiB file would cost more than the file.
   std::unique_ptr<uint8_t[]> buf[2] = {std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk]),
                                        std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk])};
-  std::future<void> hashing;
+  Hasher hasher;
   uint64_t total = 0;
   for (int cur = 0;; cur ^= 1) {
     ssize_t n = ReadFull(fd, buf[cur].get(), kStreamChunk);
-    if (n < 0) {
-      if (hashing.valid()) hashing.wait();
-      return Status::IOError(Errno("read " + what));
-    }
-    if (hashing.valid()) hashing.wait();  // the other buffer is free again
+    hasher.Wait();  // the other buffer is free again
+    if (n < 0) return Status::IOError(Errno("read " + what));
     if (n == 0) break;
     const uint8_t* data = buf[cur].get();
     const size_t len = static_cast<size_t>(n);
-    hashing = std::async(std::launch::async, [&hasher, data, len] { hasher.Update(data, len); });
+    hasher.Start(data, len);
     Status s = sink(data, len);
     if (!s.ok()) {
-      hashing.wait();
+      hasher.Wait();
       return s;
     }
     total += len;
     if (progress) progress(total);
-    if (len < kStreamChunk) {
-      hashing.wait();
-      break;
-    }
+    if (len < kStreamChunk) break;
   }
   *sha256 = hasher.Final();
   *size = total;
   return Status::OK();
 }
-
 
 Status CopyVerified(const std::string& path, const Hash32& want, uint64_t size, int out_fd) {
   int in = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

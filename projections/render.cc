@@ -67,6 +67,7 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["summary"] = d->summary() ? nlohmann::ordered_json(Str(d->summary())) : nullptr;
       p["playbooks"] = nlohmann::ordered_json::array();
       for (char c : PlaybookNames(static_cast<uint8_t>(d->playbooks()))) p["playbooks"].push_back(std::string(1, c));
+      p["runbook"] = EncodeHex(ToHash(d->runbook()));
       break;
     }
     case fb::Payload::EvidenceAttached: {

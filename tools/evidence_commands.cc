@@ -9,6 +9,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/membership.h"
 #include "ledger/store/blobs.h"
+#include "projections/runbook.h"
 #include "tools/append.h"
 #include "tools/cli.h"
 
@@ -25,7 +26,7 @@ struct DeclareArgs {
 Status Declare(const Context& ctx, const DeclareArgs& a) {
   auto sev = ParseSeverity(a.severity);
   if (!sev.ok()) return sev.status();
-  IncidentDeclaredPayload p{*sev, a.title, a.summary, 0};
+  IncidentDeclaredPayload p{*sev, a.title, a.summary, 0, CurrentRunbook().version};
   for (const auto& name : a.playbooks) {
     auto bit = ParsePlaybook(name);
     if (!bit.ok()) return bit.status();

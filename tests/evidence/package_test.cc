@@ -362,11 +362,12 @@ TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[
   }
 }
 
-TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back out byte for byte", "[evidence][large]") {
-  Fixture f;
-  REQUIRE(Trim(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "big"}).out) == "INC-2");
-  // Feed 2 GiB of generated log lines through a pipe (no input file on disk).
-  constexpr uint64_t kTotal = 2ULL << 30;
+namespace {
+
+// Streams `total` bytes of generated log lines into `custody evidence add -`
+// through a pipe (no input file on disk); returns the child's peak resident
+// memory in MiB, and checks the SHA-256 and size it reports.
+double IngestThroughPipe(Fixture& f, uint64_t total, std::string* hash) {
   int in[2], out[2];
   REQUIRE(pipe(in) == 0);
   REQUIRE(pipe(out) == 0);
@@ -386,8 +387,9 @@ TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back 
   for (int i = 0; chunk.size() < (1 << 20); ++i)
     chunk += "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " npub1... ok\n";
   chunk.resize(1 << 20);
+  chunk[1] = static_cast<char>('a' + (total >> 20) % 26);  // another content per size
   Sha256Stream hasher;
-  for (uint64_t sent = 0; sent < kTotal; sent += chunk.size()) {
+  for (uint64_t sent = 0; sent < total; sent += chunk.size()) {
     chunk[0] = static_cast<char>('0' + (sent >> 20) % 10);  // not every chunk alike
     hasher.Update(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size());
     REQUIRE(write(in[1], chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size()));
@@ -402,16 +404,33 @@ TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back 
   REQUIRE(wait4(pid, &status, 0, &usage) == pid);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
-  const std::string want = EncodeHex(hasher.Final());
+  *hash = EncodeHex(hasher.Final());
   auto j = Json::parse(printed);
-  CHECK(j[0]["sha256"] == want);
-  CHECK(j[0]["size"] == kTotal);
-  const double peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  INFO("peak resident memory " << peak_mib << " MiB");
+  CHECK(j[0]["sha256"] == *hash);
+  CHECK(j[0]["size"] == total);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back out byte for byte", "[evidence][large]") {
+  Fixture f;
+  REQUIRE(Trim(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "big"}).out) == "INC-2");
+  constexpr uint64_t kTotal = 2ULL << 30;
+  std::string small_hash, hash;
+  const double small_mib = IngestThroughPipe(f, 64ULL << 20, &small_hash);
+  const double peak_mib = IngestThroughPipe(f, kTotal, &hash);
+  INFO("peak resident memory " << peak_mib << " MiB for 2 GiB, " << small_mib << " MiB for 64 MiB");
+  // Bounded: 32 times the content costs no more than a few MiB of noise. This
+  // holds in every build; sanitizer builds carry a larger fixed overhead, so
+  // the absolute bound applies only without them.
+  CHECK(peak_mib < small_mib + 8.0);
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(peak_mib < 64.0);
+#endif
   // The stored content is the content; `evidence get` re-checks it on the way out.
-  CHECK(fs::file_size(f.ledger + "/blobs/sha256/" + want) == kTotal);
-  Out got = f.Read({"evidence", "get", want, "--out", f.tmp / "back.log"});
+  CHECK(fs::file_size(f.ledger + "/blobs/sha256/" + hash) == kTotal);
+  Out got = f.Read({"evidence", "get", hash, "--out", f.tmp / "back.log"});
   CHECK(got.code == 0);
   CHECK(fs::file_size(f.tmp / "back.log") == kTotal);
   fs::remove(f.tmp / "back.log");

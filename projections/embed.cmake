@@ -1,0 +1,5 @@
+# Writes OUT: a header holding the bytes of IN as a string constant, exactly.
+file(READ ${IN} content HEX)
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${content}")
+file(WRITE ${OUT} "// Generated from ${IN}; do not edit.\n#pragma once\n#include <string_view>\n"
+     "inline constexpr std::string_view kRunbookJson =\n    \"${escaped}\";\n")
