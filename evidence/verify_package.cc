@@ -122,7 +122,7 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
       return Fail(path + ": not in manifest-sha256.txt");
     }
   }
-  for (const auto* list : {tags.ok() ? &*tags : nullptr, &*manifest}) {
+  for (const auto* list : {&*tags, &*manifest}) {
     for (const auto& m : *list) {
       if (!files.count(m.path)) return Fail(m.path + ": listed in a manifest but missing");
       uint64_t size = 0;

@@ -162,7 +162,6 @@ struct IngestFigures {
 // core, and copying the same file with one fsync on the ledger's disk.
 Result<IngestFigures> BenchIngest(const std::string& base, uint64_t mib,
                                   const std::function<Result<Run>(std::vector<std::string>)>& cmd) {
-  const uint64_t bytes = mib << 20;
   const std::string src = base + "/snapshot.log";
   {
     std::string line;
@@ -234,7 +233,6 @@ Result<IngestFigures> BenchIngest(const std::string& base, uint64_t mib,
     CUSTODY_RETURN_IF_ERROR(round % 2 ? do_copy() : do_ingest());
   }
   fs::remove(src);
-  (void)bytes;
   f.sha_mib_s = Median(sha);
   f.copy_mib_s = Median(copy);
   f.ingest_mib_s = Median(ingest);
