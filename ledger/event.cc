@@ -1,5 +1,6 @@
 #include "ledger/event.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -25,6 +26,13 @@ bool HasOnlyKnownFields(const T* t, flatbuffers::voffset_t last_field) {
   return vsize <= last_field + sizeof(flatbuffers::voffset_t);
 }
 
+// An optional string: absent when empty.
+flatbuffers::Offset<flatbuffers::String> Opt(FlatBufferBuilder& b, const std::string& s) {
+  return s.empty() ? 0 : b.CreateString(s);
+}
+
+std::string Str(const flatbuffers::String* s) { return s ? s->str() : ""; }
+
 Status Bad(uint64_t seq, const std::string& why) {
   return Status::Corruption("event " + std::to_string(seq) + ": " + why);
 }
@@ -41,6 +49,8 @@ bool TextOk(const flatbuffers::String* s, bool required) {
 // A key the event names must be a valid x-only secp256k1 key: an invalid one
 // could be granted a role no one can ever sign with.
 bool KeyOk(const fb::Bytes32* key) { return key != nullptr && PublicKey::Parse(ToHash(key)).ok(); }
+
+bool StepOk(const flatbuffers::String* s) { return s != nullptr && IsStepId(s->string_view()); }
 
 // "type/subtype", RFC 6838 restricted-name characters, at most 255 bytes.
 bool IsMediaType(std::string_view v) {
@@ -124,7 +134,7 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::IncidentDeclared: {
       auto* p = e.payload_as_IncidentDeclared();
-      if (!HasOnlyKnownFields(p, fb::IncidentDeclared::VT_RUNBOOK))
+      if (!HasOnlyKnownFields(p, fb::IncidentDeclared::VT_OBSERVATION_WINDOW_MINUTES))
         return Bad(seq, "incident declaration has unknown fields");
       if (p->severity() < fb::Severity::Sev1 || p->severity() > fb::Severity::Sev3)
         return Bad(seq, "incident severity must be SEV-1, SEV-2 or SEV-3");
@@ -135,6 +145,8 @@ Status CheckPayload(const fb::Event& e) {
       if (e.incident() != 0) return Bad(seq, "an incident declaration names no incident");
       if (p->runbook() == nullptr || IsZero(ToHash(p->runbook())))
         return Bad(seq, "an incident declaration records the runbook version it is declared under");
+      if (p->observation_window_minutes() > kMaxObservationWindowMinutes)
+        return Bad(seq, "observation window longer than 30 days");
       return Status::OK();
     }
     case fb::Payload::EvidenceAttached: {
@@ -177,6 +189,137 @@ Status CheckPayload(const fb::Event& e) {
       } else {
         return Bad(seq, "unknown export scope");
       }
+      return Status::OK();
+    }
+    case fb::Payload::PlaybookActivated: {
+      auto* p = e.payload_as_PlaybookActivated();
+      if (!HasOnlyKnownFields(p, fb::PlaybookActivated::VT_PLAYBOOKS)) return Bad(seq, "playbook activation has unknown fields");
+      const auto bits = static_cast<uint8_t>(p->playbooks());
+      if (bits == 0 || (bits & ~static_cast<uint8_t>(fb::Playbook::ANY))) return Bad(seq, "playbook activation of no or unknown playbooks");
+      return Status::OK();
+    }
+    case fb::Payload::CommanderAssigned: {
+      auto* p = e.payload_as_CommanderAssigned();
+      if (!HasOnlyKnownFields(p, fb::CommanderAssigned::VT_COMMANDER)) return Bad(seq, "commander assignment has unknown fields");
+      if (!KeyOk(p->commander())) return Bad(seq, "commander assignment without a valid key");
+      return Status::OK();
+    }
+    case fb::Payload::SeverityChanged: {
+      auto* p = e.payload_as_SeverityChanged();
+      if (!HasOnlyKnownFields(p, fb::SeverityChanged::VT_REASON)) return Bad(seq, "severity change has unknown fields");
+      if (p->severity() < fb::Severity::Sev1 || p->severity() > fb::Severity::Sev3)
+        return Bad(seq, "severity must be SEV-1, SEV-2 or SEV-3");
+      if (!TextOk(p->reason(), true)) return Bad(seq, "severity change needs a reason (UTF-8, at most 64 KiB)");
+      return Status::OK();
+    }
+    case fb::Payload::OperationFrozen:
+    case fb::Payload::OperationUnfrozen: {
+      const bool freeze = e.payload_type() == fb::Payload::OperationFrozen;
+      const flatbuffers::String* op = freeze ? e.payload_as_OperationFrozen()->operation() : e.payload_as_OperationUnfrozen()->operation();
+      const flatbuffers::String* reason = freeze ? e.payload_as_OperationFrozen()->reason() : e.payload_as_OperationUnfrozen()->reason();
+      const bool known = freeze ? HasOnlyKnownFields(e.payload_as_OperationFrozen(), fb::OperationFrozen::VT_REASON)
+                                : HasOnlyKnownFields(e.payload_as_OperationUnfrozen(), fb::OperationUnfrozen::VT_REASON);
+      if (!known) return Bad(seq, "freeze has unknown fields");
+      if (op == nullptr || !IsOperationName(op->string_view())) return Bad(seq, "operation name must be 1 to 64 of a-z, 0-9 and '-'");
+      if (!TextOk(reason, freeze)) return Bad(seq, "freeze reason must be UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::SecretRotated: {
+      auto* p = e.payload_as_SecretRotated();
+      if (!HasOnlyKnownFields(p, fb::SecretRotated::VT_NOTE)) return Bad(seq, "rotation has unknown fields");
+      if (!StepOk(p->step())) return Bad(seq, "rotation without a valid step id");
+      if (p->new_key() == nullptr && p->label() == nullptr) return Bad(seq, "rotation records neither a new key nor a secret label");
+      if (p->new_key() != nullptr && !KeyOk(p->new_key())) return Bad(seq, "rotation's new key is not a valid secp256k1 key");
+      if (!TextOk(p->label(), false) || (p->label() && p->label()->size() > 255)) return Bad(seq, "secret label must be UTF-8, 1 to 255 bytes");
+      if (!TextOk(p->note(), false)) return Bad(seq, "note must be UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::PathsInvalidated: {
+      auto* p = e.payload_as_PathsInvalidated();
+      if (!HasOnlyKnownFields(p, fb::PathsInvalidated::VT_NOTE)) return Bad(seq, "invalidation has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "invalidation needs a valid step id (and a UTF-8 note)");
+      return Status::OK();
+    }
+    case fb::Payload::UserNotified: {
+      auto* p = e.payload_as_UserNotified();
+      if (!HasOnlyKnownFields(p, fb::UserNotified::VT_NOTE)) return Bad(seq, "notification has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->channel(), false) || !TextOk(p->note(), false))
+        return Bad(seq, "notification needs a valid step id (and UTF-8 channel and note)");
+      if (e.subjects() == nullptr || e.subjects()->size() == 0) return Bad(seq, "notification names no user (subject)");
+      return Status::OK();
+    }
+    case fb::Payload::ActionsBlocked: {
+      auto* p = e.payload_as_ActionsBlocked();
+      if (!HasOnlyKnownFields(p, fb::ActionsBlocked::VT_NOTE)) return Bad(seq, "block has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "block needs a valid step id (and a UTF-8 note)");
+      if (e.subjects() == nullptr || e.subjects()->size() == 0) return Bad(seq, "block names no user (subject)");
+      return Status::OK();
+    }
+    case fb::Payload::StepDone: {
+      auto* p = e.payload_as_StepDone();
+      if (!HasOnlyKnownFields(p, fb::StepDone::VT_STABLE_SINCE_NS)) return Bad(seq, "step has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "step needs a valid step id (and a UTF-8 note)");
+      if (p->stable_since_ns() < 0 || p->stable_since_ns() > e.occurred_ns())
+        return Bad(seq, "stable-since time after the step itself");
+      return Status::OK();
+    }
+    case fb::Payload::ReconciliationRecorded: {
+      auto* p = e.payload_as_ReconciliationRecorded();
+      if (!HasOnlyKnownFields(p, fb::ReconciliationRecorded::VT_NOTE)) return Bad(seq, "reconciliation has unknown fields");
+      if (p->unit() == nullptr || (p->unit()->string_view() != "sat" && p->unit()->string_view() != "msat"))
+        return Bad(seq, "reconciliation unit must be sat or msat");
+      if ((p->sender_wallet() && !KeyOk(p->sender_wallet())) || (p->receiver_wallet() && !KeyOk(p->receiver_wallet())))
+        return Bad(seq, "reconciliation wallet is not a valid secp256k1 key");
+      if (!TextOk(p->note(), false)) return Bad(seq, "note must be UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::CommunicationSent: {
+      auto* p = e.payload_as_CommunicationSent();
+      if (!HasOnlyKnownFields(p, fb::CommunicationSent::VT_NEXT_UPDATE_NS)) return Bad(seq, "communication has unknown fields");
+      if (!TextOk(p->message(), false) || !TextOk(p->facts(), false) || !TextOk(p->impact_scope(), false) ||
+          !TextOk(p->user_action(), false))
+        return Bad(seq, "communication text must be UTF-8, 1 byte to 64 KiB");
+      if (p->audience() == fb::Audience::Internal) {
+        if (p->message() == nullptr) return Bad(seq, "internal update without a message");
+        if (p->next_update_ns() != 0) return Bad(seq, "internal update with a next update time");
+      } else if (p->audience() == fb::Audience::External) {
+        if (!p->facts() || !p->impact_scope() || !p->user_action() || p->next_update_ns() <= 0)
+          return Bad(seq, "external message without facts, impact scope, user action or next update time");
+        if (p->next_update_ns() <= e.occurred_ns() || p->next_update_ns() > kMaxTime)
+          return Bad(seq, "external message's next update time is not after it");
+      } else {
+        return Bad(seq, "unknown audience");
+      }
+      return Status::OK();
+    }
+    case fb::Payload::RootCauseRecorded: {
+      auto* p = e.payload_as_RootCauseRecorded();
+      if (!HasOnlyKnownFields(p, fb::RootCauseRecorded::VT_BOUNDED)) return Bad(seq, "root cause has unknown fields");
+      if (!TextOk(p->text(), true)) return Bad(seq, "root cause must be UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::IncidentClosed: {
+      auto* p = e.payload_as_IncidentClosed();
+      if (!HasOnlyKnownFields(p, fb::IncidentClosed::VT_OVERRIDE_REASON)) return Bad(seq, "close has unknown fields");
+      if (!TextOk(p->root_cause(), true) || !TextOk(p->override_reason(), false))
+        return Bad(seq, "close needs a root cause (and override reason) of UTF-8, 1 byte to 64 KiB");
+      return Status::OK();
+    }
+    case fb::Payload::PirPublished: {
+      auto* p = e.payload_as_PirPublished();
+      if (!HasOnlyKnownFields(p, fb::PirPublished::VT_NAME)) return Bad(seq, "PIR has unknown fields");
+      if (p->sha256() == nullptr) return Bad(seq, "PIR without a content hash");
+      if (!TextOk(p->media_type(), true) || !IsMediaType(p->media_type()->string_view()))
+        return Bad(seq, "PIR media type must look like type/subtype");
+      if (!TextOk(p->name(), true) || p->name()->size() > 255 || p->name()->string_view().find('/') != std::string_view::npos)
+        return Bad(seq, "PIR name must be a file name (no '/', 1 to 255 bytes of UTF-8)");
+      return Status::OK();
+    }
+    case fb::Payload::Correction: {
+      auto* p = e.payload_as_Correction();
+      if (!HasOnlyKnownFields(p, fb::Correction::VT_REASON)) return Bad(seq, "correction has unknown fields");
+      if (!TextOk(p->reason(), true)) return Bad(seq, "correction needs a reason (UTF-8, at most 64 KiB)");
+      if (CorrectsOf(e) == nullptr) return Bad(seq, "correction without a Corrects reference");
       return Status::OK();
     }
     default:
@@ -223,6 +366,13 @@ Status CheckEnvelope(const fb::Event& e) {
         return Bad(seq, "unknown reference relation");
     }
   }
+  if (IsIncidentActionType(e.payload_type()) && e.incident() == 0)
+    return Bad(seq, std::string(PayloadTypeName(e.payload_type())) + " names no incident");
+  if (auto* refs = e.references()) {
+    int corrects = 0;
+    for (auto* r : *refs) corrects += r->relation() == fb::Relation::Corrects;
+    if (corrects > 1) return Bad(seq, "more than one Corrects reference");
+  }
   return CheckPayload(e);
 }
 
@@ -240,6 +390,22 @@ std::string_view PayloadTypeName(fb::Payload type) {
     case fb::Payload::EvidenceAttached: return "evidence";
     case fb::Payload::DeployRecorded: return "deploy";
     case fb::Payload::ExportPerformed: return "export";
+    case fb::Payload::PlaybookActivated: return "playbook_activated";
+    case fb::Payload::CommanderAssigned: return "commander_assigned";
+    case fb::Payload::SeverityChanged: return "severity_changed";
+    case fb::Payload::OperationFrozen: return "operation_frozen";
+    case fb::Payload::OperationUnfrozen: return "operation_unfrozen";
+    case fb::Payload::SecretRotated: return "secret_rotated";
+    case fb::Payload::PathsInvalidated: return "paths_invalidated";
+    case fb::Payload::UserNotified: return "user_notified";
+    case fb::Payload::ActionsBlocked: return "actions_blocked";
+    case fb::Payload::StepDone: return "step_done";
+    case fb::Payload::ReconciliationRecorded: return "reconciliation";
+    case fb::Payload::CommunicationSent: return "communication";
+    case fb::Payload::RootCauseRecorded: return "root_cause";
+    case fb::Payload::IncidentClosed: return "incident_closed";
+    case fb::Payload::PirPublished: return "pir_published";
+    case fb::Payload::Correction: return "correction";
     default: return "unknown";
   }
 }
@@ -248,6 +414,76 @@ fb::Payload PayloadTypeFromName(std::string_view name) {
   for (uint8_t t = 1; t <= static_cast<uint8_t>(fb::Payload::MAX); ++t)
     if (PayloadTypeName(static_cast<fb::Payload>(t)) == name) return static_cast<fb::Payload>(t);
   return fb::Payload::NONE;
+}
+
+std::string_view AudienceName(fb::Audience a) { return a == fb::Audience::External ? "external" : "internal"; }
+
+bool IsStepId(std::string_view step) {
+  const size_t dot = step.find('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view section = step.substr(0, dot), number = step.substr(dot + 1);
+  static constexpr std::string_view kSections[] = {"first15", "A", "B", "C", "funds", "comms", "exit", "pir"};
+  if (std::find(std::begin(kSections), std::end(kSections), section) == std::end(kSections)) return false;
+  if (number.empty() || number.size() > 2 || number[0] == '0') return false;
+  return std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsOperationName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+const fb::Reference* CorrectsOf(const fb::Event& e) {
+  if (e.references())
+    for (auto* r : *e.references())
+      if (r->relation() == fb::Relation::Corrects) return r;
+  return nullptr;
+}
+
+bool IsIncidentActionType(fb::Payload type) {
+  return static_cast<uint8_t>(type) >= static_cast<uint8_t>(fb::Payload::PlaybookActivated) &&
+         static_cast<uint8_t>(type) <= static_cast<uint8_t>(fb::Payload::Correction);
+}
+
+std::string StepOf(const fb::Event& e) {
+  const flatbuffers::String* s = nullptr;
+  switch (e.payload_type()) {
+    case fb::Payload::SecretRotated: s = e.payload_as_SecretRotated()->step(); break;
+    case fb::Payload::PathsInvalidated: s = e.payload_as_PathsInvalidated()->step(); break;
+    case fb::Payload::UserNotified: s = e.payload_as_UserNotified()->step(); break;
+    case fb::Payload::ActionsBlocked: s = e.payload_as_ActionsBlocked()->step(); break;
+    case fb::Payload::StepDone: s = e.payload_as_StepDone()->step(); break;
+    default: break;
+  }
+  return s ? s->str() : "";
+}
+
+bool BlobOf(const Payload& p, Hash32* sha256, uint64_t* size) {
+  if (auto* ev = std::get_if<EvidencePayload>(&p)) {
+    *sha256 = ev->sha256;
+    *size = ev->size;
+    return true;
+  }
+  if (auto* pir = std::get_if<PirPayload>(&p)) {
+    *sha256 = pir->sha256;
+    *size = pir->size;
+    return true;
+  }
+  return false;
+}
+
+bool BlobOf(const fb::Event& e, Hash32* sha256, uint64_t* size) {
+  if (auto* ev = e.payload_as_EvidenceAttached()) {
+    *sha256 = ToHash(ev->sha256());
+    *size = ev->size();
+    return true;
+  }
+  if (auto* pir = e.payload_as_PirPublished()) {
+    *sha256 = ToHash(pir->sha256());
+    *size = pir->size();
+    return true;
+  }
+  return false;
 }
 
 bool IsMembershipType(fb::Payload type) {
@@ -332,7 +568,7 @@ Bytes EncodeBody(const EventFields& f) {
           auto summary = p.summary.empty() ? 0 : b.CreateString(p.summary);
           auto runbook = ToFb(p.runbook);
           payload = fb::CreateIncidentDeclared(b, p.severity, title, summary, static_cast<fb::Playbook>(p.playbooks),
-                                               &runbook)
+                                               &runbook, p.observation_window_minutes)
                         .Union();
         } else if constexpr (std::is_same_v<T, EvidencePayload>) {
           auto hash = ToFb(p.sha256);
@@ -350,6 +586,65 @@ Bytes EncodeBody(const EventFields& f) {
           payload = fb::CreateExportPerformed(b, p.scope, p.scope == fb::ExportScope::User ? &user : nullptr,
                                               p.checkpoint_size, &root, &tm, p.events, p.shared_blobs)
                         .Union();
+        } else if constexpr (std::is_same_v<T, PlaybookPayload>) {
+          payload = fb::CreatePlaybookActivated(b, static_cast<fb::Playbook>(p.playbooks)).Union();
+        } else if constexpr (std::is_same_v<T, CommanderPayload>) {
+          auto key = ToFb(p.commander);
+          payload = fb::CreateCommanderAssigned(b, &key).Union();
+        } else if constexpr (std::is_same_v<T, SeverityPayload>) {
+          payload = fb::CreateSeverityChanged(b, p.severity, b.CreateString(p.reason)).Union();
+        } else if constexpr (std::is_same_v<T, FreezePayload>) {
+          auto op = b.CreateString(p.operation);
+          payload = fb::CreateOperationFrozen(b, op, b.CreateString(p.reason)).Union();
+        } else if constexpr (std::is_same_v<T, UnfreezePayload>) {
+          auto op = b.CreateString(p.operation);
+          payload = fb::CreateOperationUnfrozen(b, op, Opt(b, p.reason)).Union();
+        } else if constexpr (std::is_same_v<T, SecretRotatedPayload>) {
+          auto step = b.CreateString(p.step);
+          auto label = Opt(b, p.label);
+          auto note = Opt(b, p.note);
+          auto key = ToFb(p.new_key);
+          payload = fb::CreateSecretRotated(b, step, IsZero(p.new_key) ? nullptr : &key, label, note).Union();
+        } else if constexpr (std::is_same_v<T, InvalidatedPayload>) {
+          auto step = b.CreateString(p.step);
+          payload = fb::CreatePathsInvalidated(b, step, Opt(b, p.note)).Union();
+        } else if constexpr (std::is_same_v<T, UserNotifiedPayload>) {
+          auto step = b.CreateString(p.step);
+          auto channel = Opt(b, p.channel);
+          payload = fb::CreateUserNotified(b, step, channel, Opt(b, p.note)).Union();
+        } else if constexpr (std::is_same_v<T, BlockedPayload>) {
+          auto step = b.CreateString(p.step);
+          payload = fb::CreateActionsBlocked(b, step, Opt(b, p.note)).Union();
+        } else if constexpr (std::is_same_v<T, StepPayload>) {
+          auto step = b.CreateString(p.step);
+          payload = fb::CreateStepDone(b, step, Opt(b, p.note), p.stable_since_ns).Union();
+        } else if constexpr (std::is_same_v<T, ReconciliationPayload>) {
+          auto unit = b.CreateString(p.unit);
+          auto note = Opt(b, p.note);
+          auto sw = ToFb(p.sender_wallet), rw = ToFb(p.receiver_wallet);
+          payload = fb::CreateReconciliationRecorded(b, unit, IsZero(p.sender_wallet) ? nullptr : &sw, p.sender_balance,
+                                                     p.sender_proofs, IsZero(p.receiver_wallet) ? nullptr : &rw,
+                                                     p.receiver_balance, p.receiver_proofs, p.tx_entries, p.tx_sent,
+                                                     p.tx_received, note)
+                        .Union();
+        } else if constexpr (std::is_same_v<T, CommunicationPayload>) {
+          auto message = Opt(b, p.message);
+          auto facts = Opt(b, p.facts);
+          auto impact = Opt(b, p.impact_scope);
+          auto action = Opt(b, p.user_action);
+          payload = fb::CreateCommunicationSent(b, p.audience, message, facts, impact, action, p.next_update_ns).Union();
+        } else if constexpr (std::is_same_v<T, RootCausePayload>) {
+          payload = fb::CreateRootCauseRecorded(b, b.CreateString(p.text), p.bounded).Union();
+        } else if constexpr (std::is_same_v<T, ClosePayload>) {
+          auto root = b.CreateString(p.root_cause);
+          payload = fb::CreateIncidentClosed(b, root, Opt(b, p.override_reason)).Union();
+        } else if constexpr (std::is_same_v<T, PirPayload>) {
+          auto hash = ToFb(p.sha256);
+          auto media = b.CreateString(p.media_type);
+          auto name = b.CreateString(p.name);
+          payload = fb::CreatePirPublished(b, &hash, p.size, media, name).Union();
+        } else if constexpr (std::is_same_v<T, CorrectionPayload>) {
+          payload = fb::CreateCorrection(b, b.CreateString(p.reason)).Union();
         }
       },
       f.payload);
@@ -430,7 +725,8 @@ EventFields DecodeFields(const fb::Event& e) {
       auto* p = e.payload_as_IncidentDeclared();
       f.payload = IncidentDeclaredPayload{p->severity(), p->title() ? p->title()->str() : "",
                                           p->summary() ? p->summary()->str() : "",
-                                          static_cast<uint8_t>(p->playbooks()), ToHash(p->runbook())};
+                                          static_cast<uint8_t>(p->playbooks()), ToHash(p->runbook()),
+                                          p->observation_window_minutes()};
       break;
     }
     case fb::Payload::EvidenceAttached: {
@@ -453,6 +749,93 @@ EventFields DecodeFields(const fb::Event& e) {
                                 ToHash(p->tagmanifest_sha256()), p->events(), p->shared_blobs()};
       break;
     }
+    case fb::Payload::PlaybookActivated:
+      f.payload = PlaybookPayload{static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())};
+      break;
+    case fb::Payload::CommanderAssigned:
+      f.payload = CommanderPayload{ToHash(e.payload_as_CommanderAssigned()->commander())};
+      break;
+    case fb::Payload::SeverityChanged: {
+      auto* p = e.payload_as_SeverityChanged();
+      f.payload = SeverityPayload{p->severity(), Str(p->reason())};
+      break;
+    }
+    case fb::Payload::OperationFrozen: {
+      auto* p = e.payload_as_OperationFrozen();
+      f.payload = FreezePayload{Str(p->operation()), Str(p->reason())};
+      break;
+    }
+    case fb::Payload::OperationUnfrozen: {
+      auto* p = e.payload_as_OperationUnfrozen();
+      f.payload = UnfreezePayload{Str(p->operation()), Str(p->reason())};
+      break;
+    }
+    case fb::Payload::SecretRotated: {
+      auto* p = e.payload_as_SecretRotated();
+      f.payload = SecretRotatedPayload{Str(p->step()), ToHash(p->new_key()), Str(p->label()), Str(p->note())};
+      break;
+    }
+    case fb::Payload::PathsInvalidated: {
+      auto* p = e.payload_as_PathsInvalidated();
+      f.payload = InvalidatedPayload{Str(p->step()), Str(p->note())};
+      break;
+    }
+    case fb::Payload::UserNotified: {
+      auto* p = e.payload_as_UserNotified();
+      f.payload = UserNotifiedPayload{Str(p->step()), Str(p->channel()), Str(p->note())};
+      break;
+    }
+    case fb::Payload::ActionsBlocked: {
+      auto* p = e.payload_as_ActionsBlocked();
+      f.payload = BlockedPayload{Str(p->step()), Str(p->note())};
+      break;
+    }
+    case fb::Payload::StepDone: {
+      auto* p = e.payload_as_StepDone();
+      f.payload = StepPayload{Str(p->step()), Str(p->note()), p->stable_since_ns()};
+      break;
+    }
+    case fb::Payload::ReconciliationRecorded: {
+      auto* p = e.payload_as_ReconciliationRecorded();
+      ReconciliationPayload r;
+      r.unit = Str(p->unit());
+      r.sender_wallet = ToHash(p->sender_wallet());
+      r.receiver_wallet = ToHash(p->receiver_wallet());
+      r.sender_balance = p->sender_balance();
+      r.sender_proofs = p->sender_proofs();
+      r.receiver_balance = p->receiver_balance();
+      r.receiver_proofs = p->receiver_proofs();
+      r.tx_entries = p->tx_entries();
+      r.tx_sent = p->tx_sent();
+      r.tx_received = p->tx_received();
+      r.note = Str(p->note());
+      f.payload = std::move(r);
+      break;
+    }
+    case fb::Payload::CommunicationSent: {
+      auto* p = e.payload_as_CommunicationSent();
+      f.payload = CommunicationPayload{p->audience(),     Str(p->message()),     Str(p->facts()),
+                                       Str(p->impact_scope()), Str(p->user_action()), p->next_update_ns()};
+      break;
+    }
+    case fb::Payload::RootCauseRecorded: {
+      auto* p = e.payload_as_RootCauseRecorded();
+      f.payload = RootCausePayload{Str(p->text()), p->bounded()};
+      break;
+    }
+    case fb::Payload::IncidentClosed: {
+      auto* p = e.payload_as_IncidentClosed();
+      f.payload = ClosePayload{Str(p->root_cause()), Str(p->override_reason())};
+      break;
+    }
+    case fb::Payload::PirPublished: {
+      auto* p = e.payload_as_PirPublished();
+      f.payload = PirPayload{ToHash(p->sha256()), p->size(), Str(p->media_type()), Str(p->name())};
+      break;
+    }
+    case fb::Payload::Correction:
+      f.payload = CorrectionPayload{Str(e.payload_as_Correction()->reason())};
+      break;
     default:
       break;  // Decode() refuses unknown types before anyone gets here.
   }

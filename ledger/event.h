@@ -33,6 +33,7 @@ inline constexpr size_t kMaxTextSize = 64 << 10;  // a note, a reason, a name
 inline constexpr size_t kMaxSubjects = 256;
 inline constexpr size_t kMaxReferences = 256;
 inline constexpr TimeNs kMaxOccurredAhead = 120LL * 1000000000;  // occurred <= recorded + 120 s
+inline constexpr uint32_t kMaxObservationWindowMinutes = 30 * 24 * 60;
 inline constexpr TimeNs kMaxTime = 7258118400LL * 1000000000;  // 2200-01-01T00:00:00Z
 // FlatBuffers Verifier limits: an event is a root table and one payload table.
 inline constexpr unsigned kVerifierMaxDepth = 8;
@@ -84,6 +85,7 @@ struct IncidentDeclaredPayload {
   std::string summary;  // optional
   uint8_t playbooks = 0;  // fb::Playbook bits
   Hash32 runbook{};       // the runbook version (projections/runbook.h)
+  uint32_t observation_window_minutes = 0;  // 0: the runbook's default
 };
 struct EvidencePayload {
   Hash32 sha256{};
@@ -109,10 +111,93 @@ struct ExportPayload {
   uint64_t events = 0;
   bool shared_blobs = false;
 };
+// Runbook actions (event.fbs has what each field means).
+struct PlaybookPayload {
+  uint8_t playbooks = 0;  // fb::Playbook bits
+};
+struct CommanderPayload {
+  Hash32 commander{};
+};
+struct SeverityPayload {
+  fb::Severity severity = fb::Severity::None;
+  std::string reason;
+};
+struct FreezePayload {
+  std::string operation, reason;
+};
+struct UnfreezePayload {
+  std::string operation, reason;  // reason optional
+};
+struct SecretRotatedPayload {
+  std::string step;
+  Hash32 new_key{};   // zero: none
+  std::string label;  // "": none
+  std::string note;
+};
+struct InvalidatedPayload {
+  std::string step, note;
+};
+struct UserNotifiedPayload {
+  std::string step, channel, note;
+};
+struct BlockedPayload {
+  std::string step, note;
+};
+struct StepPayload {
+  std::string step, note;
+  TimeNs stable_since_ns = 0;  // exit.4 only
+};
+struct ReconciliationPayload {
+  std::string unit;  // "sat" or "msat"
+  Hash32 sender_wallet{}, receiver_wallet{};  // zero: not given
+  uint64_t sender_balance = 0, sender_proofs = 0;
+  uint64_t receiver_balance = 0, receiver_proofs = 0;
+  uint64_t tx_entries = 0, tx_sent = 0, tx_received = 0;
+  std::string note;
+  // The figures agree pairwise: balances with proofs, sent with received.
+  bool Reconciles() const {
+    return sender_balance == sender_proofs && receiver_balance == receiver_proofs && tx_sent == tx_received;
+  }
+};
+struct CommunicationPayload {
+  fb::Audience audience = fb::Audience::Internal;
+  std::string message, facts, impact_scope, user_action;
+  TimeNs next_update_ns = 0;
+};
+struct RootCausePayload {
+  std::string text;
+  bool bounded = false;
+};
+struct ClosePayload {
+  std::string root_cause, override_reason;
+};
+struct PirPayload {
+  Hash32 sha256{};
+  uint64_t size = 0;
+  std::string media_type, name;
+};
+struct CorrectionPayload {
+  std::string reason;
+};
+
 // The variant's alternatives are in the union's order (PayloadTypeOf).
-using Payload = std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload,
-                             KeyCompromisedPayload, NotePayload, CheckpointPayload,
-                             IncidentDeclaredPayload, EvidencePayload, DeployPayload, ExportPayload>;
+using Payload =
+    std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload, KeyCompromisedPayload, NotePayload,
+                 CheckpointPayload, IncidentDeclaredPayload, EvidencePayload, DeployPayload, ExportPayload,
+                 PlaybookPayload, CommanderPayload, SeverityPayload, FreezePayload, UnfreezePayload,
+                 SecretRotatedPayload, InvalidatedPayload, UserNotifiedPayload, BlockedPayload, StepPayload,
+                 ReconciliationPayload, CommunicationPayload, RootCausePayload, ClosePayload, PirPayload,
+                 CorrectionPayload>;
+
+// A payload that stores content in the blob store (evidence, a published
+// PIR): its hash and size. False for every other payload.
+bool BlobOf(const Payload& p, Hash32* sha256, uint64_t* size);
+bool BlobOf(const fb::Event& e, Hash32* sha256, uint64_t* size);
+
+// Runbook actions: the payload types that act on an incident (and must name
+// one), and the step id a payload records ("" if none).
+bool IsIncidentActionType(fb::Payload type);
+std::string StepOf(const fb::Event& e);
 
 // "SEV-1".."SEV-3"; Parse refuses anything else.
 std::string SeverityName(fb::Severity s);
@@ -123,6 +208,15 @@ Result<uint8_t> ParsePlaybook(std::string_view text);
 // "logs", "metrics", "config", "other".
 std::string_view EvidenceKindName(fb::EvidenceKind k);
 Result<fb::EvidenceKind> ParseEvidenceKind(std::string_view text);
+// "internal", "external".
+std::string_view AudienceName(fb::Audience a);
+// Step ids as DESIGN.md fixes them: first15.N, A.N, B.N, C.N, funds.N,
+// comms.N, exit.N, pir.N (N from 1 to 99).
+bool IsStepId(std::string_view step);
+// An operation name: 1 to 64 of [a-z0-9-], e.g. "outbound-payments".
+bool IsOperationName(std::string_view name);
+// The Corrects reference of an event, if any (at most one is allowed).
+const fb::Reference* CorrectsOf(const fb::Event& e);
 // Membership and key lifecycle: the events that decide who may append.
 bool IsMembershipType(fb::Payload type);
 fb::Payload PayloadTypeOf(const Payload& p);

@@ -69,6 +69,13 @@ std::string RoleNames(uint32_t roles) {
   return out;
 }
 
+uint32_t RolesAllowedToAppend(const fb::Event& e) {
+  // External communications speak for the incident: the commander's.
+  if (e.payload_type() == fb::Payload::CommunicationSent && e.payload_as_CommunicationSent()->audience() != fb::Audience::Internal)
+    return kAdmin | kCommander;
+  return RolesAllowedToAppend(e.payload_type());
+}
+
 uint32_t RolesAllowedToAppend(fb::Payload type) {
   // The permission table. Deny by default: a type not listed here is refused.
   switch (type) {
@@ -82,8 +89,26 @@ uint32_t RolesAllowedToAppend(fb::Payload type) {
       return kAdmin | kNotary;
     case fb::Payload::IncidentDeclared:
       return kAdmin | kCommander;
+    // The commander's decisions (DESIGN.md "Identities, roles and trust").
+    case fb::Payload::PlaybookActivated:
+    case fb::Payload::CommanderAssigned:
+    case fb::Payload::SeverityChanged:
+    case fb::Payload::RootCauseRecorded:
+    case fb::Payload::IncidentClosed:
+    case fb::Payload::PirPublished:
+      return kAdmin | kCommander;
     case fb::Payload::EvidenceAttached:
     case fb::Payload::DeployRecorded:
+    case fb::Payload::OperationFrozen:
+    case fb::Payload::OperationUnfrozen:
+    case fb::Payload::SecretRotated:
+    case fb::Payload::PathsInvalidated:
+    case fb::Payload::UserNotified:
+    case fb::Payload::ActionsBlocked:
+    case fb::Payload::StepDone:
+    case fb::Payload::ReconciliationRecorded:
+    case fb::Payload::CommunicationSent:  // internal; external: see above
+    case fb::Payload::Correction:
       return kAdmin | kCommander | kResponder;
     case fb::Payload::ExportPerformed:
       return kAdmin | kLegal;
@@ -116,7 +141,7 @@ Status MemberState::Check(const fb::Event& e) const {
   }
   const Hash32 author = ToHash(e.author());
   const uint32_t have = RolesOf(author);
-  const uint32_t need = RolesAllowedToAppend(e.payload_type());
+  const uint32_t need = RolesAllowedToAppend(e);
   if ((have & need) == 0) {
     return Status::Unauthorized(
         where_of() + EncodeNpub(author) + (have ? " (" + RoleNames(have) + ")" : " (not a member)") +

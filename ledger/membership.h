@@ -37,6 +37,8 @@ std::string RoleNames(uint32_t roles);
 // The roles that may append a payload type (DESIGN.md, "Identities, roles and
 // trust"). 0 for the genesis, which only sequence 0 carries.
 uint32_t RolesAllowedToAppend(fb::Payload type);
+// The same for one event: external communications need admin or commander.
+uint32_t RolesAllowedToAppend(const fb::Event& e);
 
 // What the ledger says about one key: its roles, and whether it was recorded
 // as compromised (a compromised key never gets a role again).

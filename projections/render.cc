@@ -18,6 +18,21 @@ std::string_view RelationName(fb::Relation r) {
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 // Text written by people, for a terminal: see Printable.
 std::string Text(const flatbuffers::String* s) { return Printable(Str(s)); }
+nlohmann::ordered_json OptJson(const flatbuffers::String* s) {
+  return s ? nlohmann::ordered_json(Str(s)) : nlohmann::ordered_json(nullptr);
+}
+// ": note" when there is one.
+std::string Suffix(const flatbuffers::String* s) { return s ? ": " + Text(s) : ""; }
+
+// "1,250 sat".
+std::string Amount(uint64_t v, const std::string& unit) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + " " + unit;
+}
 
 nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
   nlohmann::ordered_json p = nlohmann::ordered_json::object();
@@ -68,6 +83,7 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["playbooks"] = nlohmann::ordered_json::array();
       for (char c : PlaybookNames(static_cast<uint8_t>(d->playbooks()))) p["playbooks"].push_back(std::string(1, c));
       p["runbook"] = EncodeHex(ToHash(d->runbook()));
+      p["observation_window_minutes"] = d->observation_window_minutes() ? nlohmann::ordered_json(d->observation_window_minutes()) : nullptr;
       break;
     }
     case fb::Payload::EvidenceAttached: {
@@ -100,10 +116,109 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["shared_blobs"] = x->shared_blobs();
       break;
     }
+    case fb::Payload::PlaybookActivated:
+      p["playbooks"] = nlohmann::ordered_json::array();
+      for (char c : PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())))
+        p["playbooks"].push_back(std::string(1, c));
+      break;
+    case fb::Payload::CommanderAssigned:
+      p["commander"] = EncodeNpub(ToHash(e.payload_as_CommanderAssigned()->commander()));
+      break;
+    case fb::Payload::SeverityChanged:
+      p["severity"] = SeverityName(e.payload_as_SeverityChanged()->severity());
+      p["reason"] = Str(e.payload_as_SeverityChanged()->reason());
+      break;
+    case fb::Payload::OperationFrozen:
+      p["operation"] = Str(e.payload_as_OperationFrozen()->operation());
+      p["reason"] = Str(e.payload_as_OperationFrozen()->reason());
+      break;
+    case fb::Payload::OperationUnfrozen:
+      p["operation"] = Str(e.payload_as_OperationUnfrozen()->operation());
+      p["reason"] = OptJson(e.payload_as_OperationUnfrozen()->reason());
+      break;
+    case fb::Payload::SecretRotated: {
+      auto* r = e.payload_as_SecretRotated();
+      p["step"] = Str(r->step());
+      p["new_key"] = r->new_key() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->new_key()))) : nullptr;
+      p["label"] = OptJson(r->label());
+      p["note"] = OptJson(r->note());
+      break;
+    }
+    case fb::Payload::PathsInvalidated:
+      p["step"] = Str(e.payload_as_PathsInvalidated()->step());
+      p["note"] = OptJson(e.payload_as_PathsInvalidated()->note());
+      break;
+    case fb::Payload::UserNotified:
+      p["step"] = Str(e.payload_as_UserNotified()->step());
+      p["channel"] = OptJson(e.payload_as_UserNotified()->channel());
+      p["note"] = OptJson(e.payload_as_UserNotified()->note());
+      break;
+    case fb::Payload::ActionsBlocked:
+      p["step"] = Str(e.payload_as_ActionsBlocked()->step());
+      p["note"] = OptJson(e.payload_as_ActionsBlocked()->note());
+      break;
+    case fb::Payload::StepDone: {
+      auto* d = e.payload_as_StepDone();
+      p["step"] = Str(d->step());
+      p["note"] = OptJson(d->note());
+      p["stable_since"] = d->stable_since_ns() ? nlohmann::ordered_json(FormatTime(d->stable_since_ns())) : nullptr;
+      break;
+    }
+    case fb::Payload::ReconciliationRecorded: {
+      auto* r = e.payload_as_ReconciliationRecorded();
+      p["unit"] = Str(r->unit());
+      p["sender"] = {{"wallet", r->sender_wallet() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->sender_wallet()))) : nullptr},
+                     {"balance", r->sender_balance()},
+                     {"proofs", r->sender_proofs()}};
+      p["receiver"] = {{"wallet", r->receiver_wallet() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->receiver_wallet()))) : nullptr},
+                       {"balance", r->receiver_balance()},
+                       {"proofs", r->receiver_proofs()}};
+      p["tx_history"] = {{"entries", r->tx_entries()}, {"sent", r->tx_sent()}, {"received", r->tx_received()}};
+      p["note"] = OptJson(r->note());
+      break;
+    }
+    case fb::Payload::CommunicationSent: {
+      auto* c = e.payload_as_CommunicationSent();
+      p["audience"] = std::string(AudienceName(c->audience()));
+      p["message"] = OptJson(c->message());
+      p["facts"] = OptJson(c->facts());
+      p["impact_scope"] = OptJson(c->impact_scope());
+      p["user_action"] = OptJson(c->user_action());
+      p["next_update"] = c->next_update_ns() ? nlohmann::ordered_json(FormatTime(c->next_update_ns())) : nullptr;
+      break;
+    }
+    case fb::Payload::RootCauseRecorded:
+      p["text"] = Str(e.payload_as_RootCauseRecorded()->text());
+      p["bounded"] = e.payload_as_RootCauseRecorded()->bounded();
+      break;
+    case fb::Payload::IncidentClosed:
+      p["root_cause"] = Str(e.payload_as_IncidentClosed()->root_cause());
+      p["override_reason"] = OptJson(e.payload_as_IncidentClosed()->override_reason());
+      break;
+    case fb::Payload::PirPublished: {
+      auto* v = e.payload_as_PirPublished();
+      p["sha256"] = EncodeHex(ToHash(v->sha256()));
+      p["size"] = v->size();
+      p["media_type"] = Str(v->media_type());
+      p["name"] = Str(v->name());
+      break;
+    }
+    case fb::Payload::Correction:
+      p["reason"] = Str(e.payload_as_Correction()->reason());
+      break;
     default:
       break;
   }
   return p;
+}
+
+// " npub1…, npub1…" (with a lead-in) for the event's subjects; "" if none.
+std::string Subjects(const fb::Event& e, const std::string& lead) {
+  if (!e.subjects() || e.subjects()->size() == 0) return "";
+  std::string out = lead;
+  for (size_t i = 0; i < e.subjects()->size(); ++i)
+    out += (i ? ", " : "") + EncodeNpub(ToHash(&e.subjects()->Get(i)->key()));
+  return out;
 }
 
 }  // namespace
@@ -165,6 +280,82 @@ std::string DescribeEvent(const fb::Event& e) {
                                                                : "incident " + IncidentName(e.incident());
       return "exported the evidence package of " + what + " (" + std::to_string(x->events()) +
              " events, checkpoint " + std::to_string(x->checkpoint_size()) + ")";
+    }
+    case fb::Payload::PlaybookActivated:
+      return "activated playbook " + PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks()));
+    case fb::Payload::CommanderAssigned:
+      return "assigned incident commander " + ShortNpub(ToHash(e.payload_as_CommanderAssigned()->commander()));
+    case fb::Payload::SeverityChanged:
+      return "changed severity to " + SeverityName(e.payload_as_SeverityChanged()->severity()) + ": " +
+             Text(e.payload_as_SeverityChanged()->reason());
+    case fb::Payload::OperationFrozen:
+      return "froze " + Text(e.payload_as_OperationFrozen()->operation()) + ": " + Text(e.payload_as_OperationFrozen()->reason());
+    case fb::Payload::OperationUnfrozen:
+      return "unfroze " + Text(e.payload_as_OperationUnfrozen()->operation()) + Suffix(e.payload_as_OperationUnfrozen()->reason());
+    case fb::Payload::SecretRotated: {
+      auto* r = e.payload_as_SecretRotated();
+      std::string out = Text(r->step()) + " rotated";
+      if (r->new_key()) out += " to new key " + EncodeNpub(ToHash(r->new_key()));
+      if (r->label()) out += std::string(r->new_key() ? " and" : "") + " to secret version \"" + Text(r->label()) + "\"";
+      return out + Subjects(e, " for ") + Suffix(r->note());
+    }
+    case fb::Payload::PathsInvalidated:
+      return Text(e.payload_as_PathsInvalidated()->step()) + " invalidated dependent workflows/payloads" +
+             Suffix(e.payload_as_PathsInvalidated()->note());
+    case fb::Payload::UserNotified: {
+      auto* n = e.payload_as_UserNotified();
+      return Text(n->step()) + " notified" + Subjects(e, " ") + (n->channel() ? " via " + Text(n->channel()) : "") +
+             Suffix(n->note());
+    }
+    case fb::Payload::ActionsBlocked:
+      return Text(e.payload_as_ActionsBlocked()->step()) + " blocked sensitive actions" + Subjects(e, " for ") +
+             Suffix(e.payload_as_ActionsBlocked()->note());
+    case fb::Payload::StepDone: {
+      auto* d = e.payload_as_StepDone();
+      std::string out = Text(d->step()) + " done";
+      if (d->stable_since_ns()) out += " (stable since " + FormatTimeHuman(d->stable_since_ns()) + ")";
+      return out + Suffix(d->note());
+    }
+    case fb::Payload::ReconciliationRecorded: {
+      auto* r = e.payload_as_ReconciliationRecorded();
+      const std::string unit = Str(r->unit());
+      std::vector<std::string> diffs;
+      if (r->sender_balance() != r->sender_proofs())
+        diffs.push_back("sender balance " + Amount(r->sender_balance(), unit) + " vs proofs " + Amount(r->sender_proofs(), unit));
+      if (r->receiver_balance() != r->receiver_proofs())
+        diffs.push_back("receiver balance " + Amount(r->receiver_balance(), unit) + " vs proofs " +
+                        Amount(r->receiver_proofs(), unit));
+      if (r->tx_sent() != r->tx_received())
+        diffs.push_back("tx history sent " + Amount(r->tx_sent(), unit) + " vs received " + Amount(r->tx_received(), unit));
+      if (diffs.empty())
+        return "reconciliation reconciles (sender " + Amount(r->sender_balance(), unit) + ", receiver " +
+               Amount(r->receiver_balance(), unit) + ", " + std::to_string(r->tx_entries()) + " tx entries)";
+      std::string out = "reconciliation discrepancy: ";
+      for (size_t i = 0; i < diffs.size(); ++i) out += (i ? "; " : "") + diffs[i];
+      return out;
+    }
+    case fb::Payload::CommunicationSent: {
+      auto* c = e.payload_as_CommunicationSent();
+      if (c->audience() == fb::Audience::Internal) return "internal update: " + Text(c->message());
+      return "external message: facts: " + Text(c->facts()) + "; impact: " + Text(c->impact_scope()) +
+             "; user action: " + Text(c->user_action()) + "; next update " + FormatTimeHuman(c->next_update_ns());
+    }
+    case fb::Payload::RootCauseRecorded:
+      return std::string(e.payload_as_RootCauseRecorded()->bounded() ? "root cause bounded: " : "root cause identified: ") +
+             Text(e.payload_as_RootCauseRecorded()->text());
+    case fb::Payload::IncidentClosed: {
+      auto* c = e.payload_as_IncidentClosed();
+      return "closed " + IncidentName(e.incident()) + "; root cause: " + Text(c->root_cause()) +
+             (c->override_reason() ? "; exit criteria overridden: " + Text(c->override_reason()) : "");
+    }
+    case fb::Payload::PirPublished: {
+      auto* v = e.payload_as_PirPublished();
+      return "published the PIR " + Text(v->name()) + " (" + std::to_string(v->size()) + " bytes, sha256 " +
+             EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…)";
+    }
+    case fb::Payload::Correction: {
+      auto* r = CorrectsOf(e);
+      return "retracted #" + std::to_string(r ? r->seq() : 0) + ": " + Text(e.payload_as_Correction()->reason());
     }
     default:
       return "unknown event";

@@ -14,5 +14,9 @@ Result<Appended> AppendOne(const Context& ctx, Draft draft);
 // "--occurred TIME" and "--incident ID" as every appending command takes them.
 Status ParseOccurred(const std::string& text, Draft* d);
 Status ParseIncidentArg(const std::string& text, Draft* d);
+// --checkpoint: a stored checkpoint's tree size, or a saved checkpoint file
+// (whose size and root must be those of the stored checkpoint); "" leaves
+// *size alone.
+Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t* size);
 
 }  // namespace custody::cli

@@ -8,6 +8,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/keyfile.h"
+#include "projections/projector.h"
 
 namespace custody::cli {
 
@@ -31,7 +32,7 @@ Result<std::string> Context::LedgerDir() const {
   return Status::Usage("no ledger: pass --ledger DIR or set CUSTODY_LEDGER");
 }
 
-Result<std::unique_ptr<Store>> Context::OpenWriter() const {
+Result<std::unique_ptr<Store>> Context::OpenWriter(bool catch_up) const {
   auto dir = LedgerDir();
   if (!dir.ok()) return dir.status();
   OpenOptions options;
@@ -41,7 +42,15 @@ Result<std::unique_ptr<Store>> Context::OpenWriter() const {
     if (ec != std::errc() || p != v.data() + v.size() || options.busy_timeout_ms < 0)
       return Status::Usage("CUSTODY_BUSY_TIMEOUT_MS must be a number of milliseconds");
   }
-  return Store::OpenWriter(*dir, options);
+  auto store = Store::OpenWriter(*dir, options);
+  if (!store.ok()) return store;
+  (*store)->set_projector(&IncidentProjector::Instance());
+  if (catch_up && (*store)->projections_applied() < (*store)->size()) {
+    Progress progress("catching up projections");
+    RebuildReport report;
+    CUSTODY_RETURN_IF_ERROR(RebuildProjections(store->get(), progress.Fn(), &report));
+  }
+  return store;
 }
 
 Result<std::unique_ptr<Store>> Context::OpenReader() const {

@@ -27,7 +27,9 @@ struct Context {
   // --key FILE, else CUSTODY_KEY_FD=N, else CUSTODY_KEY=FILE.
   Result<SecretKey> LoadKey() const;
   Result<std::string> LedgerDir() const;
-  Result<std::unique_ptr<Store>> OpenWriter() const;
+  // A writer keeps the projections at append; with catch_up, it first
+  // rebuilds them if they are behind (a ledger appended without them).
+  Result<std::unique_ptr<Store>> OpenWriter(bool catch_up = true) const;
   Result<std::unique_ptr<Store>> OpenReader() const;
   // Prints j with --json, else text (a trailing newline is added if missing).
   void Print(const Json& j, const std::string& text) const;
@@ -61,6 +63,8 @@ Result<Hash32> ParseNpubArg(const std::string& what, const std::string& text);
 void AddKeyCommands(CLI::App& app, Context& ctx);
 void AddLedgerCommands(CLI::App& app, Context& ctx);  // init, member, note, log, show, verify, stats
 void AddImportCommand(CLI::App& app, Context& ctx);
+void AddIncidentCommands(CLI::App& app, Context& ctx);
+void AddProjectionCommands(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
 void AddMerkleCommands(CLI::App& app, Context& ctx);  // checkpoint, prove, consistency
 void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DeclareArgs {
-  std::string severity, title, summary, occurred;
+  std::string severity, title, summary, occurred, window;
   std::vector<std::string> playbooks;
 };
 
@@ -31,6 +32,18 @@ Status Declare(const Context& ctx, const DeclareArgs& a) {
     auto bit = ParsePlaybook(name);
     if (!bit.ok()) return bit.status();
     p.playbooks |= *bit;
+  }
+  if (!a.window.empty()) {
+    // "24h", "90m", "2d": whole minutes, up to 30 days.
+    uint64_t n = 0;
+    const char unit = a.window.back();
+    auto [ptr, ec] = std::from_chars(a.window.data(), a.window.data() + a.window.size() - 1, n);
+    const uint64_t per = unit == 'm' ? 1 : unit == 'h' ? 60 : unit == 'd' ? 1440 : 0;
+    if (ec != std::errc() || ptr != a.window.data() + a.window.size() - 1 || per == 0 || n == 0 ||
+        n > kMaxObservationWindowMinutes / per)
+      return Status::InvalidArgument("--observation-window \"" + Printable(a.window) +
+                                     "\": want a duration like 90m, 24h or 2d, at most 30d");
+    p.observation_window_minutes = static_cast<uint32_t>(n * per);
   }
   Draft d;
   d.payload = p;
@@ -154,6 +167,9 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
     p.acquired_ns = acquired ? acquired : started;
     p.source = a.source;
     Draft d = base;
+    // Preserving evidence happened when it was acquired: lateness against
+    // the runbook (first15.3) is judged on that time.
+    if (acquired) d.occurred_ns = acquired;
     d.payload = std::move(p);
     d.staged_blob = blob->path;
     drafts.push_back(std::move(d));
@@ -244,7 +260,7 @@ Status DeployRecord(const Context& ctx, const DeployArgs& a) {
 }  // namespace
 
 void AddEvidenceCommands(CLI::App& app, Context& ctx) {
-  auto* incident = app.add_subcommand("incident", "Incidents: declare (the runbook's first step)");
+  auto* incident = app.add_subcommand("incident", "Incidents: declare, playbook, commander, severity, root-cause, close");
   incident->require_subcommand(1);
   auto declare_args = std::make_shared<DeclareArgs>();
   auto* declare = incident->add_subcommand("declare", "Declare an incident; prints its id, INC-<seq> (commander or admin)");
@@ -253,6 +269,8 @@ void AddEvidenceCommands(CLI::App& app, Context& ctx) {
   declare->add_option("--summary", declare_args->summary, "What is known so far");
   declare->add_option("--playbook", declare_args->playbooks, "A playbook active from the start: A, B or C (repeatable)");
   declare->add_option("--occurred", declare_args->occurred, "When it was declared, if earlier than now (RFC 3339)");
+  declare->add_option("--observation-window", declare_args->window,
+                      "How long monitoring must see a stable state before close (exit.4): 90m, 24h, 2d (default 24h)");
   declare->callback([&ctx, declare_args] { ctx.run = [&ctx, declare_args] { return Declare(ctx, *declare_args); }; });
 
   auto* evidence = app.add_subcommand("evidence", "Log and metrics snapshots, stored by SHA-256");
@@ -267,7 +285,7 @@ void AddEvidenceCommands(CLI::App& app, Context& ctx) {
   add->add_option("--source", add_args->source, "Where it came from: host, path, query");
   add->add_option("--media-type", add_args->media_type, "Media type (default: from the file name)");
   add->add_option("--name", add_args->name, "The name to record (default: the file's; \"stdin\" for -)");
-  add->add_option("--acquired", add_args->acquired, "When it was acquired (RFC 3339; default: when reading began)");
+  add->add_option("--acquired", add_args->acquired, "When it was acquired (RFC 3339; default: when reading began); also the event's occurred time");
   add->callback([&ctx, add_args] { ctx.run = [&ctx, add_args] { return EvidenceAdd(ctx, *add_args); }; });
   auto get_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* get = evidence->add_subcommand("get", "Write a stored snapshot to a new file, re-checking its SHA-256");

@@ -8,20 +8,12 @@
 #include "evidence/export/export.h"
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
+#include "tools/append.h"
 #include "tools/cli.h"
 #include "tools/verify_package_command.h"
 
 namespace custody::cli {
-namespace {
 
-struct ExportArgs {
-  std::string who;  // NPUB or INC-<n>
-  std::string incident, checkpoint, out;
-  bool shared = false;
-};
-
-// --checkpoint: a stored checkpoint's tree size, or a saved checkpoint file
-// (whose size and root must be those of the stored checkpoint).
 Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t* size) {
   if (text.empty()) return Status::OK();
   std::error_code ec;
@@ -48,6 +40,14 @@ Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t*
   *size = cp->size;
   return Status::OK();
 }
+
+namespace {
+
+struct ExportArgs {
+  std::string who;  // NPUB or INC-<n>
+  std::string incident, checkpoint, out;
+  bool shared = false;
+};
 
 Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
   ExportRequest req;

@@ -12,7 +12,7 @@
 
 namespace custody::layout {
 
-inline constexpr uint32_t kStorageFormat = 2;
+inline constexpr uint32_t kStorageFormat = 3;
 
 inline constexpr std::string_view kMetaCf = "meta";          // format, name, head
 inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-event bytes
@@ -28,6 +28,10 @@ inline constexpr std::string_view kMembershipCf = "membership";  // seq -> "": g
 // sha256 || seq -> "": an evidence event that attaches it
 inline constexpr std::string_view kBlobsCf = "blobs";
 
+// Derived, rebuildable (ledger/store/projector.h): key -> projection entry
+// (projections/ decides what they are); meta kProjectionsKey says up to where.
+inline constexpr std::string_view kProjectionsCf = "projections";
+
 // Blob files, inside the ledger directory: blobs/sha256/<hex> (committed, or
 // left by a crash before its event committed: only the blobs index makes one
 // visible) and blobs/tmp/ (files being written).
@@ -37,6 +41,9 @@ inline constexpr std::string_view kBlobTmpDir = "blobs/tmp";
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kNameKey = "name";
 inline constexpr std::string_view kHeadKey = "head";
+// The next sequence number the projections have not applied (8 bytes
+// big-endian); absent: 0.
+inline constexpr std::string_view kProjectionsKey = "projections";
 
 // An 8-byte big-endian sequence number: byte order is numeric order.
 inline std::string SeqKey(uint64_t seq) {

@@ -71,7 +71,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf, kCheckpointsCf, kIncidentsCf,
-                    kMembershipCf, kBlobsCf})
+                    kMembershipCf, kBlobsCf, kProjectionsCf})
     cfs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
   return cfs;
 }
@@ -168,6 +168,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   store->incidents_ = store->handles_[8];
   store->membership_ = store->handles_[9];
   store->blobs_ = store->handles_[10];
+  store->projections_ = store->handles_[11];
   if (!create) {
     CUSTODY_RETURN_IF_ERROR(store->LoadMeta());
   }
@@ -208,6 +209,44 @@ Status Store::LoadMeta() {
   CUSTODY_RETURN_IF_ERROR(get(kNameKey, &name_));
   CUSTODY_RETURN_IF_ERROR(get(kHeadKey, &v));
   if (!DecodeHead(v, &head_)) return Status::Corruption("ledger head: malformed");
+  auto st = db_->Get(rocksdb::ReadOptions(), meta_, std::string(kProjectionsKey), &v);
+  if (st.IsNotFound()) {
+    projections_applied_ = 0;
+  } else {
+    CUSTODY_RETURN_IF_ERROR(FromRocks(st, "read projections marker"));
+    if (v.size() != 8 || SeqFromKey(v) > head_.next_seq) return Status::Corruption("projections marker: malformed");
+    projections_applied_ = SeqFromKey(v);
+  }
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> Store::GetProjection(const std::string& key) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), projections_, key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read projection"));
+  return std::optional<std::string>(std::move(v));
+}
+
+Status Store::ScanProjections(const std::function<void(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), projections_));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    fn(std::string_view(it->key().data(), it->key().size()), std::string_view(it->value().data(), it->value().size()));
+  return FromRocks(it->status(), "scan projections");
+}
+
+Status Store::ReplaceProjections(const Projector::Puts& entries, uint64_t applied) {
+  if (!writer_) return Status::InvalidArgument("ledger opened read-only");
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), projections_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) wb.Delete(projections_, it->key());
+  CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "scan projections"));
+  for (auto& [key, value] : entries) wb.Put(projections_, key, value);
+  wb.Put(meta_, std::string(kProjectionsKey), SeqKey(applied));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "write projections"));
+  projections_applied_ = applied;
   return Status::OK();
 }
 
@@ -326,23 +365,25 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
   }
   f.references = d.references;
   f.payload = d.payload;
-  if (auto* ev = std::get_if<EvidencePayload>(&d.payload)) {
+  Hash32 blob_hash{};
+  uint64_t blob_size = 0;
+  if (BlobOf(d.payload, &blob_hash, &blob_size)) {
     // The content must be here: staged by this append, or already committed.
-    auto stored = BlobSize(ev->sha256);
+    auto stored = BlobSize(blob_hash);
     if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
-    if (stored.ok() && *stored != ev->size)
-      return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": stored with size " +
-                                     std::to_string(*stored) + ", not " + std::to_string(ev->size));
+    if (stored.ok() && *stored != blob_size)
+      return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": stored with size " +
+                                     std::to_string(*stored) + ", not " + std::to_string(blob_size));
     if (!d.staged_blob.empty()) {
       std::error_code ec;
       auto size = fs::file_size(d.staged_blob, ec);
-      if (ec || size != ev->size)
-        return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": staged content is missing or has another size");
+      if (ec || size != blob_size)
+        return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": staged content is missing or has another size");
     } else if (!stored.ok()) {
-      return Status::InvalidArgument("evidence " + EncodeHex(ev->sha256) + ": no such content in the ledger");
+      return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": no such content in the ledger");
     }
   } else if (!d.staged_blob.empty()) {
-    return Status::InvalidArgument("content staged for an event that is not evidence");
+    return Status::InvalidArgument("content staged for an event that stores none");
   }
   *body = EncodeBody(f);
   Status s = CheckBody(*body);
@@ -514,9 +555,11 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     if (b.drafts[i].incident) wb.Put(incidents_, PairKey(b.drafts[i].incident, seq), "");
     if (std::holds_alternative<IncidentDeclaredPayload>(payload)) wb.Put(incidents_, PairKey(seq, seq), "");
     if (IsMembershipType(PayloadTypeOf(payload))) wb.Put(membership_, key, "");
-    if (auto* ev = std::get_if<EvidencePayload>(&payload)) {
-      wb.Put(blobs_, HashKey(ev->sha256), SeqKey(ev->size));
-      wb.Put(blobs_, BlobRefKey(ev->sha256, seq), "");
+    Hash32 blob_hash{};
+    uint64_t blob_size = 0;
+    if (BlobOf(payload, &blob_hash, &blob_size)) {
+      wb.Put(blobs_, HashKey(blob_hash), SeqKey(blob_size));
+      wb.Put(blobs_, BlobRefKey(blob_hash, seq), "");
     }
     range.Append(b.leaves[i], put_node);
   }
@@ -528,8 +571,11 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   for (size_t i = 0; i < b.n; ++i) {
     const Draft& d = b.drafts[i];
     if (d.staged_blob.empty()) continue;
-    const std::string final_path = BlobFile(std::get<EvidencePayload>(d.payload).sha256);
-    auto committed = BlobSize(std::get<EvidencePayload>(d.payload).sha256);
+    Hash32 blob_hash{};
+    uint64_t blob_size = 0;
+    BlobOf(d.payload, &blob_hash, &blob_size);  // Build() checked it stores content
+    const std::string final_path = BlobFile(blob_hash);
+    auto committed = BlobSize(blob_hash);
     if (committed.ok()) {
       unlink(d.staged_blob.c_str());  // the same content is already stored
       continue;
@@ -539,7 +585,7 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
       // place (files are renamed only once complete and synced).
       struct stat st;
       if (errno == ENOENT && stat(final_path.c_str(), &st) == 0 &&
-          static_cast<uint64_t>(st.st_size) == std::get<EvidencePayload>(d.payload).size)
+          static_cast<uint64_t>(st.st_size) == blob_size)
         continue;
       return Status::IOError("store evidence " + final_path + ": " + std::strerror(errno));
     }
@@ -567,10 +613,19 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     wb.Put(meta_, std::string(kNameKey), std::get<GenesisPayload>(b.drafts[0].payload).name);
   }
   wb.Put(meta_, std::string(kHeadKey), EncodeHead(b.state.head()));
+  const bool project = projector_ != nullptr && projections_applied_ == b.first;
+  if (project) {
+    Projector::Puts puts;
+    CUSTODY_RETURN_IF_ERROR(projector_->Apply(
+        b.first, b.framed, [this](const std::string& key) { return GetProjection(key); }, &puts));
+    for (auto& [key, value] : puts) wb.Put(projections_, key, value);
+    wb.Put(meta_, std::string(kProjectionsKey), SeqKey(b.first + b.n));
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
   CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
   range_ = std::move(range);
+  if (project) projections_applied_ = b.first + b.n;
   *checker_ = b.state;
   head_ = checker_->head();
   if (out)

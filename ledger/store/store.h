@@ -22,6 +22,7 @@
 #include "ledger/event.h"
 #include "ledger/membership.h"
 #include "ledger/merkle.h"
+#include "ledger/store/projector.h"
 
 namespace rocksdb {
 class DB;
@@ -142,6 +143,18 @@ class Store {
   // Writers: the tree of every written event.
   const CompactRange& tree() const { return range_; }
 
+  // Projections (ledger/store/projector.h). A writer with a projector keeps
+  // them applied with every batch while they are up to date (applied == size
+  // before the batch); otherwise they fall behind until ReplaceProjections.
+  void set_projector(Projector* projector) { projector_ = projector; }
+  // The next sequence number the stored projections have not applied.
+  uint64_t projections_applied() const { return projections_applied_; }
+  Result<std::optional<std::string>> GetProjection(const std::string& key) const;
+  Status ScanProjections(const std::function<void(std::string_view, std::string_view)>& fn) const;
+  // Replaces every projection entry with entries, applied up to `applied`, in
+  // one synced write. REQUIRES: opened as writer.
+  Status ReplaceProjections(const Projector::Puts& entries, uint64_t applied);
+
   // Bytes on disk (SST and WAL files).
   uint64_t DiskBytes() const;
 
@@ -178,6 +191,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* incidents_ = nullptr;
   rocksdb::ColumnFamilyHandle* membership_ = nullptr;
   rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
+  rocksdb::ColumnFamilyHandle* projections_ = nullptr;
+  Projector* projector_ = nullptr;
+  uint64_t projections_applied_ = 0;
   CompactRange range_;  // writers: the tree as written
   ChainHead head_;
   std::string name_;

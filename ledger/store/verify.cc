@@ -210,11 +210,11 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       if (e.payload_type() == fb::Payload::IncidentDeclared)
         want_incidents.Add(AsSpan(layout::PairKey(e.seq(), e.seq())), ByteSpan());
       if (IsMembershipType(e.payload_type())) want_membership.Add(AsSpan(seq_key), ByteSpan());
-      if (e.payload_type() == fb::Payload::EvidenceAttached) {
-        auto* ev = e.payload_as_EvidenceAttached();
-        const Hash32 hash = ToHash(ev->sha256());
-        auto [it, first] = blob_sizes.emplace(hash, ev->size());
-        if (!first && it->second != ev->size())
+      Hash32 hash{};
+      uint64_t blob_size = 0;
+      if (BlobOf(e, &hash, &blob_size)) {
+        auto [it, first] = blob_sizes.emplace(hash, blob_size);
+        if (!first && it->second != blob_size)
           return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence " + EncodeHex(hash) +
                                     " has another size than where it was first attached");
         if (first) {
@@ -224,11 +224,11 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
           if (!content.ok())
             return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
                                       " is missing from the blob store");
-          if (*content != hash || size != ev->size())
+          if (*content != hash || size != blob_size)
             return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
                                       " is damaged in the blob store (it hashes to " + EncodeHex(*content) + ", " +
                                       std::to_string(size) + " bytes)");
-          want_blobs.Add(hash, AsSpan(layout::SeqKey(ev->size())));
+          want_blobs.Add(hash, AsSpan(layout::SeqKey(blob_size)));
         }
         want_blobs.Add(AsSpan(layout::BlobRefKey(hash, e.seq())), ByteSpan());
       }

@@ -1,0 +1,321 @@
+#include "projections/pir.h"
+
+#include <algorithm>
+#include <map>
+
+#include "ledger/base/encoding.h"
+#include "projections/render.h"
+
+namespace custody {
+namespace {
+
+// The report as a list of blocks, rendered to Markdown or HTML from one source.
+struct Block {
+  enum Kind { kHeading, kParagraph, kList, kTable } kind;
+  std::string text;                            // heading, paragraph
+  std::vector<std::string> items;              // list
+  std::vector<std::vector<std::string>> rows;  // table; rows[0] is the header
+};
+
+std::string MdCell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Since(TimeNs from, TimeNs to) { return to ? FormatDuration(to - from) : "—"; }
+
+std::vector<Block> Report(const PirInput& in) {
+  const IncidentStatus& st = in.status;
+  std::vector<Block> b;
+  auto heading = [&](std::string t) { b.push_back({Block::kHeading, std::move(t), {}, {}}); };
+  auto para = [&](std::string t) { b.push_back({Block::kParagraph, std::move(t), {}, {}}); };
+  auto list = [&](std::vector<std::string> items) {
+    if (items.empty()) items.push_back("none");
+    b.push_back({Block::kList, "", std::move(items), {}});
+  };
+  auto table = [&](std::vector<std::vector<std::string>> rows) { b.push_back({Block::kTable, "", {}, std::move(rows)}); };
+  auto t = [](TimeNs v) { return v ? FormatTimeHuman(v) : std::string("—"); };
+
+  heading("Post-incident review: " + IncidentName(st.incident) + " — " + st.title);
+  para("Ledger \"" + in.ledger_name + "\" (" + in.header.ledger_id + "). Pinned to checkpoint " + in.header.checkpoint +
+       ": this report covers the events before it and judges deadlines as of " + t(in.as_of_ns) +
+       ", so it is the same whenever it is regenerated from that checkpoint.");
+
+  heading("Summary");
+  list({"Severity: " + SeverityName(st.severity) + (st.closed ? ", closed " + t(st.closed_ns) : ", open"),
+        "Declared " + t(st.declared_ns) + " by " + EncodeNpub(st.declared_by),
+        "Commander: " + (st.commander ? EncodeNpub(*st.commander) : std::string("none assigned")),
+        "Playbooks: " + (st.playbooks ? PlaybookNames(st.playbooks) : std::string("none")),
+        "Summary: " + (st.summary.empty() ? std::string("—") : st.summary),
+        "Runbook version: " + EncodeHex(st.runbook) + (st.runbook_current ? " (current)" : " (not the current runbook)"),
+        "Events: " + std::to_string(in.rows.size())});
+  if (!st.override_reason.empty()) {
+    std::string unmet;
+    for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
+    para("**Closed with the exit criteria overridden** (" + unmet + " not met): " + st.override_reason);
+  }
+
+  heading("Severity history");
+  std::vector<std::vector<std::string>> sev{{"When (UTC)", "Severity", "Reason", "#"}};
+  for (const Change& c : st.severity_history) sev.push_back({t(c.at_ns), c.what, c.reason, std::to_string(c.seq)});
+  table(sev);
+
+  heading("Response times");
+  std::vector<std::vector<std::string>> times{{"Milestone", "When (UTC)", "After declaration"}};
+  for (const SectionStatus& sec : st.sections) {
+    if (sec.id != "first15") continue;
+    for (const Item& i : sec.items)
+      times.push_back({i.id + " " + i.text + " (" + std::string(ItemStateName(i.state)) + ")", t(i.done_ns),
+                       i.done_ns ? Since(st.declared_ns, i.done_ns) : std::string(ItemStateName(i.state))});
+  }
+  times.push_back({"Containment: " + st.containment, t(st.containment_ns),
+                   st.containment_ns ? Since(st.declared_ns, st.containment_ns) : "not contained"});
+  times.push_back({"Close", t(st.closed_ns), st.closed ? Since(st.declared_ns, st.closed_ns) : "open"});
+  table(times);
+
+  heading("Runbook compliance");
+  std::vector<std::string> findings;
+  for (const SectionStatus& sec : st.sections)
+    for (const Item& i : sec.items)
+      if (i.state != ItemState::kDone)
+        findings.push_back(i.id + " " + std::string(ItemStateName(i.state)) +
+                           (i.due_ns ? " (due " + t(i.due_ns) + (i.done_ns ? ", done " + t(i.done_ns) : "") + ")" : "") +
+                           ": " + i.text + (i.detail.empty() ? "" : " — " + i.detail));
+  for (const std::string& f : st.cadence_findings) findings.push_back("comms.1 " + f);
+  for (const External& x : st.external)
+    if (x.followed.rfind("late", 0) == 0 || x.followed == "overdue")
+      findings.push_back("comms.2 external message #" + std::to_string(x.seq) + " promised an update by " + t(x.next_update_ns) +
+                         ": " + x.followed);
+  for (const TimelineRow& r : in.rows)
+    if (r.late_recorded)
+      findings.push_back("#" + std::to_string(r.seq) + " " + r.type + " recorded " +
+                         FormatDuration(r.recorded_ns - r.occurred_ns) + " after it occurred (" + t(r.occurred_ns) + ")");
+  list(findings);
+
+  heading("Runbook items");
+  std::vector<std::vector<std::string>> items{{"Step", "State", "Done (UTC)", "By", "#", "Detail"}};
+  for (const SectionStatus& sec : st.sections)
+    for (const Item& i : sec.items)
+      items.push_back({i.id, std::string(ItemStateName(i.state)), t(i.done_ns), i.seq ? ShortNpub(i.by) : "—",
+                       i.seq ? std::to_string(i.seq) : "—", i.detail});
+  table(items);
+
+  heading("Communications");
+  std::vector<std::string> comms;
+  size_t late = 0;
+  for (const Update& u : st.internal_updates) late += u.late;
+  comms.push_back("Internal updates on the SEV-1 cadence (every " + std::to_string(st.cadence_minutes) +
+                  " min): " + std::to_string(st.internal_updates.size()) + ", " + std::to_string(late) + " late");
+  for (const std::string& f : st.cadence_findings) comms.push_back(f);
+  for (const External& x : st.external)
+    comms.push_back("External message #" + std::to_string(x.seq) + " at " + t(x.at_ns) + "; next update promised by " +
+                    t(x.next_update_ns) + ": " + x.followed);
+  list(comms);
+
+  heading("Reconciliation");
+  std::vector<std::vector<std::string>> rec{{"#", "When (UTC)", "Sender balance / proofs", "Receiver balance / proofs",
+                                             "Tx history sent / received (entries)", "Result"}};
+  for (const Reconciled& r : st.reconciliations) {
+    const auto& f = r.figures;
+    std::string result = r.discrepancies.empty() ? "reconciles" : "discrepancy: ";
+    for (size_t i = 0; i < r.discrepancies.size(); ++i) result += (i ? "; " : "") + r.discrepancies[i];
+    rec.push_back({std::to_string(r.seq), t(r.at_ns),
+                   std::to_string(f.sender_balance) + " / " + std::to_string(f.sender_proofs) + " " + f.unit,
+                   std::to_string(f.receiver_balance) + " / " + std::to_string(f.receiver_proofs) + " " + f.unit,
+                   std::to_string(f.tx_sent) + " / " + std::to_string(f.tx_received) + " " + f.unit + " (" +
+                       std::to_string(f.tx_entries) + ")",
+                   result});
+  }
+  if (rec.size() == 1) para("No reconciliation recorded.");
+  else table(rec);
+
+  heading("Root cause");
+  para(st.closed ? st.root_cause : "Not closed.");
+  for (const Criterion& c : st.exit)
+    if (c.id == "exit.1" && c.holds) para("Recorded: " + c.why);
+
+  heading("Exit criteria");
+  std::vector<std::vector<std::string>> exit{{"Criterion", "Holds", "Why"}};
+  for (const Criterion& c : st.exit) exit.push_back({c.id + " " + c.text, c.holds ? "yes" : "no", c.why});
+  table(exit);
+
+  heading("Corrective actions");
+  std::vector<std::string> actions;
+  for (const SectionStatus& sec : st.sections)
+    for (const Item& i : sec.items)
+      if ((sec.id == "A" || sec.id == "B" || sec.id == "C" || sec.id == "pir") && i.seq)
+        actions.push_back(i.id + " " + i.text + " — " + i.detail + " (" + t(i.done_ns) + ", #" + std::to_string(i.seq) + ")");
+  for (const SectionStatus& sec : st.sections)
+    for (const Item& i : sec.items)
+      if (sec.id == "pir" && !i.seq) actions.push_back("OPEN: " + i.id + " " + i.text);
+  for (const TimelineRow& r : in.rows)
+    if ((r.step == "pir.2" || r.step == "pir.3") && !r.corrected_by) actions.push_back("#" + std::to_string(r.seq) + " " + r.message);
+  list(actions);
+
+  heading("PIR due");
+  para(st.closed ? "Due by " + t(st.pir_due_ns) + " UTC: 5 business days (Monday to Friday, UTC) after the close." +
+                       (in.as_of_ns > st.pir_due_ns ? " Overdue as of this checkpoint." : "")
+                 : "The incident is open; the PIR is due 5 business days after it closes.");
+
+  if (!st.corrections.empty()) {
+    heading("Corrections");
+    std::vector<std::string> corr;
+    for (const Corrected& c : st.corrections)
+      corr.push_back("#" + std::to_string(c.seq) + (c.retraction ? " retracts #" : " replaces #") + std::to_string(c.target) +
+                     (c.reason.empty() ? "" : ": " + c.reason));
+    list(corr);
+  }
+
+  heading("Timeline");
+  std::vector<std::vector<std::string>> tl{{"Occurred (UTC)", "Recorded (UTC)", "#", "Author", "What"}};
+  for (const TimelineRow& r : in.rows) {
+    std::string what = r.message;
+    if (r.corrected_by) what = "[superseded by #" + std::to_string(r.corrected_by) + "] " + what;
+    tl.push_back({FormatTimeHuman(r.occurred_ns), FormatTimeHuman(r.recorded_ns) + (r.late_recorded ? " (late)" : ""),
+                  std::to_string(r.seq), r.author_short, what});
+  }
+  table(tl);
+  return b;
+}
+
+}  // namespace
+
+std::vector<TimelineRow> BuildTimelineRows(const std::vector<SignedEvent>& events) {
+  std::vector<TimelineRow> rows;
+  std::map<uint64_t, size_t> by_seq;
+  for (const SignedEvent& ev : events) {
+    const fb::Event& e = ev.event();
+    TimelineRow r;
+    r.seq = e.seq();
+    r.event_id = EncodeHex(ev.id());
+    r.occurred_ns = e.occurred_ns();
+    r.recorded_ns = e.recorded_ns();
+    r.author = EncodeNpub(ToHash(e.author()));
+    r.author_short = ShortNpub(ToHash(e.author()));
+    r.type = std::string(PayloadTypeName(e.payload_type()));
+    if (e.subjects())
+      for (auto* s : *e.subjects()) r.subjects.push_back(EncodeNpub(ToHash(&s->key())));
+    r.message = Printable(DescribeEvent(e));
+    r.step = StepOf(e);
+    if (auto* c = CorrectsOf(e)) {
+      r.corrects = c->seq();
+      r.retraction = e.payload_type() == fb::Payload::Correction;
+    }
+    r.late_recorded = r.recorded_ns - r.occurred_ns > kLateRecordedNs;
+    by_seq[r.seq] = rows.size();
+    rows.push_back(std::move(r));
+  }
+  // A correction that is itself superseded supersedes nothing: walk from the
+  // newest down.
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a].seq > rows[b].seq; });
+  for (size_t i : order) {
+    if (!rows[i].corrects || rows[i].corrected_by) continue;
+    auto it = by_seq.find(rows[i].corrects);
+    if (it != by_seq.end() && !rows[it->second].corrected_by) rows[it->second].corrected_by = rows[i].seq;
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TimelineRow& a, const TimelineRow& b) {
+    return a.occurred_ns != b.occurred_ns ? a.occurred_ns < b.occurred_ns : a.seq < b.seq;
+  });
+  return rows;
+}
+
+std::string PirMarkdown(const PirInput& in) {
+  std::string o;
+  bool first = true;
+  for (const Block& b : Report(in)) {
+    switch (b.kind) {
+      case Block::kHeading:
+        o += (first ? "# " : "## ") + b.text + "\n\n";
+        first = false;
+        break;
+      case Block::kParagraph: o += b.text + "\n\n"; break;
+      case Block::kList:
+        for (const auto& i : b.items) o += "- " + MdCell(i) + "\n";
+        o += "\n";
+        break;
+      case Block::kTable:
+        for (size_t r = 0; r < b.rows.size(); ++r) {
+          o += "|";
+          for (const auto& c : b.rows[r]) o += " " + MdCell(c) + " |";
+          o += "\n";
+          if (r == 0) {
+            o += "|";
+            for (size_t c = 0; c < b.rows[r].size(); ++c) o += " --- |";
+            o += "\n";
+          }
+        }
+        o += "\n";
+        break;
+    }
+  }
+  while (o.size() > 1 && o[o.size() - 1] == '\n' && o[o.size() - 2] == '\n') o.pop_back();
+  return o;
+}
+
+std::string PirHtml(const PirInput& in) {
+  std::string o =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+      Html("PIR " + IncidentName(in.status.incident) + " — " + in.status.title) +
+      "</title>\n<style>\nbody{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}\n"
+      "table{border-collapse:collapse;margin:0.5rem 0 1rem}td,th{border:1px solid #ccc;padding:0.25rem 0.5rem;"
+      "text-align:left;vertical-align:top;font-size:0.9rem}th{background:#f3f3f3}\n</style>\n</head>\n<body>\n";
+  bool first = true;
+  for (const Block& b : Report(in)) {
+    switch (b.kind) {
+      case Block::kHeading:
+        o += (first ? "<h1>" : "<h2>") + Html(b.text) + (first ? "</h1>\n" : "</h2>\n");
+        first = false;
+        break;
+      case Block::kParagraph: {
+        std::string text = b.text;
+        bool bold = text.rfind("**", 0) == 0;
+        if (bold) {
+          const size_t end = text.find("**", 2);
+          o += "<p><strong>" + Html(text.substr(2, end - 2)) + "</strong>" + Html(text.substr(end + 2)) + "</p>\n";
+        } else {
+          o += "<p>" + Html(text) + "</p>\n";
+        }
+        break;
+      }
+      case Block::kList:
+        o += "<ul>\n";
+        for (const auto& i : b.items) o += "<li>" + Html(i) + "</li>\n";
+        o += "</ul>\n";
+        break;
+      case Block::kTable:
+        o += "<table>\n";
+        for (size_t r = 0; r < b.rows.size(); ++r) {
+          o += "<tr>";
+          for (const auto& c : b.rows[r]) o += (r ? "<td>" : "<th>") + Html(c) + (r ? "</td>" : "</th>");
+          o += "</tr>\n";
+        }
+        o += "</table>\n";
+        break;
+    }
+  }
+  return o + "</body>\n</html>\n";
+}
+
+}  // namespace custody
