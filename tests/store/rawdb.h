@@ -15,7 +15,7 @@ class RawDb {
   explicit RawDb(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}};
     for (auto n : {layout::kMetaCf, layout::kEventsCf, layout::kEventIdsCf, layout::kMembersCf, layout::kSubjectsCf,
-                   layout::kTreeCf, layout::kCheckpointsCf, layout::kIncidentsCf, layout::kMembershipCf, layout::kBlobsCf})
+                   layout::kTreeCf, layout::kCheckpointsCf, layout::kIncidentsCf, layout::kMembershipCf, layout::kBlobsCf, layout::kProjectionsCf})
       cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     auto s = rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &db);
