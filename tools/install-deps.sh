@@ -7,7 +7,9 @@ packages=(
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev libsecp256k1-dev
   libcli11-dev catch2 nlohmann-json3-dev
 )
-if [[ "${1:-}" == "--fuzz" ]]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# --test: what the whole test suite needs besides: clang and libFuzzer for the
+# fuzz targets, Chromium to load the HTML timeline headless.
+if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

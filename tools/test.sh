@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-tools/install-deps.sh --fuzz
+tools/install-deps.sh --test
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 
 echo "== build and test (RelWithDebInfo)"
