@@ -24,7 +24,7 @@ echo "== libFuzzer targets (clang), a short run each"
 tools/build.sh "$root/build-fuzz" -DCUSTODY_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
 failed=0
 for target in signed_event bech32 import_line checkpoint_note tlog_proof consistency_proof bag_manifest package_index \
-    package_event; do
+    package_event projection_state; do
   work="$(mktemp -d)"
   cp fuzz/corpus/"$target"/* "$work"/
   # A fixed seed and run count make this run repeatable; FUZZ_SEED and FUZZ_RUNS explore more.
