@@ -450,3 +450,52 @@ TEST_CASE("Runbook corrections: a replacement or a retraction supersedes the eve
   REQUIRE(st["frozen"].size() == 1);
   CHECK(st["frozen"][0]["operation"] == "card-rotation");
 }
+
+TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refused, and not echoed", "[runbook][secrets]") {
+  test::Fixture f;
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "t", "--playbook", "A", "--playbook", "C"}).code == 0);
+  const std::string inc = "INC-" + std::to_string(f.Count() - 1);
+  const std::string nsec = test::Trim(test::ReadFile(f.resp_key));
+  REQUIRE(nsec.rfind("nsec1", 0) == 0);
+  const size_t before = f.Count();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"step", inc, "A.1", "--new-key", nsec},
+           {"step", inc, "A.2", "--note", "old key was " + nsec},
+           {"step", inc, "C.1", "--subject", f.resp, "--secret-label", "nostr+walletconnect://abc?relay=x&secret=" + nsec.substr(5, 20)},
+           {"freeze", inc, "card-issuance", "--reason", nsec}}) {
+    auto o = f.Admin(args);
+    CHECK(o.code != 0);
+    CHECK_FALSE(Has(o.out + o.err, nsec));
+    CHECK_FALSE(Has(o.out + o.err, nsec.substr(5, 20)));
+  }
+  CHECK(f.Count() == before);
+  // What is recorded instead: the public key, the label.
+  CHECK(f.Admin({"step", inc, "A.1", "--new-key", f.resp}).code == 0);
+  CHECK(f.Admin({"step", inc, "C.1", "--subject", f.resp, "--secret-label", "nwc-mapping-v8"}).code == 0);
+  const auto st = Json::parse(f.Read({"--json", "status", inc}).out);
+  CHECK(StateOf(st, "A.1") == "done");
+  CHECK(StateOf(st, "C.1") == "done");
+}
+
+TEST_CASE("Runbook steps: unknown steps, inactive playbooks and steps other commands record are refused", "[runbook]") {
+  test::Fixture f;
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-2", "--title", "t"}).code == 0);
+  const std::string inc = "INC-" + std::to_string(f.Count() - 1);
+  const size_t before = f.Count();
+  auto unknown = f.Resp({"step", inc, "A.9"});
+  CHECK(unknown.code == 3);
+  CHECK(Has(unknown.err, "not in the runbook"));
+  auto inactive = f.Resp({"step", inc, "B.2", "--subject", f.resp});
+  CHECK(inactive.code == 3);
+  CHECK(Has(inactive.err, "playbook B is not active"));
+  auto elsewhere = f.Resp({"step", inc, "funds.3"});
+  CHECK(elsewhere.code == 3);
+  CHECK(Has(elsewhere.err, "custody reconcile"));
+  auto usage = f.Resp({"step", inc, "funds.1", "--new-key", f.resp});
+  CHECK(usage.code == 2);
+  auto pir_early = f.Resp({"step", inc, "pir.2"});
+  CHECK(pir_early.code == 3);
+  CHECK(f.Count() == before);
+  auto no_incident = f.Resp({"step", "INC-99", "funds.1"});
+  CHECK(no_incident.code == 3);
+}
