@@ -314,7 +314,7 @@ std::string BagInfo(const Index& x, uint64_t payload_bytes, uint64_t payload_fil
          "\n" + "External-Description: Custody evidence package: " + SelectionText(x) + ", at checkpoint " +
          std::to_string(x.checkpoint_size) + "\n" + "Bagging-Date: " + date + "\n" +
          "Payload-Oxum: " + std::to_string(payload_bytes) + "." + std::to_string(payload_files) + "\n" +
-         "Bag-Software-Agent: custody 0.2.0\n" + "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
+         "Bag-Software-Agent: custody 0.3.0\n" + "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
 }
 
 std::string ReportMarkdown(const Index& x, const std::vector<const SignedEvent*>& events) {

@@ -261,6 +261,9 @@ Status CheckPayload(const fb::Event& e) {
       if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "step needs a valid step id (and a UTF-8 note)");
       if (p->stable_since_ns() < 0 || p->stable_since_ns() > e.occurred_ns())
         return Bad(seq, "stable-since time after the step itself");
+      // Only the exit.4 confirmation says since when monitoring saw a stable state, and it must.
+      if ((p->step()->string_view() == "exit.4") != (p->stable_since_ns() > 0))
+        return Bad(seq, "exit.4 (and only exit.4) carries a stable-since time");
       return Status::OK();
     }
     case fb::Payload::ReconciliationRecorded: {

@@ -103,7 +103,7 @@ std::vector<Block> Report(const PirInput& in) {
                            ": " + i.text + (i.detail.empty() ? "" : " — " + i.detail));
   for (const std::string& f : st.cadence_findings) findings.push_back("comms.1 " + f);
   for (const External& x : st.external)
-    if (x.followed.rfind("late", 0) == 0 || x.followed == "overdue")
+    if (x.followed.rfind("late", 0) == 0 || x.followed == "overdue" || x.followed.rfind("missed", 0) == 0)
       findings.push_back("comms.2 external message #" + std::to_string(x.seq) + " promised an update by " + t(x.next_update_ns) +
                          ": " + x.followed);
   // Recorded long after it occurred: said once, with the largest gap; the
@@ -178,8 +178,6 @@ std::vector<Block> Report(const PirInput& in) {
   for (const SectionStatus& sec : st.sections)
     for (const Item& i : sec.items)
       if (sec.id == "pir" && !i.seq) actions.push_back("OPEN: " + i.id + " " + i.text);
-  for (const TimelineRow& r : in.rows)
-    if ((r.step == "pir.2" || r.step == "pir.3") && !r.corrected_by) actions.push_back("#" + std::to_string(r.seq) + " " + r.message);
   list(actions);
 
   heading("PIR due");
@@ -243,7 +241,9 @@ std::vector<TimelineRow> BuildTimelineRows(const std::vector<SignedEvent>& event
   for (size_t i : order) {
     if (!rows[i].corrects || rows[i].corrected_by) continue;
     auto it = by_seq.find(rows[i].corrects);
-    if (it != by_seq.end() && !rows[it->second].corrected_by) rows[it->second].corrected_by = rows[i].seq;
+    // A declaration is never superseded (status ignores such a correction too).
+    if (it != by_seq.end() && !rows[it->second].corrected_by && rows[it->second].type != "incident_declared")
+      rows[it->second].corrected_by = rows[i].seq;
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TimelineRow& a, const TimelineRow& b) {
     return a.occurred_ns != b.occurred_ns ? a.occurred_ns < b.occurred_ns : a.seq < b.seq;

@@ -330,7 +330,7 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
       const External& next = st.external[i + 1];
       x.followed = (next.at_ns <= x.next_update_ns ? "kept (#" : "late (#") + std::to_string(next.seq) + ")";
     } else if (st.closed) {
-      x.followed = "closed before the next update";
+      x.followed = st.closed_ns > x.next_update_ns ? "missed (no update before the close)" : "closed before the next update";
     } else {
       x.followed = now_ns > x.next_update_ns ? "overdue" : "due";
     }

@@ -59,7 +59,8 @@ struct External {
   uint64_t seq = 0;
   TimeNs at_ns = 0, next_update_ns = 0;
   Hash32 by{};
-  // What followed the promise: "kept (#N)", "late (#N)", "overdue", "due".
+  // What followed the promise: "kept (#N)", "late (#N)", "overdue", "due",
+  // "missed (no update before the close)", "closed before the next update".
   std::string followed;
 };
 
@@ -120,7 +121,7 @@ struct IncidentStatus {
   TimeNs containment_ns = 0;  // 0: not contained
   std::string containment;    // what containment meant here
   uint32_t window_minutes = 0;
-  TimeNs pir_due_ns = 0;      // end of the PIR's last business day (exclusive)
+  TimeNs pir_due_ns = 0;      // the last nanosecond of the PIR's last business day
   std::vector<Corrected> corrections;
   std::vector<uint64_t> superseded;  // sequence numbers
 };

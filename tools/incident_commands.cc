@@ -103,14 +103,15 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
   if (!target.ok()) return target.status();
   const fb::Event& t = target->event();
   if (t.incident() != c.state.incident)
-    return Status::InvalidArgument("--corrects: event " + std::to_string(*seq) + " is not an event of " + IncidentName(c.state.incident));
+    return Status::InvalidArgument("event " + std::to_string(*seq) + " is not an event of " + IncidentName(c.state.incident) +
+                                   "; a correction stays within its incident");
   const fb::Payload want = PayloadTypeOf(d->payload);
   if (want != fb::Payload::Correction && t.payload_type() != want)
     return Status::InvalidArgument("--corrects: event " + std::to_string(*seq) + " is a " + std::string(PayloadTypeName(t.payload_type())) +
                                    "; a correction replaces it with the same type (or retracts it: custody correct)");
   for (uint64_t s : c.status.superseded)
     if (s == *seq)
-      return Status::InvalidArgument("--corrects: event " + std::to_string(*seq) + " is already superseded");
+      return Status::InvalidArgument("event " + std::to_string(*seq) + " is already superseded; correct what superseded it");
   d->references.push_back({target->id(), *seq, fb::Relation::Corrects});
   return Status::OK();
 }
@@ -118,7 +119,7 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
 Status RefuseIfClosed(const Checked& c) {
   if (c.status.closed)
     return Status::InvalidArgument(IncidentName(c.state.incident) + " is closed (#" + std::to_string(c.status.closed_seq) +
-                                   "); only the PIR, its steps, notes and evidence follow a close");
+                                   "); after a close come the PIR and its steps, notes, evidence, deploy hashes and corrections");
   return Status::OK();
 }
 
@@ -353,8 +354,8 @@ Status Step(const Context& ctx, const StepArgs& a) {
       }
       d.payload = p;
     }
-    if (id != "B.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.channel.empty(), "--channel"));
   }
+  if (id != "B.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.channel.empty(), "--channel"));
   if (id != "exit.4") CUSTODY_RETURN_IF_ERROR(refuse(!a.stable_since.empty(), "--stable-since"));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
@@ -531,18 +532,19 @@ Status Correct(const Context& ctx, const CorrectArgs& a) {
   CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--reason", a.reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
+  auto target = ResolveEvent(*c->store, a.event);
+  if (!target.ok()) return target.status();
+  if (*target == c->state.incident)
+    return Status::InvalidArgument("a declaration cannot be retracted; correct its details with the events that follow it");
+  auto ev = c->store->Get(*target);
+  if (!ev.ok()) return ev.status();
+  if (IsMembershipType(ev->event().payload_type()))
+    return Status::InvalidArgument("membership and key events cannot be corrected, only followed by new ones");
   Draft d;
   d.payload = CorrectionPayload{a.reason};
   Common common = a.common;
   common.corrects = a.event;
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, common, &d));
-  const uint64_t target = d.references.back().seq;
-  if (target == c->state.incident)
-    return Status::InvalidArgument("a declaration cannot be retracted; correct its details with the events that follow it");
-  auto ev = c->store->Get(target);
-  if (!ev.ok()) return ev.status();
-  if (IsMembershipType(ev->event().payload_type()))
-    return Status::InvalidArgument("membership and key events cannot be corrected, only followed by new ones");
   return Append(ctx, *c, std::move(d));
 }
 

@@ -149,11 +149,11 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
   }
   const uint64_t cp_size = cp->event().payload_as_Checkpoint()->size();
   const Hash32 cp_root = ToHash(cp->event().payload_as_Checkpoint()->root());
+  auto state = Load(**store, *incident);
+  if (!state.ok()) return state.status();
   if (*incident >= cp_size)
     return Status::InvalidArgument(IncidentName(*incident) + " was declared after checkpoint " + std::to_string(cp_size) +
                                    "; make a newer one: custody checkpoint");
-  auto state = Load(**store, *incident);
-  if (!state.ok()) return state.status();
   auto events = IncidentEvents(**store, *incident, cp_size);
   if (!events.ok()) return events.status();
   PirInput in;
@@ -187,8 +187,7 @@ Status Rebuild(const Context& ctx) {
                 " events in " + std::to_string(r.seconds).substr(0, 5) + " s (" + std::to_string(static_cast<uint64_t>(rate)) +
                 " events/s)\nstored projections (applied up to #" + std::to_string(r.applied_before) + "): " +
                 std::to_string(r.matched) + " identical, " + std::to_string(r.differed) + " different, " +
-                std::to_string(r.missing) + " missing, " + std::to_string(r.extra) + " extra" +
-                (r.differed || r.extra ? " — replaced by the rebuilt ones" : ""));
+                std::to_string(r.missing) + " missing, " + std::to_string(r.extra) + " extra; all replaced by the rebuilt ones");
   return Status::OK();
 }
 

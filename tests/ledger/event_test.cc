@@ -178,3 +178,90 @@ TEST_CASE("Event: envelope rules — genesis, times, subjects, references, text 
   n.incident = 9;
   CHECK_FALSE(check(n));  // incident after the event
 }
+
+TEST_CASE("Event: every runbook action type round trips, names its incident, and is checked on its own", "[ledger][event]") {
+  auto admin = test::NewKey(), other = test::NewKey();
+  const TimeNs t = 5000000000000;
+  ReconciliationPayload rec;
+  rec.unit = "msat";
+  rec.sender_wallet = other.public_key();
+  rec.sender_balance = 7;
+  std::vector<Payload> good = {
+      PlaybookPayload{1 | 4},
+      CommanderPayload{other.public_key()},
+      SeverityPayload{fb::Severity::Sev2, "contained"},
+      FreezePayload{"outbound-payments", "pause"},
+      UnfreezePayload{"outbound-payments", ""},
+      SecretRotatedPayload{"A.1", other.public_key(), "", ""},
+      SecretRotatedPayload{"C.1", Hash32{}, "nwc-v2", "rotated"},
+      InvalidatedPayload{"A.2", ""},
+      UserNotifiedPayload{"B.1", "email", ""},
+      BlockedPayload{"B.2", ""},
+      StepPayload{"funds.1", "", 0},
+      StepPayload{"exit.4", "", t - 1},
+      rec,
+      CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0},
+      CommunicationPayload{fb::Audience::External, "", "facts", "scope", "re-enroll", t + 1},
+      RootCausePayload{"leak", true},
+      ClosePayload{"leak", "override"},
+      PirPayload{H(5), 10, "text/markdown", "pir.md"},
+  };
+  auto fields = [&](Payload p) {
+    EventFields f = test::NoteFields(H(9), 10, H(8), admin, t);
+    f.incident = 3;
+    f.subjects = {{other.public_key(), 2}};
+    f.payload = std::move(p);
+    return f;
+  };
+  for (auto& p : good) {
+    INFO(PayloadTypeName(PayloadTypeOf(p)));
+    auto ev = SignedEvent::Decode(MakeSigned(fields(p), {&admin}));
+    REQUIRE(ev.ok());
+    CHECK(IsIncidentActionType(ev->event().payload_type()));
+    EventFields back = DecodeFields(ev->event());
+    CHECK(back.payload.index() == p.index());
+    CHECK(EncodeBody(back) == Bytes(ev->body().begin(), ev->body().end()));
+    // Without an incident, refused.
+    EventFields loose = fields(p);
+    loose.incident = 0;
+    CHECK_FALSE(SignedEvent::Decode(MakeSigned(loose, {&admin})).ok());
+  }
+  // A correction needs its Corrects reference; no event carries two.
+  EventFields corr = fields(CorrectionPayload{"wrong"});
+  CHECK_FALSE(SignedEvent::Decode(MakeSigned(corr, {&admin})).ok());
+  corr.references = {{H(7), 5, fb::Relation::Corrects}};
+  CHECK(SignedEvent::Decode(MakeSigned(corr, {&admin})).ok());
+  corr.references.push_back({H(6), 6, fb::Relation::Corrects});
+  CHECK_FALSE(SignedEvent::Decode(MakeSigned(corr, {&admin})).ok());
+
+  // Each refused on its own terms.
+  std::vector<std::pair<Payload, std::string>> bad = {
+      {PlaybookPayload{0}, "no or unknown playbooks"},
+      {SeverityPayload{fb::Severity::None, "x"}, "SEV-1, SEV-2 or SEV-3"},
+      {SeverityPayload{fb::Severity::Sev1, ""}, "needs a reason"},
+      {FreezePayload{"Outbound Payments", "x"}, "operation name"},
+      {FreezePayload{"outbound-payments", ""}, "freeze reason"},
+      {SecretRotatedPayload{"A.1", Hash32{}, "", ""}, "neither a new key nor a secret label"},
+      {SecretRotatedPayload{"Z.1", other.public_key(), "", ""}, "valid step id"},
+      {StepPayload{"funds.0", "", 0}, "valid step id"},
+      {StepPayload{"exit.4", "", 0}, "exit.4 (and only exit.4)"},
+      {StepPayload{"funds.1", "", t - 1}, "exit.4 (and only exit.4)"},
+      {StepPayload{"exit.4", "", t + 1}, "after the step itself"},
+      {ReconciliationPayload{}, "unit must be sat or msat"},
+      {CommunicationPayload{fb::Audience::Internal, "", "", "", "", 0}, "internal update without a message"},
+      {CommunicationPayload{fb::Audience::External, "", "facts", "scope", "", t + 1}, "without facts, impact scope, user action"},
+      {CommunicationPayload{fb::Audience::External, "", "f", "s", "u", t - 1}, "next update time is not after it"},
+      {ClosePayload{"", ""}, "needs a root cause"},
+      {PirPayload{H(5), 10, "markdown", "pir.md"}, "media type"},
+  };
+  for (auto& [p, why] : bad) {
+    auto ev = SignedEvent::Decode(MakeSigned(fields(p), {&admin}));
+    INFO(why);
+    REQUIRE_FALSE(ev.ok());
+    CHECK(ev.status().message().find(why) != std::string::npos);
+  }
+  // Notified and blocked users are named.
+  EventFields nobody = fields(UserNotifiedPayload{"B.1", "", ""});
+  nobody.subjects.clear();
+  CHECK_FALSE(SignedEvent::Decode(MakeSigned(nobody, {&admin})).ok());
+}
