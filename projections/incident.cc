@@ -1,6 +1,7 @@
 #include "projections/incident.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <utility>
 
 namespace custody {
@@ -134,7 +135,14 @@ std::string EncodeState(const IncidentState& s) {
 
 Result<IncidentState> DecodeState(std::string_view bytes) {
   try {
-    json j = json::parse(bytes);
+    // Stored bytes are hostile until checked: the encoding nests four deep and
+    // holds no floating-point number (converting one to an integer field would
+    // be undefined behaviour), so anything else is refused while parsing.
+    json j = json::parse(bytes, [](int depth, json::parse_event_t event, json& value) {
+      if (depth > 6) throw std::runtime_error("nested too deep");
+      if (event == json::parse_event_t::value && value.is_number_float()) throw std::runtime_error("a non-integer number");
+      return true;
+    });
     if (j.at("format").get<int>() != 1) return Status::Corruption("projection of an unknown format");
     IncidentState s;
     s.incident = j.at("incident").get<uint64_t>();
@@ -151,8 +159,11 @@ Result<IncidentState> DecodeState(std::string_view bytes) {
       CUSTODY_RETURN_IF_ERROR(PayloadFromJson(a.at("type").get<size_t>(), a.at("payload"), &act.payload));
       s.acts.push_back(std::move(act));
     }
+    // Only the canonical encoding is accepted: a value that wrapped on its way
+    // into a narrower field, or anything EncodeState would not write, differs.
+    if (EncodeState(s) != bytes) return Status::Corruption("projection: not in its canonical encoding");
     return s;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return Status::Corruption(std::string("projection: ") + e.what());
   }
 }

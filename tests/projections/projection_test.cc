@@ -168,3 +168,23 @@ TEST_CASE("Projection: encoding round trip, and the view before a checkpoint", "
   CHECK(Evaluate(s, CurrentRunbook(), kT0).reconciliations.empty());
   CHECK(Evaluate(at8, CurrentRunbook(), kT0).reconciliations.size() == 1);
 }
+
+TEST_CASE("Projection: stored bytes are accepted only in their canonical encoding", "[projections]") {
+  // The fuzz corpus's seeds are canonical encodings (so the fuzzer starts from
+  // states that decode); any change to them that EncodeState would not write
+  // is refused, floating-point numbers and deep nesting included.
+  const std::string drill = test::ReadFile(std::string(CUSTODY_SOURCE_DIR) + "/fuzz/corpus/projection_state/drill.json");
+  auto s = DecodeState(drill);
+  INFO(s.status().message());
+  REQUIRE(s.ok());
+  CHECK(s->acts.size() == 5);
+  CHECK(EncodeState(*s) == drill);
+  CHECK(DecodeState(std::string(" ") + drill).status().IsCorruption());
+  std::string wrapped = drill;
+  wrapped.replace(wrapped.find("\"playbooks\":5"), 13, "\"playbooks\":261");  // 261 wraps to 5 in a byte
+  CHECK_FALSE(DecodeState(wrapped).ok());
+  std::string floating = drill;
+  floating.replace(floating.find("\"playbooks\":5"), 13, "\"playbooks\":5.5");
+  CHECK_FALSE(DecodeState(floating).ok());
+  CHECK_FALSE(DecodeState(std::string(100, '[') + std::string(100, ']')).ok());
+}
