@@ -350,6 +350,12 @@ Status CheckEnvelope(const fb::Event& e) {
     return Bad(seq, "genesis must have zero ledger id and prev id, no incident, subjects or references");
   if (!genesis && IsZero(ToHash(e.ledger_id()))) return Bad(seq, "zero ledger id");
   if (e.incident() >= seq && e.incident() != 0) return Bad(seq, "incident after the event");
+  // The Verifier checks a vector's length prefix, not that its structs are
+  // aligned: a crafted body can place them off their 8-byte alignment (bodies
+  // themselves are 8-byte aligned), and reading one then is undefined.
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 8 == 0; };
+  if (e.subjects() && !aligned(e.subjects()->Data())) return Bad(seq, "misaligned subjects");
+  if (e.references() && !aligned(e.references()->Data())) return Bad(seq, "misaligned references");
   if (auto* subjects = e.subjects()) {
     if (subjects->size() > kMaxSubjects) return Bad(seq, "too many subjects");
     for (size_t i = 0; i < subjects->size(); ++i) {
