@@ -27,20 +27,7 @@ std::string MdCell(const std::string& s) {
   return out;
 }
 
-std::string Html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Html(const std::string& s) { return HtmlEscape(s); }
 
 std::string Since(TimeNs from, TimeNs to) { return to ? FormatDuration(to - from) : "—"; }
 

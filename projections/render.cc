@@ -223,6 +223,44 @@ std::string Subjects(const fb::Event& e, const std::string& lead) {
 
 }  // namespace
 
+std::string HtmlEscape(std::string_view s, bool breaks) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '\r':
+      case '\n':
+        if (!breaks) {
+          out += c;
+          break;
+        }
+        if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+        out += "<br>";
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Discrepancies(const ReconciliationPayload& r) {
+  std::vector<std::string> out;
+  if (r.sender_balance != r.sender_proofs)
+    out.push_back("sender balance " + Amount(r.sender_balance, r.unit) + " vs proofs " + Amount(r.sender_proofs, r.unit));
+  if (r.receiver_balance != r.receiver_proofs)
+    out.push_back("receiver balance " + Amount(r.receiver_balance, r.unit) + " vs proofs " +
+                  Amount(r.receiver_proofs, r.unit));
+  if (r.tx_sent != r.tx_received)
+    out.push_back("tx history sent " + Amount(r.tx_sent, r.unit) + " vs received " + Amount(r.tx_received, r.unit));
+  return out;
+}
+
 std::string ShortNpub(const Hash32& key) {
   std::string n = EncodeNpub(key);
   return n.substr(0, 13) + "…" + n.substr(n.size() - 4);
@@ -317,19 +355,11 @@ std::string DescribeEvent(const fb::Event& e) {
       return out + Suffix(d->note());
     }
     case fb::Payload::ReconciliationRecorded: {
-      auto* r = e.payload_as_ReconciliationRecorded();
-      const std::string unit = Str(r->unit());
-      std::vector<std::string> diffs;
-      if (r->sender_balance() != r->sender_proofs())
-        diffs.push_back("sender balance " + Amount(r->sender_balance(), unit) + " vs proofs " + Amount(r->sender_proofs(), unit));
-      if (r->receiver_balance() != r->receiver_proofs())
-        diffs.push_back("receiver balance " + Amount(r->receiver_balance(), unit) + " vs proofs " +
-                        Amount(r->receiver_proofs(), unit));
-      if (r->tx_sent() != r->tx_received())
-        diffs.push_back("tx history sent " + Amount(r->tx_sent(), unit) + " vs received " + Amount(r->tx_received(), unit));
+      const auto r = std::get<ReconciliationPayload>(DecodeFields(e).payload);
+      const auto diffs = Discrepancies(r);
       if (diffs.empty())
-        return "reconciliation reconciles (sender " + Amount(r->sender_balance(), unit) + ", receiver " +
-               Amount(r->receiver_balance(), unit) + ", " + std::to_string(r->tx_entries()) + " tx entries)";
+        return "reconciliation reconciles (sender " + Amount(r.sender_balance, r.unit) + ", receiver " +
+               Amount(r.receiver_balance, r.unit) + ", " + std::to_string(r.tx_entries) + " tx entries)";
       std::string out = "reconciliation discrepancy: ";
       for (size_t i = 0; i < diffs.size(); ++i) out += (i ? "; " : "") + diffs[i];
       return out;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ledger/event.h"
 
@@ -22,6 +24,14 @@ std::string EventLine(const SignedEvent& ev);
 
 // A multi-line rendering of every field, for `show`.
 std::string EventDetail(const SignedEvent& ev, const Hash32& id);
+
+// Escapes & < > " ' for HTML text and quoted attributes; with breaks, line
+// breaks become <br>.
+std::string HtmlEscape(std::string_view s, bool breaks = false);
+
+// A reconciliation's discrepancies, one phrase each ("receiver balance
+// 98,000 sat vs proofs 97,000 sat"); none when it reconciles.
+std::vector<std::string> Discrepancies(const ReconciliationPayload& r);
 
 // "npub1abcdefgh…wxyz": recognisable, short.
 std::string ShortNpub(const Hash32& key);

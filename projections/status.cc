@@ -61,18 +61,6 @@ void MarkItem(Item* item, const Act& a, std::string detail) {
   item->detail = std::move(detail);
 }
 
-std::vector<std::string> Discrepancies(const ReconciliationPayload& r) {
-  std::vector<std::string> out;
-  auto amount = [&](uint64_t v) { return std::to_string(v) + " " + r.unit; };
-  if (r.sender_balance != r.sender_proofs)
-    out.push_back("sender balance " + amount(r.sender_balance) + " vs proofs " + amount(r.sender_proofs));
-  if (r.receiver_balance != r.receiver_proofs)
-    out.push_back("receiver balance " + amount(r.receiver_balance) + " vs proofs " + amount(r.receiver_proofs));
-  if (r.tx_sent != r.tx_received)
-    out.push_back("tx history sent " + amount(r.tx_sent) + " vs received " + amount(r.tx_received));
-  return out;
-}
-
 }  // namespace
 
 std::string_view ItemStateName(ItemState s) {

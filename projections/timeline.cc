@@ -1,5 +1,8 @@
 #include "projections/timeline.h"
 
+#include "ledger/base/time.h"
+#include "projections/render.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -20,58 +23,6 @@ constexpr int64_t kDay = 24 * kHour;
 constexpr int64_t kLastNs = 7258118400LL * kSecond;
 
 constexpr std::string_view kUntitled = "(no text)";
-
-// ---------------------------------------------------------------------------------------------------------------
-// Time. Formatted here rather than with ledger/base/time.h so that this file depends on no project header.
-
-struct Civil {
-  int64_t year;
-  unsigned month, day, hour, minute, second, nanos;
-};
-
-Civil ToCivil(int64_t ns) {
-  int64_t secs = ns / kSecond, frac = ns % kSecond;
-  if (frac < 0) {
-    frac += kSecond;
-    --secs;
-  }
-  int64_t days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  // Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  Civil c;
-  c.day = doy - (153 * mp + 2) / 5 + 1;
-  c.month = mp < 10 ? mp + 3 : mp - 9;
-  c.year = static_cast<int64_t>(yoe) + era * 400 + (c.month <= 2);
-  c.hour = static_cast<unsigned>(rem / 3600);
-  c.minute = static_cast<unsigned>(rem % 3600 / 60);
-  c.second = static_cast<unsigned>(rem % 60);
-  c.nanos = static_cast<unsigned>(frac);
-  return c;
-}
-
-// snprintf with integer conversions only: the output does not depend on the locale.
-template <typename... Args>
-std::string Format(const char* fmt, Args... args) {
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, fmt, args...);
-  return std::string(buf, n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
-}
-
-// "2026-11-20 10:03:00Z": the human form, seconds precision.
-std::string HumanTime(int64_t ns) {
-  Civil c = ToCivil(ns);
-  return Format("%04lld-%02u-%02u %02u:%02u:%02uZ", static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute,
-                c.second);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Text helpers.
@@ -156,12 +107,12 @@ constexpr const char* kTimestampDesc = "Occurred";
 nlohmann::ordered_json RowJson(const TimelineHeader& h, const TimelineRow& r) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["message"] = r.message;
-  j["datetime"] = TimelineTime(r.occurred_ns);
+  j["datetime"] = FormatTime(r.occurred_ns);
   j["timestamp_desc"] = kTimestampDesc;
   j["seq"] = r.seq;
   j["event_id"] = r.event_id;
   j["checkpoint"] = h.checkpoint;
-  j["recorded"] = TimelineTime(r.recorded_ns);
+  j["recorded"] = FormatTime(r.recorded_ns);
   j["author"] = r.author;
   j["type"] = r.type;
   j["subjects"] = r.subjects;
@@ -245,32 +196,7 @@ std::string MdWhat(const TimelineRow& r) {
 // ---------------------------------------------------------------------------------------------------------------
 // HTML.
 
-// Escapes the five characters that matter in text and in quoted attributes; optionally turns line breaks into <br>.
-std::string Html(std::string_view s, bool breaks = false) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\r':
-      case '\n':
-        if (!breaks) {
-          out += c;
-          break;
-        }
-        if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-        out += "<br>";
-        break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Html(std::string_view s, bool breaks = false) { return HtmlEscape(s, breaks); }
 
 std::string HtmlSeqLink(uint64_t seq) {
   return "<a href=\"#e" + std::to_string(seq) + "\">" + SeqRef(seq) + "</a>";
@@ -327,15 +253,12 @@ int64_t TickStep(int64_t span) {
 
 // A tick label as short as the step allows; the full start and end times are printed under the axis.
 std::string TickLabel(int64_t t, int64_t step) {
-  Civil c = ToCivil(t);
-  const bool midnight = c.hour == 0 && c.minute == 0 && c.second == 0 && c.nanos == 0;
-  if (step >= kDay || (step >= kMinute && midnight))
-    return Format("%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
-  if (step >= kMinute) return Format("%02u:%02u", c.hour, c.minute);
-  std::string hms = Format("%02u:%02u:%02u", c.hour, c.minute, c.second);
-  if (step >= kSecond) return hms;
-  const int digits = step % 1000000 == 0 ? 3 : (step % 1000 == 0 ? 6 : 9);
-  return hms + "." + Format("%09u", c.nanos).substr(0, digits);
+  const std::string f = FormatTime(t);  // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+  if (step >= kDay || (step >= kMinute && t % kDay == 0)) return f.substr(0, 10);
+  if (step >= kMinute) return f.substr(11, 5);
+  if (step >= kSecond) return f.substr(11, 8);
+  const size_t digits = step % 1000000 == 0 ? 3 : (step % 1000 == 0 ? 6 : 9);
+  return f.substr(11, 9 + digits);
 }
 
 std::string Svg(const std::vector<TimelineRow>& rows) {
@@ -389,12 +312,12 @@ std::string Svg(const std::vector<TimelineRow>& rows) {
       tick += step;
     }
     out += "<text x=\"" + std::to_string(kPlotLeft) + "\" y=\"" + std::to_string(kEndLabelY) +
-           "\" text-anchor=\"start\" fill=\"#555\">" + HumanTime(t0) + "</text><text x=\"" +
+           "\" text-anchor=\"start\" fill=\"#555\">" + FormatTimeHuman(t0) + "</text><text x=\"" +
            std::to_string(kPlotRight) + "\" y=\"" + std::to_string(kEndLabelY) +
-           "\" text-anchor=\"end\" fill=\"#555\">" + HumanTime(t1) + "</text>\n";
+           "\" text-anchor=\"end\" fill=\"#555\">" + FormatTimeHuman(t1) + "</text>\n";
   } else {
     out += "<text x=\"" + std::to_string((kPlotLeft + kPlotRight) / 2) + "\" y=\"" + std::to_string(kEndLabelY) +
-           "\" text-anchor=\"middle\" fill=\"#555\">" + HumanTime(t0) + "</text>\n";
+           "\" text-anchor=\"middle\" fill=\"#555\">" + FormatTimeHuman(t0) + "</text>\n";
   }
 
   // Where each event's marker is, for the lines joining a correction to what it corrects (first row wins if a
@@ -421,7 +344,7 @@ std::string Svg(const std::vector<TimelineRow>& rows) {
            Tenths(XTenths(ClampNs(r.occurred_ns), t0, t1)) + "\" cy=\"" + std::to_string(LaneY(category)) +
            "\" r=\"5\" fill=\"" + (superseded ? std::string("#fff") : std::string(colour)) + "\" stroke=\"" + colour +
            "\" stroke-width=\"1.5\"" + (superseded ? " opacity=\"0.55\"" : "") + "><title>" + SeqRef(r.seq) + " " +
-           Html(r.type) + " " + HumanTime(r.occurred_ns) + "\n" + Html(Sentence(r));
+           Html(r.type) + " " + FormatTimeHuman(r.occurred_ns) + "\n" + Html(Sentence(r));
     if (r.corrects != 0) out += std::string(r.retraction ? "\nretracts " : "\ncorrects ") + SeqRef(r.corrects);
     if (superseded) out += "\ncorrected by " + SeqRef(r.corrected_by);
     out += "</title></circle>\n";
@@ -461,12 +384,6 @@ std::string HeadingText(const TimelineHeader& h) {
 
 }  // namespace
 
-std::string TimelineTime(int64_t ns) {
-  Civil c = ToCivil(ns);
-  return Format("%04lld-%02u-%02uT%02u:%02u:%02u.%09uZ", static_cast<long long>(c.year), c.month, c.day, c.hour,
-                c.minute, c.second, c.nanos);
-}
-
 std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<TimelineRow>& rows) {
   std::string out = "# Timeline: " + MdText(HeadingText(h), false) + "\n\n";
   out += "**Severity:** " + MdText(h.severity, false) + " · **Status:** " + MdText(h.status, false) +
@@ -480,7 +397,7 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<
     out += "| Occurred (UTC) | Recorded (UTC) | # | Author | Type | What |\n";
     out += "| --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : rows) {
-      out += "| " + HumanTime(r.occurred_ns) + " | " + HumanTime(r.recorded_ns) +
+      out += "| " + FormatTimeHuman(r.occurred_ns) + " | " + FormatTimeHuman(r.recorded_ns) +
              (r.late_recorded ? " ⚠ recorded later" : "") + " | " + std::to_string(r.seq) + " | " +
              MdText(AuthorShort(r), false) + " | " + MdType(r.type) + " | " + MdWhat(r) + " |\n";
     }
@@ -528,9 +445,9 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
   const std::string checkpoint = CsvField(h.checkpoint, true), incident = CsvField(h.incident, true);
   for (const auto& r : rows) {
     // Same order as kColumns.
-    out += CsvField(r.message, true) + "," + TimelineTime(r.occurred_ns) + "," + kTimestampDesc + "," +
+    out += CsvField(r.message, true) + "," + FormatTime(r.occurred_ns) + "," + kTimestampDesc + "," +
            std::to_string(r.seq) + "," + CsvField(r.event_id, false) + "," + checkpoint + "," +
-           TimelineTime(r.recorded_ns) + "," + CsvField(r.author, true) + "," + CsvField(r.type, true) + "," +
+           FormatTime(r.recorded_ns) + "," + CsvField(r.author, true) + "," + CsvField(r.type, true) + "," +
            CsvField(JoinSubjects(r.subjects), true) + "," + CsvField(r.step, true) + "," +
            std::to_string(r.corrects) + "," + std::to_string(r.corrected_by) + "," + incident + "," +
            (r.retraction ? "true" : "false") + "," + (r.late_recorded ? "true" : "false") + "\n";
@@ -561,8 +478,8 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
     for (const auto& r : rows) {
       const bool superseded = r.corrected_by != 0;
       out += "<tr id=\"e" + std::to_string(r.seq) + "\"" + (superseded ? " class=\"superseded\"" : "") + ">";
-      out += "<td class=\"time\">" + HumanTime(r.occurred_ns) + "</td>";
-      out += "<td class=\"time\">" + HumanTime(r.recorded_ns) +
+      out += "<td class=\"time\">" + FormatTimeHuman(r.occurred_ns) + "</td>";
+      out += "<td class=\"time\">" + FormatTimeHuman(r.recorded_ns) +
              (r.late_recorded ? "<br><span class=\"late\">⚠ recorded later</span>" : "") + "</td>";
       out += "<td class=\"num\">" + std::to_string(r.seq) + "</td>";
       out += "<td><span title=\"" + Html(r.author) + "\">" + Html(AuthorShort(r)) + "</span></td>";

@@ -2,8 +2,8 @@
 // HTML file with an SVG chart) and for programs (JSON, JSON Lines and CSV that
 // Timesketch imports as they are: `message`, `datetime`, `timestamp_desc`).
 //
-// The rows are built elsewhere from the ledger; this file only renders them, so
-// it depends on nothing but the standard library and nlohmann-json. Every
+// The rows are built elsewhere from the ledger (projections/pir.h); this file
+// only renders them. Every
 // renderer is a pure function: the same header and rows give the same bytes,
 // and nothing reads the clock, the locale or the environment.
 //
@@ -60,7 +60,7 @@ std::string IncidentTimelineJson(const TimelineHeader& h, const std::vector<Time
 // One row object per line, each ending "\n"; no header line, so Timesketch reads every line as an event. Keys,
 // in order: message, datetime, timestamp_desc ("Occurred"), seq, event_id, checkpoint (the header's string, "" when
 // none), recorded, author, type, subjects (array), step ("" when none), corrects, corrected_by (0 when none),
-// incident, retraction, late_recorded. Times are in the TimelineTime form.
+// incident, retraction, late_recorded. Times are in the fixed RFC 3339 form of ledger/base/time.h (FormatTime).
 std::string IncidentTimelineJsonl(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
 // RFC 4180 with the same columns as the JSON Lines form (subjects space-separated, booleans "true"/"false"),
@@ -71,9 +71,5 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
 // One self-contained HTML file: no scripts, no external resources. Header, an inline SVG chart
 // (id="timeline-svg", one marker per event, one lane per kind of event) and the same table as the Markdown form.
 std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
-
-// "2026-11-20T10:03:00.000000000Z": the fixed RFC 3339 form of machine output, always nine fraction digits, always
-// "Z" (the same form as ledger/base/time.h's FormatTime).
-std::string TimelineTime(int64_t ns);
 
 }  // namespace custody

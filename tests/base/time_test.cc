@@ -31,3 +31,11 @@ TEST_CASE("Time: malformed times are rejected with the expected form", "[base][t
     CHECK(r.status().message().find("RFC 3339") != std::string::npos);
   }
 }
+
+TEST_CASE("Time: the fixed form has nine fraction digits and Z, from 1970 to the end of 2199", "[base][time]") {
+  constexpr TimeNs kS = 1000000000;
+  CHECK(FormatTime(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(FormatTime(1795168980LL * kS + 5) == "2026-11-20T10:03:00.000000005Z");
+  CHECK(FormatTime(951782400LL * kS + 123456789) == "2000-02-29T00:00:00.123456789Z");
+  CHECK(FormatTime(7258118399LL * kS + 999999999) == "2199-12-31T23:59:59.999999999Z");
+}

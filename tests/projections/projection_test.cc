@@ -50,6 +50,15 @@ uint64_t Fill(Store* store, const SecretKey& admin, TimeNs t0, int n) {
   return inc;
 }
 
+// A new ledger whose projections are kept at append, as the CLI's writers keep them.
+std::unique_ptr<Store> ProjectedLedger(const std::string& dir, const SecretKey& admin) {
+  auto store = std::move(Store::Init(dir, "x", admin, kT0).value());
+  RebuildReport r;
+  REQUIRE(RebuildProjections(store.get(), nullptr, &r).ok());
+  store->set_projector(&IncidentProjector::Instance());
+  return store;
+}
+
 std::string Stored(const Store& store, uint64_t inc) {
   auto v = store.GetProjection(IncidentKey(inc));
   REQUIRE(v.ok());
@@ -62,10 +71,8 @@ std::string Stored(const Store& store, uint64_t inc) {
 TEST_CASE("Projection: kept at append, identical to a rebuild from scratch", "[projections]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
-  auto store = std::move(Store::Init(tmp / "l", "x", admin, kT0).value());
+  auto store = ProjectedLedger(tmp / "l", admin);
   RebuildReport r;
-  REQUIRE(RebuildProjections(store.get(), nullptr, &r).ok());
-  store->set_projector(&IncidentProjector::Instance());
   const uint64_t a = Fill(store.get(), admin, kT0, 50);
   const uint64_t b = Fill(store.get(), admin, kT0 + 2 * kMin, 30);
   CHECK(store->projections_applied() == store->size());
@@ -89,10 +96,7 @@ TEST_CASE("Projection: a ledger appended without the projector is caught up by r
   std::string with_projector;
   {
     test::TempDir other;
-    auto store = std::move(Store::Init(other / "l", "x", admin, kT0).value());
-    RebuildReport r;
-    REQUIRE(RebuildProjections(store.get(), nullptr, &r).ok());
-    store->set_projector(&IncidentProjector::Instance());
+    auto store = ProjectedLedger(other / "l", admin);
     const uint64_t inc = Fill(store.get(), admin, kT0, 40);
     auto s = LoadIncident(*store, inc);
     REQUIRE(s.ok());
@@ -117,10 +121,8 @@ TEST_CASE("Projection: a ledger appended without the projector is caught up by r
 TEST_CASE("Projection: a stored projection that differs is reported and replaced by the rebuild", "[projections]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
-  auto store = std::move(Store::Init(tmp / "l", "x", admin, kT0).value());
+  auto store = ProjectedLedger(tmp / "l", admin);
   RebuildReport r;
-  REQUIRE(RebuildProjections(store.get(), nullptr, &r).ok());
-  store->set_projector(&IncidentProjector::Instance());
   const uint64_t inc = Fill(store.get(), admin, kT0, 12);
   const std::string kept = Stored(*store, inc);
   // Tamper with the stored projection: drop its last act.

@@ -275,7 +275,7 @@ TEST_CASE("Runbook funds.1-funds.3: queues checked, recovery records queried, a 
   CHECK(StateOf(st, "funds.3") == "pending");
   REQUIRE(st["reconciliations"].size() == 1);
   CHECK(st["reconciliations"][0]["reconciles"] == false);
-  CHECK(Has(st["reconciliations"][0]["discrepancies"][0].get<std::string>(), "receiver balance 98000 sat vs proofs 97000 sat"));
+  CHECK(Has(st["reconciliations"][0]["discrepancies"][0].get<std::string>(), "receiver balance 98,000 sat vs proofs 97,000 sat"));
   d.Append(d.resp, Figures(98000), 40);
   st = d.Status();
   CHECK(StateOf(st, "funds.3") == "done");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/base/time.h"
 #include "projections/timeline.h"
 
 using namespace custody;
@@ -138,14 +139,6 @@ std::string Guarded(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("Timeline: TimelineTime is fixed-width RFC 3339 with nine fraction digits and Z", "[timeline]") {
-  CHECK(TimelineTime(0) == "1970-01-01T00:00:00.000000000Z");
-  CHECK(TimelineTime(kT0) == "2026-11-20T10:03:00.000000000Z");
-  CHECK(TimelineTime(kT0 + 5) == "2026-11-20T10:03:00.000000005Z");
-  CHECK(TimelineTime(951782400LL * kS + 123456789) == "2000-02-29T00:00:00.123456789Z");
-  CHECK(TimelineTime(7258118399LL * kS + 999999999) == "2199-12-31T23:59:59.999999999Z");
-}
-
 TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back to its row", "[timeline]") {
   const auto rows = Rows();
   const TimelineHeader h = Header();
@@ -163,12 +156,12 @@ TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back 
     INFO("row " << i);
     REQUIRE(f.size() == columns);
     CHECK(f[0] == Guarded(rows[i].message));
-    CHECK(f[1] == TimelineTime(rows[i].occurred_ns));
+    CHECK(f[1] == FormatTime(rows[i].occurred_ns));
     CHECK(f[2] == "Occurred");
     CHECK(f[3] == std::to_string(rows[i].seq));
     CHECK(f[4] == rows[i].event_id);
     CHECK(f[5] == h.checkpoint);
-    CHECK(f[6] == TimelineTime(rows[i].recorded_ns));
+    CHECK(f[6] == FormatTime(rows[i].recorded_ns));
     CHECK(f[7] == rows[i].author);
     CHECK(f[8] == rows[i].type);
     CHECK(f[10] == rows[i].step);
@@ -205,7 +198,7 @@ TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Time
     for (const char* key : {"message", "datetime", "timestamp_desc", "seq", "event_id", "checkpoint"})
       CHECK(j.contains(key));
     CHECK(j["message"] == rows[i].message);
-    CHECK(j["datetime"] == TimelineTime(rows[i].occurred_ns));
+    CHECK(j["datetime"] == FormatTime(rows[i].occurred_ns));
     CHECK(j["timestamp_desc"] == "Occurred");
     CHECK(j["seq"] == rows[i].seq);
     CHECK(j["event_id"] == rows[i].event_id);
