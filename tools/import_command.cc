@@ -32,7 +32,7 @@ class LineReader {
     *too_long = false;
     int c;
     bool any = false;
-    while ((c = std::getc(f_)) != EOF) {
+    while ((c = getc_unlocked(f_)) != EOF) {  // one reader per FILE
       any = true;
       if (c == '\n') return true;
       if (line->size() >= kMaxImportLine) {

@@ -4,6 +4,7 @@
 #include <rocksdb/transaction_log.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/options_util.h>
+#include <openssl/crypto.h>
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -511,9 +512,12 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
   b->framed.resize(b->n);
   b->leaves.resize(b->n);
   std::vector<Status> errors(b->n);
+  // The author's auxiliary randomness for the whole batch in one system call.
+  std::vector<Hash32> aux(b->n);
+  CUSTODY_RETURN_IF_ERROR(RandomBytes(aux.data()->data(), aux.size() * sizeof(Hash32)));
   ParallelFor(b->n, threads, [&](size_t i, unsigned) {
     std::vector<Sig64> sigs;
-    auto sig = author.Sign(b->ids[i]);
+    auto sig = author.SignWithAux(b->ids[i], aux[i]);
     if (!sig.ok()) {
       errors[i] = sig.status();
       return;
@@ -531,6 +535,7 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
     // SPEC: DESIGN.md — the leaf data is the stored signed-event bytes.
     b->leaves[i] = HashLeaf(b->framed[i]);
   });
+  OPENSSL_cleanse(aux.data(), aux.size() * sizeof(Hash32));
   for (auto& e : errors) CUSTODY_RETURN_IF_ERROR(e);
   return Status::OK();
 }
