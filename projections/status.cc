@@ -378,14 +378,25 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
     }
   }
 
-  // Exit criteria.
+  // Exit criteria, judged at the close (or now) on occurred time: what
+  // happened after the close does not change whether they held when it closed.
+  std::vector<const Act*> until_end;
+  for (const Act* a : acts)
+    if (a->occurred_ns <= end_ns) until_end.push_back(a);
+  auto done_by_end = [&](const char* id) {
+    const Item* item = done(id);
+    return item && item->done_ns <= end_ns;
+  };
+  std::vector<const Reconciled*> reconciled;
+  for (const Reconciled& r : st.reconciliations)
+    if (r.at_ns <= end_ns) reconciled.push_back(&r);
   for (const RunbookSection& sec : rb.sections) {
     if (sec.applies != "close") continue;
     for (const RunbookStep& step : sec.steps) {
       Criterion c{step.id, step.text, false, ""};
       if (step.id == "exit.1") {
         const Act* rc = nullptr;
-        for (const Act* a : acts)
+        for (const Act* a : until_end)
           if (As<RootCausePayload>(*a)) rc = a;
         if (rc) {
           c.holds = true;
@@ -404,14 +415,14 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
         if (st.playbooks & 4) need.insert(need.end(), {"C.1", "C.2"});
         std::string missing;
         for (const char* id : need)
-          if (!done(id)) missing += std::string(missing.empty() ? "" : ", ") + id;
+          if (!done_by_end(id)) missing += std::string(missing.empty() ? "" : ", ") + id;
         c.holds = missing.empty();
         c.why = need.empty() ? "no key-compromise playbook active" : missing.empty() ? "rotations and invalidations done" : "not done: " + missing;
       } else if (step.id == "exit.3") {
-        if (st.reconciliations.empty()) {
+        if (reconciled.empty()) {
           c.why = "no reconciliation recorded";
         } else {
-          const Reconciled& last = st.reconciliations.back();
+          const Reconciled& last = *reconciled.back();
           c.holds = last.discrepancies.empty();
           c.why = (c.holds ? "latest reconciliation (#" : "latest reconciliation has a discrepancy (#") +
                   std::to_string(last.seq) + ")";
@@ -419,7 +430,7 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
       } else if (step.id == "exit.4") {
         const TimeNs window = static_cast<TimeNs>(st.window_minutes) * kMinute;
         const Act* best = nullptr;
-        for (const Act* a : acts)
+        for (const Act* a : until_end)
           if (auto* p = As<StepPayload>(*a); p && p->step == "exit.4") best = a;
         if (!best) {
           c.why = "no monitoring confirmation (custody step ID exit.4 --stable-since TIME); window " + FormatDuration(window);

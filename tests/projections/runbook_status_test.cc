@@ -378,6 +378,25 @@ TEST_CASE("Runbook exit.3: fund and record reconciliation completed (the latest 
   CHECK_FALSE(Holds(d.Status(), "exit.3"));
 }
 
+TEST_CASE("Runbook exit criteria of a closed incident are judged at its close, on occurred time", "[runbook]") {
+  Drill d;
+  d.Append(d.resp, Figures(98000), 10);
+  d.Append(d.cmd, ClosePayload{"r", "customer sign-off"}, 20);
+  auto st = d.Status();
+  CHECK(Holds(st, "exit.3"));
+  CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.4"}));
+  // What happened after the close does not change what held at it...
+  d.Append(d.resp, Figures(90000), 30);
+  st = d.Status();
+  CHECK(Holds(st, "exit.3"));
+  CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.4"}));
+  // ...but what is recorded late, having happened before it, does.
+  d.Append(d.resp, Figures(90000), 15);
+  st = d.Status();
+  CHECK_FALSE(Holds(st, "exit.3"));
+  CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.3", "exit.4"}));
+}
+
 TEST_CASE("Runbook exit.4: monitoring stable for the agreed observation window", "[runbook]") {
   Drill d(fb::Severity::Sev1, 0, kT0, 120);  // a 2 h window
   CHECK_FALSE(Holds(d.Status(), "exit.4"));
