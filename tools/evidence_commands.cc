@@ -241,12 +241,8 @@ Status DeployRecord(const Context& ctx, const DeployArgs& a) {
   DeployPayload p;
   p.service = a.service;
   p.repo = a.repo;
-  std::string lower;
-  for (char c : a.hash) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto commit = DecodeHex(lower);
-  if ((lower.size() != 40 && lower.size() != 64) || !commit.ok())
-    return Status::InvalidArgument("--hash \"" + Printable(a.hash) +
-                                   "\": want a git commit hash, SHA-1 (40 hex) or SHA-256 (64 hex)");
+  auto commit = DecodeGitCommit(a.hash);
+  if (!commit.ok()) return commit.status().Prefixed("--hash \"" + Printable(a.hash) + "\"");
   p.commit = *commit;
   if (!a.deployed_at.empty()) {
     auto t = ParseTime(a.deployed_at);

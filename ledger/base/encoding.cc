@@ -104,6 +104,13 @@ Result<Bytes> DecodeHex(std::string_view hex) {
   return out;
 }
 
+Result<Bytes> DecodeGitCommit(std::string_view hex) {
+  auto bytes = DecodeHex(hex);
+  if ((hex.size() != 40 && hex.size() != 64) || !bytes.ok())
+    return Status::InvalidArgument("want a git commit hash, SHA-1 (40 hex) or SHA-256 (64 hex)");
+  return bytes;
+}
+
 Result<Hash32> DecodeHex32(std::string_view hex) {
   if (hex.size() != 64)
     return Status::InvalidArgument("hex: got " + std::to_string(hex.size()) +

@@ -16,6 +16,8 @@ std::string EncodeHex(ByteSpan data);
 Result<Bytes> DecodeHex(std::string_view hex);
 // Exactly 64 hex characters.
 Result<Hash32> DecodeHex32(std::string_view hex);
+// A git commit hash: 40 (SHA-1) or 64 (SHA-256) hex digits, either case.
+Result<Bytes> DecodeGitCommit(std::string_view hex);
 
 // SPEC: RFC 4648 §4, standard alphabet with padding. Decoding is strict: no
 // whitespace, padding required, unused bits zero (one text per value).

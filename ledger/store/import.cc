@@ -39,8 +39,36 @@ Result<Draft> ParseImportLine(std::string_view line) {
     if (text->empty()) return Status::InvalidArgument("\"text\" is empty");
     d.payload = NotePayload{std::move(*text)};
     allowed.insert("text");
+  } else if (*type == "deploy") {
+    DeployPayload p;
+    auto service = GetString(j, "service", true);
+    if (!service.ok()) return service.status();
+    if (service->empty()) return Status::InvalidArgument("\"service\" is empty");
+    p.service = std::move(*service);
+    auto hash = GetString(j, "hash", true);
+    if (!hash.ok()) return hash.status();
+    auto commit = DecodeGitCommit(*hash);
+    if (!commit.ok()) return commit.status().Prefixed("\"hash\"");
+    p.commit = std::move(*commit);
+    auto deployed = GetString(j, "deployed_at", false);
+    if (!deployed.ok()) return deployed.status();
+    if (!deployed->empty()) {
+      auto t = ParseTime(*deployed);
+      if (!t.ok()) return t.status().Prefixed("\"deployed_at\"");
+      p.deployed_ns = *t;
+    }
+    auto repo = GetString(j, "repo", false);
+    if (!repo.ok()) return repo.status();
+    p.repo = std::move(*repo);
+    d.payload = std::move(p);
+    allowed.insert({"service", "hash", "deployed_at", "repo"});
   } else {
-    return Status::InvalidArgument("type \"" + Printable(*type) + "\" cannot be imported (importable: note)");
+    // Runbook actions are checked against the incident's state by their own
+    // commands (a close against the exit criteria, a step against the active
+    // playbooks); evidence carries content; membership and checkpoints are the
+    // ledger's own. None of them is imported.
+    return Status::InvalidArgument("type \"" + Printable(*type) +
+                                   "\" cannot be imported (importable: note, deploy; other events have their own commands)");
   }
   for (auto& [key, value] : j.items())
     if (!allowed.count(key)) return Status::InvalidArgument("unknown member \"" + Printable(key) + "\"");

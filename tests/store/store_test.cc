@@ -264,6 +264,32 @@ TEST_CASE("Import lines: strict parsing names what is wrong", "[store][import]")
   CHECK(msg(R"({"type":"note","text":"x","subjects":["npub1xyz"]})").find("subject") != std::string::npos);
   CHECK(msg(R"({"type":"note","text":"x","occurred":"noon"})").find("RFC 3339") != std::string::npos);
   CHECK(msg(R"({"type":"note","text":5})") == "\"text\" must be a string");
+  CHECK(msg(R"({"type":"step","step":"A.1"})").find("have their own commands") != std::string::npos);
+}
+
+TEST_CASE("Import lines: deploy hashes, validated like deploy record", "[store][import]") {
+  const std::string sha1 = "0123456789ABCDEF0123456789abcdef01234567";
+  auto d = ParseImportLine(R"({"type":"deploy","service":"wallet-api","hash":")" + sha1 +
+                           R"(","deployed_at":"2026-11-20T10:03:00Z","repo":"https://git.example/w","incident":"INC-3"})");
+  INFO(d.status().message());
+  REQUIRE(d.ok());
+  const auto& p = std::get<DeployPayload>(d->payload);
+  CHECK(p.service == "wallet-api");
+  CHECK(EncodeHex(p.commit) == "0123456789abcdef0123456789abcdef01234567");
+  CHECK(p.deployed_ns == kT0);
+  CHECK(p.repo == "https://git.example/w");
+  CHECK(d->incident == 3);
+  auto sha256 = ParseImportLine(R"({"type":"deploy","service":"s","hash":")" + std::string(64, 'a') + R"("})");
+  REQUIRE(sha256.ok());
+  CHECK(std::get<DeployPayload>(sha256->payload).commit.size() == 32);
+  CHECK(std::get<DeployPayload>(sha256->payload).deployed_ns == 0);
+  auto msg = [](const std::string& line) { return ParseImportLine(line).status().message(); };
+  CHECK(msg(R"({"type":"deploy","hash":"0123456789abcdef0123456789abcdef01234567"})") == "missing \"service\"");
+  CHECK(msg(R"({"type":"deploy","service":"s"})") == "missing \"hash\"");
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":"abc"})").find("\"hash\": want a git commit hash") == 0);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'g') + R"("})").find("git commit") != std::string::npos);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') + R"(","deployed_at":"soon"})").find("\"deployed_at\"") == 0);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') + R"(","text":"x"})") == "unknown member \"text\"");
 }
 
 TEST_CASE("Store: the tree is kept in the append batch and checkpoints must match it", "[store][merkle]") {
