@@ -39,22 +39,6 @@ void AddCommon(CLI::App* cmd, Common* c, bool correctable = true) {
                     "Replace an earlier event of the same type in this incident (its seq or id); the old one stays, superseded");
 }
 
-// Text that must never be recorded: a secret key, or an NWC connection string
-// (which carries its secret). Rotated secrets are recorded by label only.
-Status RefuseSecrets(const std::string& what, const std::string& text) {
-  size_t at = text.find("nsec1");
-  while (at != std::string::npos) {
-    size_t end = at;
-    while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
-    if (DecodeNsec(text.substr(at, end - at)).ok())
-      return Status::InvalidArgument(what + " holds a secret key (nsec); record a public key or a label, never a secret");
-    at = text.find("nsec1", at + 1);
-  }
-  if (text.find("nostr+walletconnect:") != std::string::npos && text.find("secret=") != std::string::npos)
-    return Status::InvalidArgument(what + " holds an NWC connection secret; record the mapping's label, never the secret");
-  return Status::OK();
-}
-
 Result<uint64_t> ResolveEvent(const Store& store, const std::string& text) {
   uint64_t seq = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
 #include <cstdio>
 
 namespace custody {
@@ -345,5 +346,39 @@ std::string EncodeNpub(const Hash32& key) { return EncodeBech32("npub", key); }
 std::string EncodeNsec(const Hash32& secret) { return EncodeBech32("nsec", secret); }
 Result<Hash32> DecodeNpub(std::string_view text) { return DecodeKey(text, "npub"); }
 Result<Hash32> DecodeNsec(std::string_view text) { return DecodeKey(text, "nsec"); }
+
+namespace {
+
+// The first position at or after `from` where `word` (lowercase) occurs in
+// `text`, ignoring ASCII case; npos if none.
+size_t FindIgnoringCase(std::string_view text, std::string_view word, size_t from) {
+  for (size_t at = from; at + word.size() <= text.size(); ++at) {
+    size_t i = 0;
+    while (i < word.size() && std::tolower(static_cast<unsigned char>(text[at + i])) == word[i]) ++i;
+    if (i == word.size()) return at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+Status RefuseSecrets(std::string_view what, std::string_view text) {
+  for (size_t at = FindIgnoringCase(text, "nsec1", 0); at != std::string_view::npos;
+       at = FindIgnoringCase(text, "nsec1", at + 1)) {
+    size_t end = at;
+    while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
+    auto secret = DecodeNsec(text.substr(at, end - at));
+    if (secret.ok()) {
+      OPENSSL_cleanse(secret->data(), secret->size());
+      return Status::InvalidArgument(std::string(what) +
+                                     " holds a secret key (nsec); record a public key or a label, never a secret");
+    }
+  }
+  if (FindIgnoringCase(text, "nostr+walletconnect:", 0) != std::string_view::npos &&
+      FindIgnoringCase(text, "secret=", 0) != std::string_view::npos)
+    return Status::InvalidArgument(std::string(what) +
+                                   " holds an NWC connection secret; record the mapping's label, never the secret");
+  return Status::OK();
+}
 
 }  // namespace custody

@@ -55,4 +55,10 @@ Result<Hash32> DecodeNpub(std::string_view text);
 Result<Hash32> DecodeNsec(std::string_view text);
 std::string EncodeNsec(const Hash32& secret);
 
+// Secrets that must never be recorded: a NIP-19 secret key (nsec1…, either
+// case, with a valid checksum) or an NWC connection string carrying its
+// secret. Refuses `text` naming `what` if it holds one; the secret is not
+// echoed. Every event body passes through this before it is signed.
+Status RefuseSecrets(std::string_view what, std::string_view text);
+
 }  // namespace custody

@@ -387,6 +387,8 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
     return Status::InvalidArgument("content staged for an event that stores none");
   }
   *body = EncodeBody(f);
+  // SPEC: DESIGN.md — no secret is ever recorded, whatever field it is in.
+  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("event " + std::to_string(f.seq), AsStringView(*body)));
   Status s = CheckBody(*body);
   // A body we built that fails its own checks is input we must refuse.
   if (s.IsCorruption()) return Status::InvalidArgument(s.message());

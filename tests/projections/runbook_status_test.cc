@@ -496,6 +496,37 @@ TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refus
   CHECK(StateOf(st, "C.1") == "done");
 }
 
+TEST_CASE("No event records a secret: notes, imports, titles and reasons are refused too, whatever the case", "[runbook][secrets]") {
+  test::Fixture f;
+  const std::string nsec = test::Trim(test::ReadFile(f.resp_key));
+  std::string upper = nsec;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string jsonl = f.tmp / "lines.jsonl";
+  std::ofstream(jsonl) << R"({"type":"note","text":"fine"})" << "\n"
+                       << R"({"type":"note","text":"key: )" << nsec << R"("})" << "\n";
+  const size_t before = f.Count();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"note", "the leaked key is " + nsec},
+           {"note", "the leaked key is " + upper},
+           {"note", "mapping nostr+walletconnect://abc?relay=wss://r&secret=00ff"},
+           {"import", jsonl},
+           {"incident", "declare", "--sev", "SEV-2", "--title", "leak", "--summary", nsec},
+           {"key", "compromised", f.resp, "--since", "2026-11-20T10:00:00Z", "--reason", "posted " + nsec}}) {
+    auto o = f.Admin(args);
+    INFO(args[0] << " " << o.err);
+    CHECK(o.code == 3);
+    CHECK(Has(o.err, "secret"));
+    CHECK_FALSE(Has(o.out + o.err, nsec.substr(5, 20)));
+  }
+  CHECK(f.Count() == before);
+  const std::string other = f.tmp / "other";
+  auto init = Run({"--ledger", other, "--key", f.admin_key, "init", "--name", nsec});
+  CHECK(init.code == 3);
+  CHECK_FALSE(Has(init.out + init.err, nsec.substr(5, 20)));
+  // A word that merely starts like a key is not a secret.
+  CHECK(f.Admin({"note", "nsec1 is the prefix of a secret key"}).code == 0);
+}
+
 TEST_CASE("Runbook steps: unknown steps, inactive playbooks and steps other commands record are refused", "[runbook]") {
   test::Fixture f;
   REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-2", "--title", "t"}).code == 0);
