@@ -524,6 +524,14 @@ Status Correct(const Context& ctx, const CorrectArgs& a) {
   if (!ev.ok()) return ev.status();
   if (IsMembershipType(ev->event().payload_type()))
     return Status::InvalidArgument("membership and key events cannot be corrected, only followed by new ones");
+  // After the close, what it was judged on stands: retract the close first
+  // (which reopens the incident), or correct the PIR's records.
+  const fb::Payload t = ev->event().payload_type();
+  if (c->status.closed && t != fb::Payload::IncidentClosed && t != fb::Payload::PirPublished &&
+      !(t == fb::Payload::StepDone && ev->event().payload_as_StepDone()->step() &&
+        ev->event().payload_as_StepDone()->step()->string_view().substr(0, 4) == "pir."))
+    return Status::InvalidArgument(IncidentName(c->state.incident) + " is closed (#" + std::to_string(c->status.closed_seq) +
+                                   "); retract the close first to reopen it, then correct event " + std::to_string(*target));
   Draft d;
   d.payload = CorrectionPayload{a.reason};
   Common common = a.common;

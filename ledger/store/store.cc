@@ -395,6 +395,7 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
   CUSTODY_RETURN_IF_ERROR(s);
   *id = EventId(*body);
   const fb::Event& e = *fb::GetEvent(body->data());
+  CUSTODY_RETURN_IF_ERROR(CheckCorrection(e, state->members()));
   auto signers = RequiredSigners(e);
   if (signers.size() != 1 + d.cosigners.size())
     return Status::InvalidArgument("event " + std::to_string(f.seq) + ": needs " +
@@ -405,6 +406,27 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
   s = state->Append(e, *id);
   if (s.IsCorruption()) return Status::InvalidArgument(s.message());
   return s;
+}
+
+Status Store::CheckCorrection(const fb::Event& e, const MemberState& members) const {
+  const fb::Reference* ref = CorrectsOf(e);
+  if (!ref) return Status::OK();
+  const std::string where = "event " + std::to_string(e.seq()) + ": ";
+  auto target = Get(ref->seq());  // Build has checked that it exists
+  if (!target.ok()) return target.status();
+  const fb::Event& t = target->event();
+  if (IsMembershipType(t.payload_type()))
+    return Status::InvalidArgument(where + "membership and key events cannot be corrected, only followed by new ones");
+  if (t.incident() == 0 || t.incident() != e.incident())
+    return Status::InvalidArgument(where + "a correction stays within the incident of the event it corrects");
+  if (e.payload_type() != fb::Payload::Correction && e.payload_type() != t.payload_type())
+    return Status::InvalidArgument(where + "a replacement has the type of the event it replaces");
+  // Correcting an event is deciding it again: only a role that may append
+  // that event may correct it (an external message: admin or commander).
+  if ((members.RolesOf(ToHash(e.author())) & RolesAllowedToAppend(t)) == 0)
+    return Status::Unauthorized(where + "only a role that may append a " + std::string(PayloadTypeName(t.payload_type())) +
+                                " may correct it");
+  return Status::OK();
 }
 
 Status Store::CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns,

@@ -165,6 +165,9 @@ class Store {
   Status LoadMeta();
   Status CheckHeadForWriting() const;
   Result<uint64_t> StoredLastAbout(const Hash32& user) const;
+  // The rules of a correction (an event with a Corrects reference), checked
+  // against the event it corrects.
+  Status CheckCorrection(const fb::Event& e, const MemberState& members) const;
   // Builds the body of draft on top of *state, checks it and applies it.
   Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, ChainChecker* state,
                Bytes* body, Hash32* id) const;

@@ -470,6 +470,57 @@ TEST_CASE("Runbook corrections: a replacement or a retraction supersedes the eve
   CHECK(st["frozen"][0]["operation"] == "card-rotation");
 }
 
+TEST_CASE("Corrections: only a role that may append an event may correct it, within its incident, with its type", "[runbook]") {
+  Drill d(fb::Severity::Sev1, 1);
+  const uint64_t severity = d.Append(d.cmd, SeverityPayload{fb::Severity::Sev2, "contained"}, 30);
+  const uint64_t freeze = d.Append(d.resp, FreezePayload{"card-issuance", "r"}, 31);
+  auto refused = [&](const SecretKey& who, Payload p, uint64_t target) {
+    Draft dr;
+    dr.occurred_ns = d.recorded;
+    dr.incident = d.inc;
+    dr.payload = std::move(p);
+    dr.references.push_back({d.store->Get(target).value().id(), target, fb::Relation::Corrects});
+    AppendOptions o;
+    o.now_ns = d.recorded;
+    std::vector<Appended> out;
+    return d.store->Append(who, {std::move(dr)}, o, &out);
+  };
+  // A responder can't undo the commander's downgrade, by retraction or by replacement.
+  auto s = refused(d.resp, CorrectionPayload{"no"}, severity);
+  CHECK(s.IsUnauthorized());
+  CHECK(Has(s.message(), "only a role that may append a severity_changed may correct it"));
+  s = refused(d.resp, SeverityPayload{fb::Severity::Sev1, "no"}, severity);
+  INFO(s.message());
+  CHECK(s.IsUnauthorized());
+  // A replacement keeps the type; membership is never corrected.
+  s = refused(d.resp, NotePayload{"x"}, freeze);
+  INFO(s.message());
+  CHECK(Has(s.message(), "a replacement has the type of the event it replaces"));
+  s = refused(d.admin, CorrectionPayload{"x"}, 1);
+  INFO(s.message());
+  CHECK(Has(s.message(), "membership and key events cannot be corrected"));
+  CHECK(d.Status()["severity"] == "SEV-2");
+  // The commander can.
+  d.Append(d.cmd, CorrectionPayload{"not contained after all"}, 41, true, {}, severity);
+  CHECK(d.Status()["severity"] == "SEV-1");
+}
+
+TEST_CASE("Corrections after the close: only the close and the PIR's records, through the CLI", "[runbook]") {
+  test::Fixture f;
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "t"}).code == 0);
+  const std::string inc = "INC-" + std::to_string(f.Count() - 1);
+  REQUIRE(f.Admin({"freeze", inc, "card-issuance", "--reason", "r"}).code == 0);
+  const std::string freeze = std::to_string(f.Count() - 1);
+  REQUIRE(f.Admin({"incident", "close", inc, "--root-cause", "r", "--override", "drill"}).code == 0);
+  const std::string close = std::to_string(f.Count() - 1);
+  auto o = f.Admin({"correct", inc, freeze, "--reason", "after the fact"});
+  CHECK(o.code == 3);
+  CHECK(Has(o.err, "retract the close first"));
+  REQUIRE(f.Admin({"correct", inc, close, "--reason", "reopened"}).code == 0);
+  CHECK(Json::parse(f.Read({"--json", "status", inc}).out)["status"] != "closed");
+  CHECK(f.Admin({"correct", inc, freeze, "--reason", "now it can be"}).code == 0);
+}
+
 TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refused, and not echoed", "[runbook][secrets]") {
   test::Fixture f;
   REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "t", "--playbook", "A", "--playbook", "C"}).code == 0);
