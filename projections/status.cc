@@ -435,7 +435,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
         if (!best) {
           c.why = "no monitoring confirmation (custody step ID exit.4 --stable-since TIME); window " + FormatDuration(window);
         } else {
-          const TimeNs stable = best->occurred_ns - As<StepPayload>(*best)->stable_since_ns;
+          // Stable since before the declaration counts from the declaration.
+          const TimeNs stable = best->occurred_ns - std::max(As<StepPayload>(*best)->stable_since_ns, st.declared_ns);
           c.holds = stable >= window;
           c.why = "stable for " + FormatDuration(stable) + " of a " + FormatDuration(window) + " window (#" +
                   std::to_string(best->seq) + ")";

@@ -80,6 +80,10 @@ Result<Checked> Open(const Context& ctx, uint64_t incident) {
 Status Prepare(const Checked& c, const Common& common, Draft* d) {
   d->incident = c.state.incident;
   CUSTODY_RETURN_IF_ERROR(ParseOccurred(common.occurred, d));
+  // The runbook's actions answer the incident: none happens before it was declared.
+  if (d->occurred_ns && d->occurred_ns < c.status.declared_ns)
+    return Status::InvalidArgument("--occurred " + FormatTime(d->occurred_ns) + " is before " + IncidentName(c.state.incident) +
+                                   " was declared (" + FormatTime(c.status.declared_ns) + ")");
   if (common.corrects.empty()) return Status::OK();
   auto seq = ResolveEvent(*c.store, common.corrects);
   if (!seq.ok()) return seq.status().Prefixed("--corrects");
@@ -221,18 +225,20 @@ Status Close(const Context& ctx, const CloseArgs& a) {
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
   CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  // exit.1 holds with the root cause given here; the others must hold now.
+  Draft d;
+  d.payload = ClosePayload{a.root_cause, a.override_reason};
+  CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
+  // exit.1 holds with the root cause given here; the others must hold when
+  // the close occurs (a close dated earlier is judged on what happened by then).
+  const IncidentStatus at = Evaluate(c->state, CurrentRunbook(), d.occurred_ns ? d.occurred_ns : NowNs());
   std::string unmet;
-  for (const Criterion& cr : c->status.exit)
+  for (const Criterion& cr : at.exit)
     if (!cr.holds && cr.id != "exit.1") unmet += (unmet.empty() ? "" : "; ") + cr.id + " not met (" + cr.why + ")";
   if (!unmet.empty() && a.override_reason.empty())
     return Status::InvalidArgument(IncidentName(c->state.incident) + " cannot close: " + unmet +
                                    "; meet them, or close with --override REASON (recorded)");
   if (unmet.empty() && !a.override_reason.empty())
     return Status::InvalidArgument("every exit criterion holds; close without --override (add a note for anything else)");
-  Draft d;
-  d.payload = ClosePayload{a.root_cause, a.override_reason};
-  CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   return Append(ctx, *c, std::move(d));
 }
 
@@ -358,6 +364,10 @@ Status Step(const Context& ctx, const StepArgs& a) {
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   if (!d.occurred_ns && id == "exit.4" && std::get<StepPayload>(d.payload).stable_since_ns > NowNs())
     return Status::InvalidArgument("--stable-since is in the future");
+  // A stable state is observed during the incident: not since before it.
+  if (id == "exit.4" && std::get<StepPayload>(d.payload).stable_since_ns < c->status.declared_ns)
+    return Status::InvalidArgument("--stable-since is before " + IncidentName(c->state.incident) + " was declared (" +
+                                   FormatTime(c->status.declared_ns) + "); the observation window starts during the incident");
   return Append(ctx, *c, std::move(d));
 }
 

@@ -406,6 +406,10 @@ TEST_CASE("Runbook exit.4: monitoring stable for the agreed observation window",
   CHECK(Has(st.dump(), "stable for 1h30m of a 2h00m window"));
   d.Append(d.resp, StepPayload{"exit.4", "", kT0 + 60 * kMin}, 181);
   CHECK(Holds(d.Status(), "exit.4"));
+  Drill early(fb::Severity::Sev1, 0, kT0, 120);  // stable "since" before the declaration counts from it
+  early.Append(early.resp, StepPayload{"exit.4", "", kT0 - 600 * kMin}, 100);
+  CHECK_FALSE(Holds(early.Status(), "exit.4"));
+  CHECK(Has(early.Status().dump(), "stable for 1h40m of a 2h00m window"));
   Drill dflt;  // default window: 24 h
   CHECK(dflt.Status()["observation_window_minutes"] == 24 * 60);
 }
@@ -433,6 +437,31 @@ TEST_CASE("Runbook close: refused until the exit criteria hold, unless overridde
   CHECK(Has(f.Read({"status", inc}).out, "exit criteria OVERRIDDEN at close (exit.3, exit.4 not met): customer sign-off"));
   // Closed is closed.
   CHECK(f.Resp({"freeze", inc, "card-issuance", "--reason", "late"}).code == 3);
+}
+
+TEST_CASE("Runbook close: judged at its occurred time; nothing of the runbook happens before the declaration", "[runbook]") {
+  test::Fixture f;
+  const TimeNs t0 = (NowNs() / kMin - 180) * kMin;  // three hours ago
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "t", "--observation-window", "60m", "--occurred",
+                   FormatTime(t0)}).code == 0);
+  const std::string inc = "INC-" + std::to_string(f.Count() - 1);
+  const size_t before = f.Count();
+  // Before the declaration: refused, for an action and for the stable state.
+  auto early = f.Admin({"freeze", inc, "card-issuance", "--reason", "r", "--occurred", FormatTime(t0 - 60 * kMin)});
+  CHECK(early.code == 3);
+  CHECK(Has(early.err, "was declared"));
+  auto since = f.Admin({"step", inc, "exit.4", "--stable-since", "2000-01-01T00:00:00Z"});
+  CHECK(since.code == 3);
+  CHECK(Has(since.err, "--stable-since is before"));
+  CHECK(f.Count() == before);
+  // Stable from t0+1m, confirmed at t0+2h: exit.4 holds now, but not at t0+30m.
+  REQUIRE(f.Admin({"step", inc, "exit.4", "--stable-since", FormatTime(t0 + kMin), "--occurred", FormatTime(t0 + 120 * kMin)}).code == 0);
+  auto now = f.Admin({"incident", "close", inc, "--root-cause", "r"});
+  CHECK(now.code == 3);
+  CHECK_FALSE(Has(now.err, "exit.4 not met"));
+  auto backdated = f.Admin({"incident", "close", inc, "--root-cause", "r", "--occurred", FormatTime(t0 + 30 * kMin)});
+  CHECK(backdated.code == 3);
+  CHECK(Has(backdated.err, "exit.4 not met"));
 }
 
 TEST_CASE("Runbook pir.1-pir.3: due 5 business days after close, Monday to Friday UTC", "[runbook]") {
