@@ -282,11 +282,15 @@ Status CheckPayload(const fb::Event& e) {
       if (!TextOk(p->message(), false) || !TextOk(p->facts(), false) || !TextOk(p->impact_scope(), false) ||
           !TextOk(p->user_action(), false))
         return Bad(seq, "communication text must be UTF-8, 1 byte to 64 KiB");
+      // A part that is only white space is missing.
+      auto blank = [](const flatbuffers::String* t) {
+        return t == nullptr || t->string_view().find_first_not_of(" \t\r\n") == std::string_view::npos;
+      };
       if (p->audience() == fb::Audience::Internal) {
-        if (p->message() == nullptr) return Bad(seq, "internal update without a message");
+        if (blank(p->message())) return Bad(seq, "internal update without a message");
         if (p->next_update_ns() != 0) return Bad(seq, "internal update with a next update time");
       } else if (p->audience() == fb::Audience::External) {
-        if (!p->facts() || !p->impact_scope() || !p->user_action() || p->next_update_ns() <= 0)
+        if (blank(p->facts()) || blank(p->impact_scope()) || blank(p->user_action()) || p->next_update_ns() <= 0)
           return Bad(seq, "external message without facts, impact scope, user action or next update time");
         if (p->next_update_ns() <= e.occurred_ns() || p->next_update_ns() > kMaxTime)
           return Bad(seq, "external message's next update time is not after it");

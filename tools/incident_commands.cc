@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "ledger/base/encoding.h"
@@ -38,6 +39,8 @@ void AddCommon(CLI::App* cmd, Common* c, bool correctable = true) {
     cmd->add_option("--corrects", c->corrects,
                     "Replace an earlier event of the same type in this incident (its seq or id); the old one stays, superseded");
 }
+
+bool IsBlank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 Result<uint64_t> ResolveEvent(const Store& store, const std::string& text) {
   uint64_t seq = 0;
@@ -384,19 +387,24 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
   p.message = a.message;
   if (a.audience == "internal") {
     p.audience = fb::Audience::Internal;
-    if (a.message.empty()) return Status::InvalidArgument("an internal update needs --message");
+    if (IsBlank(a.message)) return Status::InvalidArgument("an internal update needs --message");
     if (!a.facts.empty() || !a.impact.empty() || !a.user_action.empty() || !a.next_update.empty())
       return Status::Usage("--facts, --impact, --user-action and --next-update are for external messages");
   } else if (a.audience == "external") {
     p.audience = fb::Audience::External;
+    // The parts the runbook requires (runbook-v1.json, "external_required");
+    // blank is missing.
+    const std::map<std::string, std::pair<const std::string*, const char*>> parts = {
+        {"facts", {&a.facts, "facts (--facts)"}},
+        {"impact_scope", {&a.impact, "impact scope (--impact)"}},
+        {"user_action", {&a.user_action, "immediate user action (--user-action)"}},
+        {"next_update", {&a.next_update, "next update time (--next-update)"}}};
     std::string missing;
-    auto need = [&](const std::string& v, const char* what) {
-      if (v.empty()) missing += (missing.empty() ? "" : ", ") + std::string(what);
-    };
-    need(a.facts, "facts (--facts)");
-    need(a.impact, "impact scope (--impact)");
-    need(a.user_action, "immediate user action (--user-action)");
-    need(a.next_update, "next update time (--next-update)");
+    for (const std::string& part : CurrentRunbook().external_required) {
+      auto it = parts.find(part);
+      if (it == parts.end()) return Status::IOError("the runbook requires an external message part this build does not know: " + part);
+      if (IsBlank(*it->second.first)) missing += (missing.empty() ? "" : ", ") + std::string(it->second.second);
+    }
     if (!missing.empty())
       return Status::InvalidArgument("an external message must carry facts, impact scope, user action and next update time; missing: " + missing);
     p.facts = a.facts;

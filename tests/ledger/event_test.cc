@@ -250,6 +250,8 @@ TEST_CASE("Event: every runbook action type round trips, names its incident, and
       {ReconciliationPayload{}, "unit must be sat or msat"},
       {CommunicationPayload{fb::Audience::Internal, "", "", "", "", 0}, "internal update without a message"},
       {CommunicationPayload{fb::Audience::External, "", "facts", "scope", "", t + 1}, "without facts, impact scope, user action"},
+      {CommunicationPayload{fb::Audience::External, "", " ", "scope", "u", t + 1}, "without facts, impact scope, user action"},
+      {CommunicationPayload{fb::Audience::Internal, " \n", "", "", "", 0}, "internal update without a message"},
       {CommunicationPayload{fb::Audience::External, "", "f", "s", "u", t - 1}, "next update time is not after it"},
       {ClosePayload{"", ""}, "needs a root cause"},
       {PirPayload{H(5), 10, "markdown", "pir.md"}, "media type"},

@@ -325,6 +325,10 @@ TEST_CASE("Runbook comms.2: an external message carries facts, impact scope, use
   auto missing = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", "key leaked", "--impact", "card users"});
   CHECK(missing.code == 3);
   CHECK(Has(missing.err, "missing: immediate user action (--user-action), next update time (--next-update)"));
+  auto blank = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", " ", "--impact", "\t", "--user-action", " ",
+                              "--next-update", "2099-01-01T00:00:00Z"});
+  CHECK(blank.code == 3);
+  CHECK(Has(blank.err, "missing: facts (--facts), impact scope (--impact), immediate user action (--user-action)"));
   CHECK(f.Count() == before);
   // A responder speaks internally only.
   auto resp = f.Resp({"comms", inc, "--audience", "external", "--facts", "f", "--impact", "i", "--user-action", "u",
