@@ -284,7 +284,9 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   }
   std::string links = "every included event's back-link matches the per-user list in index.json";
   if (x.scope == fb::ExportScope::User && x.incident == 0)
-    links += "; all " + std::to_string(x.events.size()) + " events about the user up to the checkpoint are here, no gap";
+    links += "; the " + std::to_string(x.events.size()) +
+             " events about the user link back, with no gap, to the user's first event; that the last of them is "
+             "the latest before the checkpoint is the exporter's statement";
   else
     links += "; " + std::to_string(omitted) + " events about these users fall outside " + IncidentName(x.incident) +
              " and are left out by the selection, as index.json states (their numbers are listed, their contents "
