@@ -17,15 +17,7 @@ struct Block {
   std::vector<std::vector<std::string>> rows;  // table; rows[0] is the header
 };
 
-std::string MdCell(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
-  }
-  return out;
-}
+std::string MdCell(const std::string& s) { return MdEscape(s, false); }
 
 std::string Html(const std::string& s) { return HtmlEscape(s); }
 
@@ -244,10 +236,19 @@ std::string PirMarkdown(const PirInput& in) {
   for (const Block& b : Report(in)) {
     switch (b.kind) {
       case Block::kHeading:
-        o += (first ? "# " : "## ") + b.text + "\n\n";
+        o += (first ? "# " : "## ") + MdCell(b.text) + "\n\n";
         first = false;
         break;
-      case Block::kParagraph: o += b.text + "\n\n"; break;
+      case Block::kParagraph: {
+        // A paragraph may open with a bold label of ours; the rest is text.
+        const std::string& text = b.text;
+        const size_t end = text.rfind("**", 0) == 0 ? text.find("**", 2) : std::string::npos;
+        if (end != std::string::npos)
+          o += "**" + MdCell(text.substr(2, end - 2)) + "**" + MdCell(text.substr(end + 2)) + "\n\n";
+        else
+          o += MdCell(text) + "\n\n";
+        break;
+      }
       case Block::kList:
         for (const auto& i : b.items) o += "- " + MdCell(i) + "\n";
         o += "\n";

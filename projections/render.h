@@ -28,6 +28,10 @@ std::string EventDetail(const SignedEvent& ev, const Hash32& id);
 // Escapes & < > " ' for HTML text and quoted attributes; with breaks, line
 // breaks become <br>.
 std::string HtmlEscape(std::string_view s, bool breaks = false);
+// Markdown text for one line (a table cell, a heading, a list item, a
+// paragraph): every ASCII punctuation mark that would change how it renders is
+// backslash-escaped; line breaks become <br> with breaks, else a space.
+std::string MdEscape(std::string_view s, bool breaks);
 
 // A reconciliation's discrepancies, one phrase each ("receiver balance
 // 98,000 sat vs proofs 97,000 sat"); none when it reconciles.

@@ -156,37 +156,16 @@ std::string CsvField(std::string_view value, bool text) {
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown.
 
-// Text inside a table cell or the heading. Backslash-escapes the ASCII punctuation that would change how the
-// line renders (CommonMark lets any ASCII punctuation be escaped): `|` would end the cell, `~` `*` `_` `` ` ``
-// would start formatting, `[` `]` a link, `<` `>` `&` raw HTML or an entity, `#` a heading's closing sequence.
-// A cell is one line, so line breaks become <br> (GitHub's table convention) or, in the heading, a space.
-std::string MdText(std::string_view s, bool breaks) {
-  static constexpr std::string_view kSpecial = "\\`*_~[]<>|&#";
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      out += breaks ? "<br>" : " ";
-      continue;
-    }
-    if (kSpecial.find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 // Event types are identifiers; shown as code so that "step_done" reads as written. Anything else is text.
 std::string MdType(const std::string& type) {
   bool plain = !type.empty();
   for (char c : type)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
-  return plain ? "`" + type + "`" : MdText(type, false);
+  return plain ? "`" + type + "`" : MdEscape(type, false);
 }
 
 std::string MdWhat(const TimelineRow& r) {
-  std::string out = MdText(Sentence(r), true);
+  std::string out = MdEscape(Sentence(r), true);
   if (r.corrected_by != 0) out = "~~" + out + "~~";
   if (r.corrects != 0) out += (r.retraction ? " (retracts " : " (corrects ") + SeqRef(r.corrects) + ")";
   if (r.corrected_by != 0) out += " (corrected by " + SeqRef(r.corrected_by) + ")";
@@ -385,10 +364,10 @@ std::string HeadingText(const TimelineHeader& h) {
 }  // namespace
 
 std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<TimelineRow>& rows) {
-  std::string out = "# Timeline: " + MdText(HeadingText(h), false) + "\n\n";
-  out += "**Severity:** " + MdText(h.severity, false) + " · **Status:** " + MdText(h.status, false) +
-         " · **Checkpoint:** " + (h.checkpoint.empty() ? std::string("none") : MdText(h.checkpoint, false)) +
-         " · **Ledger:** " + MdText(h.ledger_id, false) + " · " + std::to_string(rows.size()) +
+  std::string out = "# Timeline: " + MdEscape(HeadingText(h), false) + "\n\n";
+  out += "**Severity:** " + MdEscape(h.severity, false) + " · **Status:** " + MdEscape(h.status, false) +
+         " · **Checkpoint:** " + (h.checkpoint.empty() ? std::string("none") : MdEscape(h.checkpoint, false)) +
+         " · **Ledger:** " + MdEscape(h.ledger_id, false) + " · " + std::to_string(rows.size()) +
          (rows.size() == 1 ? " event" : " events") + "\n\n";
   if (rows.empty()) {
     out += "No events.\n\n";
@@ -399,7 +378,7 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<
     for (const auto& r : rows) {
       out += "| " + FormatTimeHuman(r.occurred_ns) + " | " + FormatTimeHuman(r.recorded_ns) +
              (r.late_recorded ? " ⚠ recorded later" : "") + " | " + std::to_string(r.seq) + " | " +
-             MdText(AuthorShort(r), false) + " | " + MdType(r.type) + " | " + MdWhat(r) + " |\n";
+             MdEscape(AuthorShort(r), false) + " | " + MdType(r.type) + " | " + MdWhat(r) + " |\n";
     }
     out += "\n";
   }

@@ -133,10 +133,12 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   const std::string pir = test::ReadFile(d.work + "/pir.md");
   for (const char* part : {"# Post-incident review: INC-4", "## Summary", "## Severity history", "## Response times",
                            "Containment: keys and secrets rotated, old paths invalidated (A.1, A.2)", "## Runbook compliance",
-                           "comms.1 internal update #23", "## Reconciliation", "receiver balance 98,000 sat vs proofs 97,000 sat",
-                           "## Root cause", "a CI job printed SERVICE_NSEC in its log", "## Exit criteria",
-                           "## Corrective actions", "CI secret scanner", "## PIR due", "## Timeline"})
+                           "comms.1 internal update \\#23", "## Reconciliation", "receiver balance 98,000 sat vs proofs 97,000 sat",
+                           "## Root cause", "a CI job printed SERVICE\\_NSEC in its log", "## Exit criteria",
+                           "## Corrective actions", "CI secret scanner", "## PIR due", "## Timeline"}) {
+    INFO(part);
     CHECK(Has(pir, part));
+  }
   // Pinned to its checkpoint: regenerated, the same bytes.
   CHECK(d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}) ==
         d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}));

@@ -468,6 +468,23 @@ TEST_CASE("Runbook close: judged at its occurred time; nothing of the runbook ha
   CHECK(Has(backdated.err, "exit.4 not met"));
 }
 
+TEST_CASE("PIR report: text from events is escaped in Markdown and HTML", "[runbook]") {
+  test::Fixture f;
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "<script>alert(1)</script> | *x*"}).code == 0);
+  const std::string inc = "INC-" + std::to_string(f.Count() - 1);
+  REQUIRE(f.Admin({"note", "--incident", inc, "cell | breaker <b>bold</b>"}).code == 0);
+  REQUIRE(f.Admin({"checkpoint"}).code == 0);
+  auto md = f.Read({"pir", "report", inc});
+  REQUIRE(md.code == 0);
+  CHECK_FALSE(Has(md.out, "<script>"));
+  CHECK(Has(md.out, "\\<script\\>alert(1)\\</script\\> \\| \\*x\\*"));
+  CHECK_FALSE(Has(md.out, "cell | breaker"));
+  auto html = f.Read({"pir", "report", inc, "--format", "html"});
+  REQUIRE(html.code == 0);
+  CHECK_FALSE(Has(html.out, "<script>"));
+  CHECK_FALSE(Has(html.out, "<b>bold"));
+}
+
 TEST_CASE("Runbook pir.1-pir.3: due 5 business days after close, Monday to Friday UTC", "[runbook]") {
   // Closed on Friday 2026-10-16: due by the end of Friday 2026-10-23.
   Drill d(fb::Severity::Sev1, 0, ParseTime("2026-10-16T10:00:00Z").value());
