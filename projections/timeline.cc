@@ -111,7 +111,8 @@ nlohmann::ordered_json RowJson(const TimelineHeader& h, const TimelineRow& r) {
   j["timestamp_desc"] = kTimestampDesc;
   j["seq"] = r.seq;
   j["event_id"] = r.event_id;
-  j["checkpoint"] = h.checkpoint;
+  // Only a row the checkpoint covers names it: a later event is not provable against it.
+  j["checkpoint"] = r.seq < h.checkpoint_size ? h.checkpoint : std::string();
   j["recorded"] = FormatTime(r.recorded_ns);
   j["author"] = r.author;
   j["type"] = r.type;
@@ -421,8 +422,10 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
   std::string out;
   for (size_t i = 0; i < sizeof kColumns / sizeof kColumns[0]; ++i) out += (i ? "," : "") + std::string(kColumns[i]);
   out += "\n";
-  const std::string checkpoint = CsvField(h.checkpoint, true), incident = CsvField(h.incident, true);
+  const std::string covered = CsvField(h.checkpoint, true), uncovered = CsvField("", true),
+                    incident = CsvField(h.incident, true);
   for (const auto& r : rows) {
+    const std::string& checkpoint = r.seq < h.checkpoint_size ? covered : uncovered;  // as in RowJson
     // Same order as kColumns.
     out += CsvField(r.message, true) + "," + FormatTime(r.occurred_ns) + "," + kTimestampDesc + "," +
            std::to_string(r.seq) + "," + CsvField(r.event_id, false) + "," + checkpoint + "," +

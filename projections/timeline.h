@@ -58,8 +58,8 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<
 std::string IncidentTimelineJson(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
 // One row object per line, each ending "\n"; no header line, so Timesketch reads every line as an event. Keys,
-// in order: message, datetime, timestamp_desc ("Occurred"), seq, event_id, checkpoint (the header's string, "" when
-// none), recorded, author, type, subjects (array), step ("" when none), corrects, corrected_by (0 when none),
+// in order: message, datetime, timestamp_desc ("Occurred"), seq, event_id, checkpoint (the header's string for a row
+// the checkpoint covers, "" otherwise), recorded, author, type, subjects (array), step ("" when none), corrects, corrected_by (0 when none),
 // incident, retraction, late_recorded. Times are in the fixed RFC 3339 form of ledger/base/time.h (FormatTime).
 std::string IncidentTimelineJsonl(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 

@@ -202,7 +202,7 @@ TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Time
     CHECK(j["timestamp_desc"] == "Occurred");
     CHECK(j["seq"] == rows[i].seq);
     CHECK(j["event_id"] == rows[i].event_id);
-    CHECK(j["checkpoint"] == Header().checkpoint);
+    CHECK(j["checkpoint"] == Header().checkpoint);  // every row is below its size, 42
     CHECK(j["subjects"] == rows[i].subjects);
     CHECK(j["corrects"] == rows[i].corrects);
     CHECK(j["corrected_by"] == rows[i].corrected_by);
@@ -212,6 +212,16 @@ TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Time
     for (const auto& item : j.items()) keys.push_back(item.key());
     CHECK(keys == header_columns);
   }
+  // A row the checkpoint does not cover names none, in JSON Lines and CSV.
+  TimelineHeader small = Header();
+  small.checkpoint = "size 5 root " + Hex('c');
+  small.checkpoint_size = 5;
+  const auto covered = Lines(IncidentTimelineJsonl(small, rows));
+  for (size_t i = 0; i < rows.size(); ++i)
+    CHECK(nlohmann::ordered_json::parse(covered[i])["checkpoint"] == (rows[i].seq < 5 ? small.checkpoint : ""));
+  const std::string csv = IncidentTimelineCsv(small, rows);
+  CHECK(csv.find("," + small.checkpoint + ",") != std::string::npos);
+  CHECK(csv.find("," + rows.back().event_id + ",,") != std::string::npos);
 }
 
 TEST_CASE("Timeline: JSON is one document with the header, the checkpoint and the events in order", "[timeline]") {
