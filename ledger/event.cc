@@ -353,7 +353,8 @@ Status CheckEnvelope(const fb::Event& e) {
                   e.incident() != 0 || e.subjects() || e.references()))
     return Bad(seq, "genesis must have zero ledger id and prev id, no incident, subjects or references");
   if (!genesis && IsZero(ToHash(e.ledger_id()))) return Bad(seq, "zero ledger id");
-  if (e.incident() >= seq && e.incident() != 0) return Bad(seq, "incident after the event");
+  if (e.incident() >= seq && e.incident() != 0)
+    return Bad(seq, IncidentName(e.incident()) + " is not a declared incident (it would come after this event)");
   // The Verifier checks a vector's length prefix, not that its structs are
   // aligned: a crafted body can place them off their 8-byte alignment (bodies
   // themselves are 8-byte aligned), and reading one then is undefined.

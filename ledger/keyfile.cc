@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -99,10 +100,13 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
       return Status::InvalidArgument("key file " + path + ": already exists; refusing to replace it");
     return Status::IOError("key file " + path + ": " + std::strerror(errno));
   }
-  std::string text = key.EncodeNsecForKeyFile() + "\n";
+  // The line is written from the encoder's buffer and a separate newline:
+  // appending to the string could move it and leave an unwiped copy behind.
+  std::string text = key.EncodeNsecForKeyFile();
+  char newline = '\n';
+  struct iovec line[2] = {{text.data(), text.size()}, {&newline, 1}};
   // Mode 0600 whatever the umask did.
-  bool ok = fchmod(fd, 0600) == 0 && write(fd, text.data(), text.size()) == ssize_t(text.size()) &&
-            fsync(fd) == 0;
+  bool ok = fchmod(fd, 0600) == 0 && writev(fd, line, 2) == ssize_t(text.size() + 1) && fsync(fd) == 0;
   int err = errno;
   OPENSSL_cleanse(text.data(), text.size());
   close(fd);

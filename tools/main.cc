@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 input rejected,\n"
       "4 storage or I/O error, 5 ledger busy.",
       "custody"};
-  app.set_version_flag("--version", "custody 0.3.0 (storage format 3)");
+  app.set_version_flag("--version", "custody " CUSTODY_VERSION " (storage format 3)");
   app.add_option("--ledger", ctx.ledger, "Ledger directory (or CUSTODY_LEDGER)");
   app.add_option("--key", ctx.key_path,
                  "Your secret key file, nsec1…, mode 0600 (or CUSTODY_KEY=FILE, CUSTODY_KEY_FD=N)");

@@ -1,5 +1,6 @@
 // custody checkpoint | prove | consistency: the Merkle tree's signed
 // checkpoints and the proofs against them (docs/checkpoints.md).
+#include <filesystem>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -76,6 +77,12 @@ Status List(const Context& ctx) {
 }
 
 Status Make(const Context& ctx, const std::string& out, const std::string& nostr_out) {
+  auto resolved = [](const std::string& p) {
+    std::error_code ec;
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+  };
+  if (!out.empty() && !nostr_out.empty() && resolved(out) == resolved(nostr_out))
+    return Status::Usage("--out and --nostr name the same file; give each its own");
   CUSTODY_RETURN_IF_ERROR(RefuseExisting(out));
   CUSTODY_RETURN_IF_ERROR(RefuseExisting(nostr_out));
   auto key = ctx.LoadKey();

@@ -305,6 +305,13 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
   CHECK(saved1->size == 7);  // genesis, member add, five notes
   CHECK(VerifyNostrEvent(test::ReadFile(cp1n)).value().content == EncodeCheckpointBody(*saved1));
   CHECK(f.Admin({"checkpoint", "--out", cp1}).code == 3);  // never replaces a file
+  {
+    const size_t before = f.Count();
+    const std::string same = f.tmp / "same.note";
+    CHECK(f.Admin({"checkpoint", "--out", same, "--nostr", f.tmp / "./same.note"}).code == 2);  // one file, twice
+    CHECK(f.Count() == before);
+    CHECK_FALSE(std::filesystem::exists(same));
+  }
 
   CopyDir(f.ledger, f.tmp / "before");  // an older copy of the database
   for (int i = 0; i < 4; ++i) REQUIRE(f.Resp({"note", "after " + std::to_string(i)}).code == 0);
