@@ -52,6 +52,11 @@ std::vector<Block> Report(const PirInput& in) {
     std::string unmet;
     for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
     para("**Closed with the exit criteria overridden** (" + unmet + " not met): " + st.override_reason);
+  } else if (!st.unmet_at_close.empty()) {
+    std::string unmet;
+    for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
+    para("**Warning:** closed without an override, but by the events as they stand " + unmet +
+         " did not hold at the close.");
   }
 
   heading("Severity history");

@@ -527,6 +527,13 @@ std::string StatusText(const IncidentStatus& st) {
       o += unmet.empty() ? "override recorded at close although every exit criterion held: "
                          : "exit criteria OVERRIDDEN at close (" + unmet + " not met): ";
       o += Printable(st.override_reason) + "\n";
+    } else if (!st.unmet_at_close.empty()) {
+      // The close was checked when appended; events since (a late record, a
+      // correction, an event not made through the CLI) say otherwise.
+      std::string unmet;
+      for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
+      o += "WARNING: closed without an override, but by the events as they stand " + unmet +
+           " did not hold at the close\n";
     }
     o += "PIR due by " + t(st.pir_due_ns) + " (5 business days after close, Monday to Friday UTC)\n";
   } else {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint.h"
 #include "ledger/membership.h"
 #include "ledger/store/blobs.h"
 #include "projections/projector.h"
@@ -399,6 +400,25 @@ TEST_CASE("Runbook exit criteria of a closed incident are judged at its close, o
   st = d.Status();
   CHECK_FALSE(Holds(st, "exit.3"));
   CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.3", "exit.4"}));
+  // A close without an override whose criteria no longer hold is flagged, not quietly shown as closed.
+  Drill quiet;
+  quiet.Append(quiet.resp, Figures(98000), 10);
+  quiet.Append(quiet.cmd, ClosePayload{"r", ""}, 20);
+  auto text = Run({"--ledger", quiet.dir, "status", IncidentName(quiet.inc)});
+  CHECK(Has(text.out, "WARNING: closed without an override, but by the events as they stand exit.4 did not hold at the close"));
+  {
+    const uint64_t n = quiet.store->size();
+    Checkpoint cp{CheckpointOrigin(quiet.store->head().ledger_id), n, quiet.store->tree().Root()};
+    Draft c;
+    c.payload = CheckpointPayload{n, cp.root, SignCheckpoint(quiet.admin, cp).value(),
+                                  NostrCheckpointEvent(quiet.admin, cp, quiet.recorded / 1000000000).value()};
+    AppendOptions o;
+    o.now_ns = quiet.recorded;
+    REQUIRE(quiet.store->Append(quiet.admin, {std::move(c)}, o, nullptr).ok());
+  }
+  auto pir = Run({"--ledger", quiet.dir, "pir", "report", IncidentName(quiet.inc)});
+  INFO(pir.err);
+  CHECK(Has(pir.out, "**Warning:** closed without an override"));
 }
 
 TEST_CASE("Runbook exit.4: monitoring stable for the agreed observation window", "[runbook]") {
