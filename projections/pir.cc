@@ -179,12 +179,12 @@ std::vector<Block> Report(const PirInput& in) {
   }
 
   heading("Timeline");
-  std::vector<std::vector<std::string>> tl{{"Occurred (UTC)", "Recorded (UTC)", "#", "Author", "What"}};
+  std::vector<std::vector<std::string>> tl{{"Occurred (UTC)", "Recorded (UTC)", "#", "Author", "Subjects", "What"}};
   for (const TimelineRow& r : in.rows) {
     std::string what = r.message;
     if (r.corrected_by) what = "[superseded by #" + std::to_string(r.corrected_by) + "] " + what;
     tl.push_back({FormatTimeHuman(r.occurred_ns), FormatTimeHuman(r.recorded_ns) + (r.late_recorded ? " (late)" : ""),
-                  std::to_string(r.seq), r.author_short, what});
+                  std::to_string(r.seq), r.author_short, ShortNpubList(r.subjects), what});
   }
   table(tl);
   return b;

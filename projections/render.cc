@@ -266,6 +266,15 @@ std::string ShortNpub(const Hash32& key) {
   return n.substr(0, 13) + "…" + n.substr(n.size() - 4);
 }
 
+std::string ShortNpubList(const std::vector<std::string>& npubs) {
+  std::string out;
+  for (const auto& n : npubs) {
+    if (!out.empty()) out += ", ";
+    out += n.size() > 17 ? n.substr(0, 13) + "…" + n.substr(n.size() - 4) : n;
+  }
+  return out;
+}
+
 std::string DescribeEvent(const fb::Event& e) {
   switch (e.payload_type()) {
     case fb::Payload::Genesis:

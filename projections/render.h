@@ -39,5 +39,7 @@ std::vector<std::string> Discrepancies(const ReconciliationPayload& r);
 
 // "npub1abcdefgh…wxyz": recognisable, short.
 std::string ShortNpub(const Hash32& key);
+// npub strings in that short form, comma-separated; "" for none.
+std::string ShortNpubList(const std::vector<std::string>& npubs);
 
 }  // namespace custody

@@ -43,6 +43,8 @@ std::string_view Sentence(const TimelineRow& r) {
 
 const std::string& AuthorShort(const TimelineRow& r) { return r.author_short.empty() ? r.author : r.author_short; }
 
+std::string SubjectsShort(const TimelineRow& r) { return ShortNpubList(r.subjects); }
+
 std::string SeqRef(uint64_t seq) { return "#" + std::to_string(seq); }
 
 std::string JoinSubjects(const std::vector<std::string>& subjects) {
@@ -374,12 +376,13 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<
     out += "No events.\n\n";
   } else {
     out += "In occurred-time order, then sequence number. Times are UTC.\n\n";
-    out += "| Occurred (UTC) | Recorded (UTC) | # | Author | Type | What |\n";
-    out += "| --- | --- | --- | --- | --- | --- |\n";
+    out += "| Occurred (UTC) | Recorded (UTC) | # | Author | Type | Subjects | What |\n";
+    out += "| --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : rows) {
       out += "| " + FormatTimeHuman(r.occurred_ns) + " | " + FormatTimeHuman(r.recorded_ns) +
              (r.late_recorded ? " ⚠ recorded later" : "") + " | " + std::to_string(r.seq) + " | " +
-             MdEscape(AuthorShort(r), false) + " | " + MdType(r.type) + " | " + MdWhat(r) + " |\n";
+             MdEscape(AuthorShort(r), false) + " | " + MdType(r.type) + " | " + MdEscape(SubjectsShort(r), false) + " | " +
+             MdWhat(r) + " |\n";
     }
     out += "\n";
   }
@@ -456,7 +459,7 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
     out += "<p>No events.</p>\n";
   } else {
     out += "<table>\n<thead><tr><th>Occurred (UTC)</th><th>Recorded (UTC)</th><th>#</th><th>Author</th><th>Type</th>"
-           "<th>What</th></tr></thead>\n<tbody>\n";
+           "<th>Subjects</th><th>What</th></tr></thead>\n<tbody>\n";
     for (const auto& r : rows) {
       const bool superseded = r.corrected_by != 0;
       out += "<tr id=\"e" + std::to_string(r.seq) + "\"" + (superseded ? " class=\"superseded\"" : "") + ">";
@@ -466,6 +469,9 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
       out += "<td class=\"num\">" + std::to_string(r.seq) + "</td>";
       out += "<td><span title=\"" + Html(r.author) + "\">" + Html(AuthorShort(r)) + "</span></td>";
       out += "<td><span class=\"chip c" + std::to_string(CategoryOf(r.type)) + "\"></span>" + Html(r.type) + "</td>";
+      std::string all;
+      for (const auto& n : r.subjects) all += (all.empty() ? "" : " ") + n;
+      out += "<td><span title=\"" + Html(all) + "\">" + Html(SubjectsShort(r)) + "</span></td>";
       std::string what = Html(Sentence(r), true);
       if (superseded) what = "<del>" + what + "</del>";
       if (r.corrects != 0) what += (r.retraction ? " (retracts " : " (corrects ") + HtmlSeqLink(r.corrects) + ")";

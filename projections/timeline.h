@@ -47,7 +47,7 @@ struct TimelineHeader {
 // Rows arrive already sorted (occurred time, then seq); the renderers keep their order.
 
 // "# Timeline: INC-7 — title", a severity/status/checkpoint line, then a table
-// | Occurred (UTC) | Recorded (UTC) | # | Author | Type | What | and a legend.
+// | Occurred (UTC) | Recorded (UTC) | # | Author | Type | Subjects | What | and a legend.
 // A superseded row's text is struck through and says "(corrected by #N)"; a
 // correcting row says "(corrects #M)" or "(retracts #M)".
 std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<TimelineRow>& rows);

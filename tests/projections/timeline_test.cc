@@ -256,8 +256,8 @@ TEST_CASE("Timeline: Markdown strikes superseded rows and names corrections besi
   CHECK(md.rfind("# Timeline: INC-7 — Relay key leak, O'Brien \\& \"co\"\n", 0) == 0);
   CHECK(md.find("SEV-1") != std::string::npos);
   CHECK(md.find("size 42 root " + Hex('c')) != std::string::npos);
-  CHECK(md.find("| Occurred (UTC) | Recorded (UTC) | # | Author | Type | What |\n") != std::string::npos);
-  CHECK(md.find("| 2026-11-20 10:03:00Z | 2026-11-20 10:03:05Z | 3 | npub1qqqqqqqq…qqqq | `incident_declared` | "
+  CHECK(md.find("| Occurred (UTC) | Recorded (UTC) | # | Author | Type | Subjects | What |\n") != std::string::npos);
+  CHECK(md.find("| 2026-11-20 10:03:00Z | 2026-11-20 10:03:05Z | 3 | npub1qqqqqqqq…qqqq | `incident_declared` |  | "
                 "declared SEV-1, relay key leak |\n") != std::string::npos);
   CHECK(md.find("~~froze \"all\" payouts~~ (corrected by #6)") != std::string::npos);
   CHECK(md.find("froze payouts from 10:04 (corrects #4)") != std::string::npos);
@@ -275,9 +275,11 @@ TEST_CASE("Timeline: Markdown strikes superseded rows and names corrections besi
     for (size_t i = 0; i < line.size(); ++i)
       if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++pipes;
     INFO(line);
-    CHECK(pipes == 7);
+    CHECK(pipes == 8);
   }
   CHECK(table_lines == rows.size() + 2);
+  // Subjects are shown, short.
+  CHECK(md.find("| npub1aaaaaaaa…aaaa, npub1bbbbbbbb…bbbb |") != std::string::npos);
   CHECK(md.find("Legend:") != std::string::npos);
 }
 
