@@ -349,35 +349,41 @@ Result<Hash32> DecodeNsec(std::string_view text) { return DecodeKey(text, "nsec"
 
 namespace {
 
-// The first position at or after `from` where `word` (lowercase) occurs in
-// `text`, ignoring ASCII case; npos if none.
-size_t FindIgnoringCase(std::string_view text, std::string_view word, size_t from) {
-  for (size_t at = from; at + word.size() <= text.size(); ++at) {
-    size_t i = 0;
-    while (i < word.size() && std::tolower(static_cast<unsigned char>(text[at + i])) == word[i]) ++i;
-    if (i == word.size()) return at;
-  }
-  return std::string_view::npos;
+bool EqualsIgnoringCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
+  return true;
 }
 
 }  // namespace
 
+// Every event body passes through here, so the common case (no secret) costs a
+// few fast substring searches: a bech32 string is all lower or all upper case,
+// and an NWC secret needs "secret=", found by its '='.
 Status RefuseSecrets(std::string_view what, std::string_view text) {
-  for (size_t at = FindIgnoringCase(text, "nsec1", 0); at != std::string_view::npos;
-       at = FindIgnoringCase(text, "nsec1", at + 1)) {
-    size_t end = at;
-    while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
-    auto secret = DecodeNsec(text.substr(at, end - at));
-    if (secret.ok()) {
-      OPENSSL_cleanse(secret->data(), secret->size());
-      return Status::InvalidArgument(std::string(what) +
-                                     " holds a secret key (nsec); record a public key or a label, never a secret");
+  for (std::string_view prefix : {std::string_view("nsec1"), std::string_view("NSEC1")}) {
+    for (size_t at = text.find(prefix); at != std::string_view::npos; at = text.find(prefix, at + 1)) {
+      size_t end = at;
+      while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
+      auto secret = DecodeNsec(text.substr(at, end - at));
+      if (secret.ok()) {
+        OPENSSL_cleanse(secret->data(), secret->size());
+        return Status::InvalidArgument(std::string(what) +
+                                       " holds a secret key (nsec); record a public key or a label, never a secret");
+      }
     }
   }
-  if (FindIgnoringCase(text, "nostr+walletconnect:", 0) != std::string_view::npos &&
-      FindIgnoringCase(text, "secret=", 0) != std::string_view::npos)
-    return Status::InvalidArgument(std::string(what) +
-                                   " holds an NWC connection secret; record the mapping's label, never the secret");
+  bool secret_param = false;
+  for (size_t eq = text.find('='); eq != std::string_view::npos && !secret_param; eq = text.find('=', eq + 1))
+    secret_param = eq >= 6 && EqualsIgnoringCase(text.substr(eq - 6, 6), "secret");
+  if (secret_param) {
+    constexpr std::string_view kScheme = "nostr+walletconnect:";
+    for (size_t at = 0; at + kScheme.size() <= text.size(); ++at)
+      if (EqualsIgnoringCase(text.substr(at, kScheme.size()), kScheme))
+        return Status::InvalidArgument(std::string(what) +
+                                       " holds an NWC connection secret; record the mapping's label, never the secret");
+  }
   return Status::OK();
 }
 

@@ -29,12 +29,45 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
     Payload payload;
     uint32_t allowed;
   };
+  // Written from DESIGN.md's table, not from the code: admin everything;
+  // notary checkpoints only; commander the incident's decisions (declare,
+  // close, severity, commander, playbooks, root cause, the PIR) and external
+  // communications, and all a responder may; responder notes, evidence,
+  // deploy hashes, freezes, runbook steps, reconciliations, internal
+  // communications (and corrections, checked further against what they
+  // correct); legal exports and notes; auditor notes.
+  const uint32_t everyone = kAdmin | kCommander | kResponder | kLegal | kAuditor;
+  const uint32_t decisions = kAdmin | kCommander, response = kAdmin | kCommander | kResponder;
   std::vector<Row> rows = {
       {"membership", MembershipPayload{other.public_key(), fb::MemberOp::Grant, kResponder}, kAdmin},
       {"key rotation", KeyRotatedPayload{other.public_key()}, kAdmin},
       {"key compromise", KeyCompromisedPayload{other.public_key(), 1, "lost"}, kAdmin},
-      {"note", NotePayload{"hello"}, kAdmin | kCommander | kResponder | kLegal | kAuditor},
+      {"note", NotePayload{"hello"}, everyone},
+      {"checkpoint", CheckpointPayload{}, kAdmin | kNotary},
+      {"incident declaration", IncidentDeclaredPayload{}, decisions},
+      {"evidence", EvidencePayload{}, response},
+      {"deploy hash", DeployPayload{}, response},
+      {"export", ExportPayload{}, kAdmin | kLegal},
+      {"playbook activation", PlaybookPayload{}, decisions},
+      {"commander assignment", CommanderPayload{}, decisions},
+      {"severity change", SeverityPayload{}, decisions},
+      {"freeze", FreezePayload{}, response},
+      {"unfreeze", UnfreezePayload{}, response},
+      {"secret rotation step", SecretRotatedPayload{}, response},
+      {"paths invalidated step", InvalidatedPayload{}, response},
+      {"user notified step", UserNotifiedPayload{}, response},
+      {"actions blocked step", BlockedPayload{}, response},
+      {"runbook step", StepPayload{}, response},
+      {"reconciliation", ReconciliationPayload{}, response},
+      {"internal communication", CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, response},
+      {"external communication", CommunicationPayload{fb::Audience::External, "", "f", "s", "u", 2000}, decisions},
+      {"root cause", RootCausePayload{}, decisions},
+      {"close", ClosePayload{}, decisions},
+      {"PIR publication", PirPayload{}, decisions},
+      {"correction", CorrectionPayload{}, response},
   };
+  // Every payload type but the genesis has its row; communication has two.
+  CHECK(rows.size() - 1 + 1 == std::variant_size_v<Payload>);
   for (uint32_t role : std::vector<uint32_t>{kAdmin, kNotary, kCommander, kResponder, kLegal, kAuditor, 0u}) {
     for (auto& row : rows) {
       MemberState s;
