@@ -49,13 +49,9 @@ std::vector<Block> Report(const PirInput& in) {
         "Runbook version: " + EncodeHex(st.runbook) + (st.runbook_current ? " (current)" : " (not the current runbook)"),
         "Events: " + std::to_string(in.rows.size())});
   if (!st.override_reason.empty()) {
-    std::string unmet;
-    for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
-    para("**Closed with the exit criteria overridden** (" + unmet + " not met): " + st.override_reason);
+    para("**Closed with the exit criteria overridden** (" + UnmetAtClose(st) + " not met): " + st.override_reason);
   } else if (!st.unmet_at_close.empty()) {
-    std::string unmet;
-    for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
-    para("**Warning:** closed without an override, but by the events as they stand " + unmet +
+    para("**Warning:** closed without an override, but by the events as they stand " + UnmetAtClose(st) +
          " did not hold at the close.");
   }
 

@@ -261,16 +261,17 @@ std::vector<std::string> Discrepancies(const ReconciliationPayload& r) {
   return out;
 }
 
-std::string ShortNpub(const Hash32& key) {
-  std::string n = EncodeNpub(key);
-  return n.substr(0, 13) + "…" + n.substr(n.size() - 4);
+std::string ShortNpub(const Hash32& key) { return ShortNpubText(EncodeNpub(key)); }
+
+std::string ShortNpubText(const std::string& npub) {
+  return npub.size() > 17 ? npub.substr(0, 13) + "…" + npub.substr(npub.size() - 4) : npub;
 }
 
 std::string ShortNpubList(const std::vector<std::string>& npubs) {
   std::string out;
   for (const auto& n : npubs) {
     if (!out.empty()) out += ", ";
-    out += n.size() > 17 ? n.substr(0, 13) + "…" + n.substr(n.size() - 4) : n;
+    out += ShortNpubText(n);
   }
   return out;
 }

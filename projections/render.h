@@ -39,6 +39,8 @@ std::vector<std::string> Discrepancies(const ReconciliationPayload& r);
 
 // "npub1abcdefgh…wxyz": recognisable, short.
 std::string ShortNpub(const Hash32& key);
+// The same short form of an npub string (one of 17 characters or fewer as it is).
+std::string ShortNpubText(const std::string& npub);
 // npub strings in that short form, comma-separated; "" for none.
 std::string ShortNpubList(const std::vector<std::string>& npubs);
 

@@ -453,6 +453,12 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
   return st;
 }
 
+std::string UnmetAtClose(const IncidentStatus& st) {
+  std::string out;
+  for (const std::string& id : st.unmet_at_close) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
 std::string StatusText(const IncidentStatus& st) {
   std::string o;
   auto t = [](TimeNs v) { return FormatTimeHuman(v); };
@@ -522,17 +528,14 @@ std::string StatusText(const IncidentStatus& st) {
     o += "\nclosed " + t(st.closed_ns) + " by " + ShortNpub(st.closed_by) + " (#" + std::to_string(st.closed_seq) +
          "); root cause: " + Printable(st.root_cause) + "\n";
     if (!st.override_reason.empty()) {
-      std::string unmet;
-      for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
+      const std::string unmet = UnmetAtClose(st);
       o += unmet.empty() ? "override recorded at close although every exit criterion held: "
                          : "exit criteria OVERRIDDEN at close (" + unmet + " not met): ";
       o += Printable(st.override_reason) + "\n";
     } else if (!st.unmet_at_close.empty()) {
       // The close was checked when appended; events since (a late record, a
       // correction, an event not made through the CLI) say otherwise.
-      std::string unmet;
-      for (size_t i = 0; i < st.unmet_at_close.size(); ++i) unmet += (i ? ", " : "") + st.unmet_at_close[i];
-      o += "WARNING: closed without an override, but by the events as they stand " + unmet +
+      o += "WARNING: closed without an override, but by the events as they stand " + UnmetAtClose(st) +
            " did not hold at the close\n";
     }
     o += "PIR due by " + t(st.pir_due_ns) + " (5 business days after close, Monday to Friday UTC)\n";

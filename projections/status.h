@@ -137,6 +137,9 @@ TimeNs BusinessDaysAfter(TimeNs t, int n);
 // "2h05m", "45s".
 std::string FormatDuration(TimeNs d);
 
+// The criteria that did not hold at the close, "exit.3, exit.4"; "" for none.
+std::string UnmetAtClose(const IncidentStatus& st);
+
 std::string StatusText(const IncidentStatus& st);
 nlohmann::ordered_json StatusJson(const IncidentStatus& st);
 

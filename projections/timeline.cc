@@ -469,9 +469,7 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
       out += "<td class=\"num\">" + std::to_string(r.seq) + "</td>";
       out += "<td><span title=\"" + Html(r.author) + "\">" + Html(AuthorShort(r)) + "</span></td>";
       out += "<td><span class=\"chip c" + std::to_string(CategoryOf(r.type)) + "\"></span>" + Html(r.type) + "</td>";
-      std::string all;
-      for (const auto& n : r.subjects) all += (all.empty() ? "" : " ") + n;
-      out += "<td><span title=\"" + Html(all) + "\">" + Html(SubjectsShort(r)) + "</span></td>";
+      out += "<td><span title=\"" + Html(JoinSubjects(r.subjects)) + "\">" + Html(SubjectsShort(r)) + "</span></td>";
       std::string what = Html(Sentence(r), true);
       if (superseded) what = "<del>" + what + "</del>";
       if (r.corrects != 0) what += (r.retraction ? " (retracts " : " (corrects ") + HtmlSeqLink(r.corrects) + ")";

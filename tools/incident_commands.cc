@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "ledger/base/encoding.h"
@@ -92,14 +93,7 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
   if (!seq.ok()) return seq.status().Prefixed("--corrects");
   auto target = c.store->Get(*seq);
   if (!target.ok()) return target.status();
-  const fb::Event& t = target->event();
-  if (t.incident() != c.state.incident)
-    return Status::InvalidArgument("event " + std::to_string(*seq) + " is not an event of " + IncidentName(c.state.incident) +
-                                   "; a correction stays within its incident");
-  const fb::Payload want = PayloadTypeOf(d->payload);
-  if (want != fb::Payload::Correction && t.payload_type() != want)
-    return Status::InvalidArgument("--corrects: event " + std::to_string(*seq) + " is a " + std::string(PayloadTypeName(t.payload_type())) +
-                                   "; a correction replaces it with the same type (or retracts it: custody correct)");
+  // Incident, type and role are the append path's rules (Store::CheckCorrection).
   for (uint64_t s : c.status.superseded)
     if (s == *seq)
       return Status::InvalidArgument("event " + std::to_string(*seq) + " is already superseded; correct what superseded it");
@@ -233,7 +227,9 @@ Status Close(const Context& ctx, const CloseArgs& a) {
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   // exit.1 holds with the root cause given here; the others must hold when
   // the close occurs (a close dated earlier is judged on what happened by then).
-  const IncidentStatus at = Evaluate(c->state, CurrentRunbook(), d.occurred_ns ? d.occurred_ns : NowNs());
+  std::optional<IncidentStatus> backdated;
+  if (d.occurred_ns) backdated = Evaluate(c->state, CurrentRunbook(), d.occurred_ns);
+  const IncidentStatus& at = backdated ? *backdated : c->status;
   std::string unmet;
   for (const Criterion& cr : at.exit)
     if (!cr.holds && cr.id != "exit.1") unmet += (unmet.empty() ? "" : "; ") + cr.id + " not met (" + cr.why + ")";
@@ -540,8 +536,6 @@ Status Correct(const Context& ctx, const CorrectArgs& a) {
     return Status::InvalidArgument("a declaration cannot be retracted; correct its details with the events that follow it");
   auto ev = c->store->Get(*target);
   if (!ev.ok()) return ev.status();
-  if (IsMembershipType(ev->event().payload_type()))
-    return Status::InvalidArgument("membership and key events cannot be corrected, only followed by new ones");
   // After the close, what it was judged on stands: retract the close first
   // (which reopens the incident), or correct the PIR's records.
   const fb::Payload t = ev->event().payload_type();

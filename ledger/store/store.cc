@@ -417,10 +417,12 @@ Status Store::CheckCorrection(const fb::Event& e, const MemberState& members) co
   const fb::Event& t = target->event();
   if (IsMembershipType(t.payload_type()))
     return Status::InvalidArgument(where + "membership and key events cannot be corrected, only followed by new ones");
+  const std::string target_is = "event " + std::to_string(ref->seq()) + " is a " + std::string(PayloadTypeName(t.payload_type()));
   if (t.incident() == 0 || t.incident() != e.incident())
-    return Status::InvalidArgument(where + "a correction stays within the incident of the event it corrects");
+    return Status::InvalidArgument(where + "a correction stays within the incident of the event it corrects (" + target_is +
+                                   (t.incident() ? " of " + IncidentName(t.incident()) : std::string(" outside any incident")) + ")");
   if (e.payload_type() != fb::Payload::Correction && e.payload_type() != t.payload_type())
-    return Status::InvalidArgument(where + "a replacement has the type of the event it replaces");
+    return Status::InvalidArgument(where + "a replacement has the type of the event it replaces (" + target_is + ")");
   // Correcting an event is deciding it again: only a role that may append
   // that event may correct it (an external message: admin or commander).
   if ((members.RolesOf(ToHash(e.author())) & RolesAllowedToAppend(t)) == 0)
