@@ -48,7 +48,8 @@ std::string Cell(std::string s) {
 
 std::string SelectionText(const Index& x) {
   if (x.scope == fb::ExportScope::User)
-    return "every event about " + EncodeNpub(*x.user) + (x.incident ? " in " + IncidentName(x.incident) : "");
+    return "every event about " + EncodeNpub(*x.user) +
+           (x.incident ? " in " + IncidentName(x.incident) : "");
   return "every event of " + IncidentName(x.incident);
 }
 
@@ -60,12 +61,14 @@ bool U64(const Json& j, uint64_t* out) {
 }
 
 Result<std::vector<uint64_t>> Ascending(const Json& j, const std::string& what) {
-  if (!j.is_array() || j.size() > kMaxFiles) return Bad(kIndexPath, what + " must be an array of sequence numbers");
+  if (!j.is_array() || j.size() > kMaxFiles)
+    return Bad(kIndexPath, what + " must be an array of sequence numbers");
   std::vector<uint64_t> out;
   for (const auto& v : j) {
     uint64_t n;
     if (!U64(v, &n)) return Bad(kIndexPath, what + " must hold sequence numbers");
-    if (!out.empty() && n <= out.back()) return Bad(kIndexPath, what + " must be strictly ascending");
+    if (!out.empty() && n <= out.back())
+      return Bad(kIndexPath, what + " must be strictly ascending");
     out.push_back(n);
   }
   return out;
@@ -75,7 +78,8 @@ Result<Hash32> HexField(const Json& j, const std::string& what) {
   if (!j.is_string()) return Bad(kIndexPath, what + " must be a string");
   auto h = DecodeHex32(j.get<std::string>());
   if (!h.ok()) return Bad(kIndexPath, what + " must be 64 lowercase hex digits");
-  if (EncodeHex(*h) != j.get<std::string>()) return Bad(kIndexPath, what + " must be lowercase hex");
+  if (EncodeHex(*h) != j.get<std::string>())
+    return Bad(kIndexPath, what + " must be lowercase hex");
   return *h;
 }
 
@@ -87,7 +91,8 @@ Result<Hash32> NpubField(const Json& j, const std::string& what) {
 }
 
 Status ExactKeys(const Json& j, std::initializer_list<const char*> keys, const std::string& what) {
-  if (!j.is_object() || j.size() != keys.size()) return Bad(kIndexPath, what + " must be an object with exactly its fields");
+  if (!j.is_object() || j.size() != keys.size())
+    return Bad(kIndexPath, what + " must be an object with exactly its fields");
   for (const char* k : keys)
     if (!j.contains(k)) return Bad(kIndexPath, what + " lacks \"" + k + "\"");
   return Status::OK();
@@ -108,7 +113,8 @@ bool IsSafeBagPath(std::string_view path) {
     std::string_view seg = rest.substr(0, slash);
     if (seg.empty() || seg == "." || seg == ".." || ++segments > 8) return false;
     for (char c : seg)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+        return false;
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }
@@ -116,7 +122,8 @@ bool IsSafeBagPath(std::string_view path) {
 }
 
 std::string FormatManifest(std::vector<ManifestEntry> entries) {
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   std::string out;
   for (const auto& e : entries) out += EncodeHex(e.sha256) + "  " + e.path + "\n";
   return out;
@@ -132,12 +139,14 @@ Result<std::vector<ManifestEntry>> ParseManifest(std::string_view text, std::str
     ++line_no;
     const std::string where = "line " + std::to_string(line_no);
     if (line.find('\r') != std::string_view::npos) return Bad(file, where + ": carriage return");
-    if (line.size() < 66 || line[64] != ' ') return Bad(file, where + ": want \"<sha256 hex> <path>\"");
+    if (line.size() < 66 || line[64] != ' ')
+      return Bad(file, where + ": want \"<sha256 hex> <path>\"");
     auto h = DecodeHex32(line.substr(0, 64));
     if (!h.ok()) return Bad(file, where + ": bad SHA-256 hex");
     std::string_view path = line.substr(65);
     while (!path.empty() && path.front() == ' ') path.remove_prefix(1);
-    if (!IsSafeBagPath(path)) return Bad(file, where + ": unsafe or unexpected path \"" + Printable(path) + "\"");
+    if (!IsSafeBagPath(path))
+      return Bad(file, where + ": unsafe or unexpected path \"" + Printable(path) + "\"");
     if (seen.count(path)) return Bad(file, where + ": " + std::string(path) + " listed twice");
     if (out.size() >= kMaxFiles) return Bad(file, "too many entries");
     seen.emplace(std::string(path), true);
@@ -149,7 +158,9 @@ Result<std::vector<ManifestEntry>> ParseManifest(std::string_view text, std::str
 std::string FormatIndex(const Index& x) {
   Json j;
   j["format"] = std::string(kFormat);
-  j["ledger"] = {{"id", EncodeHex(x.ledger_id)}, {"name", x.ledger_name}, {"origin", CheckpointOrigin(x.ledger_id)}};
+  j["ledger"] = {{"id", EncodeHex(x.ledger_id)},
+                 {"name", x.ledger_name},
+                 {"origin", CheckpointOrigin(x.ledger_id)}};
   j["selection"] = {{"scope", x.scope == fb::ExportScope::User ? "user" : "incident"},
                     {"user", x.user ? Json(EncodeNpub(*x.user)) : Json(nullptr)},
                     {"incident", x.incident ? Json(IncidentName(x.incident)) : Json(nullptr)},
@@ -165,7 +176,8 @@ std::string FormatIndex(const Index& x) {
                           {"about", u.about}});
   j["blobs"] = Json::array();
   for (const auto& b : x.blobs)
-    j["blobs"].push_back({{"sha256", EncodeHex(b.sha256)}, {"size", b.size}, {"included", b.included}});
+    j["blobs"].push_back(
+        {{"sha256", EncodeHex(b.sha256)}, {"size", b.size}, {"included", b.included}});
   return j.dump(2) + "\n";
 }
 
@@ -182,9 +194,12 @@ Result<Index> ParseIndex(std::string_view text) {
   } catch (const std::exception& e) {
     return Bad(kIndexPath, std::string("not valid JSON (") + e.what() + ")");
   }
-  CUSTODY_RETURN_IF_ERROR(ExactKeys(
-      j, {"format", "ledger", "selection", "checkpoint", "exporter", "events", "membership", "users", "blobs"}, "index"));
-  if (j["format"] != std::string(kFormat)) return Bad(kIndexPath, "format is not " + std::string(kFormat));
+  CUSTODY_RETURN_IF_ERROR(ExactKeys(j,
+                                    {"format", "ledger", "selection", "checkpoint", "exporter",
+                                     "events", "membership", "users", "blobs"},
+                                    "index"));
+  if (j["format"] != std::string(kFormat))
+    return Bad(kIndexPath, "format is not " + std::string(kFormat));
   Index x;
   const Json& ledger = j["ledger"];
   CUSTODY_RETURN_IF_ERROR(ExactKeys(ledger, {"id", "name", "origin"}, "ledger"));
@@ -196,7 +211,8 @@ Result<Index> ParseIndex(std::string_view text) {
     return Bad(kIndexPath, "ledger.name must be a string and ledger.origin the ledger id's origin");
   x.ledger_name = ledger["name"].get<std::string>();
   const Json& sel = j["selection"];
-  CUSTODY_RETURN_IF_ERROR(ExactKeys(sel, {"scope", "user", "incident", "include_shared_blobs"}, "selection"));
+  CUSTODY_RETURN_IF_ERROR(
+      ExactKeys(sel, {"scope", "user", "incident", "include_shared_blobs"}, "selection"));
   if (sel["scope"] == "user") {
     x.scope = fb::ExportScope::User;
     auto user = NpubField(sel["user"], "selection.user");
@@ -209,18 +225,22 @@ Result<Index> ParseIndex(std::string_view text) {
     return Bad(kIndexPath, "selection.scope must be \"user\" or \"incident\"");
   }
   if (!sel["incident"].is_null()) {
-    if (!sel["incident"].is_string()) return Bad(kIndexPath, "selection.incident must be INC-<n> or null");
+    if (!sel["incident"].is_string())
+      return Bad(kIndexPath, "selection.incident must be INC-<n> or null");
     auto inc = ParseIncidentName(sel["incident"].get<std::string>());
     if (!inc.ok() || IncidentName(*inc) != sel["incident"].get<std::string>())
       return Bad(kIndexPath, "selection.incident must be INC-<n> or null");
     x.incident = *inc;
   }
-  if (x.scope == fb::ExportScope::Incident && x.incident == 0) return Bad(kIndexPath, "an incident selection names its incident");
-  if (!sel["include_shared_blobs"].is_boolean()) return Bad(kIndexPath, "selection.include_shared_blobs must be true or false");
+  if (x.scope == fb::ExportScope::Incident && x.incident == 0)
+    return Bad(kIndexPath, "an incident selection names its incident");
+  if (!sel["include_shared_blobs"].is_boolean())
+    return Bad(kIndexPath, "selection.include_shared_blobs must be true or false");
   x.include_shared_blobs = sel["include_shared_blobs"].get<bool>();
   const Json& cp = j["checkpoint"];
   CUSTODY_RETURN_IF_ERROR(ExactKeys(cp, {"size", "root"}, "checkpoint"));
-  if (!U64(cp["size"], &x.checkpoint_size) || x.checkpoint_size == 0) return Bad(kIndexPath, "checkpoint.size must be a positive integer");
+  if (!U64(cp["size"], &x.checkpoint_size) || x.checkpoint_size == 0)
+    return Bad(kIndexPath, "checkpoint.size must be a positive integer");
   auto root = HexField(cp["root"], "checkpoint.root");
   if (!root.ok()) return root.status();
   x.checkpoint_root = *root;
@@ -235,8 +255,10 @@ Result<Index> ParseIndex(std::string_view text) {
   x.membership = std::move(*membership);
   for (const auto* list : {&x.events, &x.membership})
     if (!list->empty() && list->back() >= x.checkpoint_size)
-      return Bad(kIndexPath, "sequence number " + std::to_string(list->back()) + " is not below the checkpoint size");
-  if (!j["users"].is_array() || j["users"].size() > kMaxFiles) return Bad(kIndexPath, "users must be an array");
+      return Bad(kIndexPath, "sequence number " + std::to_string(list->back()) +
+                                 " is not below the checkpoint size");
+  if (!j["users"].is_array() || j["users"].size() > kMaxFiles)
+    return Bad(kIndexPath, "users must be an array");
   for (const auto& u : j["users"]) {
     CUSTODY_RETURN_IF_ERROR(ExactKeys(u, {"npub", "latest", "about"}, "users[]"));
     UserEntry e;
@@ -247,31 +269,37 @@ Result<Index> ParseIndex(std::string_view text) {
     if (!about.ok()) return about.status();
     e.about = std::move(*about);
     uint64_t latest = 0;
-    if (e.about.empty() ? !u["latest"].is_null() : (!U64(u["latest"], &latest) || latest != e.about.back()))
+    if (e.about.empty() ? !u["latest"].is_null()
+                        : (!U64(u["latest"], &latest) || latest != e.about.back()))
       return Bad(kIndexPath, "users[].latest must be the last of users[].about");
     if (!e.about.empty() && e.about.back() >= x.checkpoint_size)
       return Bad(kIndexPath, "users[].about goes past the checkpoint");
-    if (!x.users.empty() && !(x.users.back().user < e.user)) return Bad(kIndexPath, "users must be sorted by key, once each");
+    if (!x.users.empty() && !(x.users.back().user < e.user))
+      return Bad(kIndexPath, "users must be sorted by key, once each");
     x.users.push_back(std::move(e));
   }
-  if (!j["blobs"].is_array() || j["blobs"].size() > kMaxFiles) return Bad(kIndexPath, "blobs must be an array");
+  if (!j["blobs"].is_array() || j["blobs"].size() > kMaxFiles)
+    return Bad(kIndexPath, "blobs must be an array");
   for (const auto& b : j["blobs"]) {
     CUSTODY_RETURN_IF_ERROR(ExactKeys(b, {"sha256", "size", "included"}, "blobs[]"));
     BlobEntry e;
     auto h = HexField(b["sha256"], "blobs[].sha256");
     if (!h.ok()) return h.status();
     e.sha256 = *h;
-    if (!U64(b["size"], &e.size) || !b["included"].is_boolean()) return Bad(kIndexPath, "blobs[] needs size and included");
+    if (!U64(b["size"], &e.size) || !b["included"].is_boolean())
+      return Bad(kIndexPath, "blobs[] needs size and included");
     e.included = b["included"].get<bool>();
-    if (!x.blobs.empty() && !(x.blobs.back().sha256 < e.sha256)) return Bad(kIndexPath, "blobs must be sorted by hash, once each");
+    if (!x.blobs.empty() && !(x.blobs.back().sha256 < e.sha256))
+      return Bad(kIndexPath, "blobs must be sorted by hash, once each");
     x.blobs.push_back(e);
   }
   return x;
 }
 
 Result<std::string> SignBag(const SecretKey& exporter, const BagSignature& w) {
-  const std::string text = std::string(kBagSignatureHeader) + "\norigin " + w.origin + "\ncheckpoint " +
-                           std::to_string(w.checkpoint_size) + "\ntagmanifest-sha256 " + EncodeHex(w.tagmanifest_sha256) +
+  const std::string text = std::string(kBagSignatureHeader) + "\norigin " + w.origin +
+                           "\ncheckpoint " + std::to_string(w.checkpoint_size) +
+                           "\ntagmanifest-sha256 " + EncodeHex(w.tagmanifest_sha256) +
                            "\nexporter " + EncodeNpub(w.exporter) + "\n";
   const Hash32 aux{};  // fixed: the same exporter and bag give the same bytes
   return SignNote(exporter, w.origin, text, kBagTag, &aux);
@@ -294,7 +322,8 @@ Result<BagSignature> VerifyBagSignature(std::string_view note_text) {
   auto size = field(2, "checkpoint");
   auto tm = field(3, "tagmanifest-sha256");
   auto who = field(4, "exporter");
-  if (!origin || !size || !tm || !who) return Bad(file, "want origin, checkpoint, tagmanifest-sha256 and exporter lines");
+  if (!origin || !size || !tm || !who)
+    return Bad(file, "want origin, checkpoint, tagmanifest-sha256 and exporter lines");
   w.origin = std::string(*origin);
   if (!ParseU64(*size, &w.checkpoint_size)) return Bad(file, "bad checkpoint size");
   auto h = DecodeHex32(*tm);
@@ -308,13 +337,16 @@ Result<BagSignature> VerifyBagSignature(std::string_view note_text) {
   return w;
 }
 
-std::string BagInfo(const Index& x, uint64_t payload_bytes, uint64_t payload_files, TimeNs checkpoint_time) {
+std::string BagInfo(const Index& x, uint64_t payload_bytes, uint64_t payload_files,
+                    TimeNs checkpoint_time) {
   std::string date = FormatTime(checkpoint_time).substr(0, 10);
-  return "Source-Organization: " + Printable(x.ledger_name) + "\n" + "External-Identifier: " + CheckpointOrigin(x.ledger_id) +
-         "\n" + "External-Description: Custody evidence package: " + SelectionText(x) + ", at checkpoint " +
-         std::to_string(x.checkpoint_size) + "\n" + "Bagging-Date: " + date + "\n" +
-         "Payload-Oxum: " + std::to_string(payload_bytes) + "." + std::to_string(payload_files) + "\n" +
-         "Bag-Software-Agent: custody 0.3.0\n" + "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
+  return "Source-Organization: " + Printable(x.ledger_name) + "\n" +
+         "External-Identifier: " + CheckpointOrigin(x.ledger_id) + "\n" +
+         "External-Description: Custody evidence package: " + SelectionText(x) +
+         ", at checkpoint " + std::to_string(x.checkpoint_size) + "\n" + "Bagging-Date: " + date +
+         "\n" + "Payload-Oxum: " + std::to_string(payload_bytes) + "." +
+         std::to_string(payload_files) + "\n" + "Bag-Software-Agent: custody 0.3.0\n" +
+         "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
 }
 
 std::string ReportMarkdown(const Index& x, const std::vector<const SignedEvent*>& events) {
@@ -324,31 +356,40 @@ std::string ReportMarkdown(const Index& x, const std::vector<const SignedEvent*>
   out += "| | |\n| --- | --- |\n";
   out += "| Ledger | `" + CheckpointOrigin(x.ledger_id) + "` |\n";
   out += "| Selection | " + SelectionText(x) + " |\n";
-  out += "| Checkpoint | " + std::to_string(x.checkpoint_size) + " events, root `" + EncodeHex(x.checkpoint_root) + "` |\n";
+  out += "| Checkpoint | " + std::to_string(x.checkpoint_size) + " events, root `" +
+         EncodeHex(x.checkpoint_root) + "` |\n";
   out += "| Exporter | `" + EncodeNpub(x.exporter) + "` |\n";
-  out += "| Events | " + std::to_string(x.events.size()) + " selected; " + std::to_string(x.membership.size()) +
-         " membership events show who held which role |\n";
+  out += "| Events | " + std::to_string(x.events.size()) + " selected; " +
+         std::to_string(x.membership.size()) + " membership events show who held which role |\n";
   out += "| Snapshots | " + std::to_string(included) + " included, " + std::to_string(listed) +
          " listed by hash and size only (attached to other users too) |\n\n";
-  out += "## Events\n\nAll times UTC.\n\n| seq | occurred | recorded | author | type | what |\n| --- | --- | --- | --- | --- | --- |\n";
+  out +=
+      "## Events\n\nAll times UTC.\n\n| seq | occurred | recorded | author | type | what |\n| --- "
+      "| --- | --- | --- | --- | --- |\n";
   for (const SignedEvent* ev : events) {
     const fb::Event& e = ev->event();
-    out += "| " + std::to_string(e.seq()) + " | " + FormatTime(e.occurred_ns()) + " | " + FormatTime(e.recorded_ns()) +
-           " | `" + ShortNpub(ToHash(e.author())) + "` | " + std::string(PayloadTypeName(e.payload_type())) + " | " +
-           Cell(DescribeEvent(e)) + " |\n";
+    out += "| " + std::to_string(e.seq()) + " | " + FormatTime(e.occurred_ns()) + " | " +
+           FormatTime(e.recorded_ns()) + " | `" + ShortNpub(ToHash(e.author())) + "` | " +
+           std::string(PayloadTypeName(e.payload_type())) + " | " + Cell(DescribeEvent(e)) + " |\n";
   }
   if (!x.blobs.empty()) {
     out += "\n## Snapshots\n\n| sha256 | bytes | in this package |\n| --- | --- | --- |\n";
     for (const auto& b : x.blobs)
       out += "| `" + EncodeHex(b.sha256) + "` | " + std::to_string(b.size) + " | " +
-             (b.included ? "yes, `" + BlobPath(b.sha256) + "`" : "no: shared with other users") + " |\n";
+             (b.included ? "yes, `" + BlobPath(b.sha256) + "`" : "no: shared with other users") +
+             " |\n";
   }
   out += "\n## How to check this package\n\n";
-  out += "`custody verify-package DIR --trust NPUB`, where NPUB is the checkpoint signer's key as you know it\n"
-         "from a source other than this package. It checks the BagIt manifests, the exporter's signature and\n"
-         "role, every event's id and signatures and its author's role, every inclusion proof against the\n"
-         "signed checkpoint, that the per-user back-links leave no gap, every snapshot's hash, and that this\n"
-         "report and the timeline are exactly what the events say.\n";
+  out +=
+      "`custody verify-package DIR --trust NPUB`, where NPUB is the checkpoint signer's key as you "
+      "know it\n"
+      "from a source other than this package. It checks the BagIt manifests, the exporter's "
+      "signature and\n"
+      "role, every event's id and signatures and its author's role, every inclusion proof against "
+      "the\n"
+      "signed checkpoint, that the per-user back-links leave no gap, every snapshot's hash, and "
+      "that this\n"
+      "report and the timeline are exactly what the events say.\n";
   return out;
 }
 
@@ -357,13 +398,15 @@ std::string TimelineMarkdown(const Index& x, const std::vector<const SignedEvent
   std::stable_sort(sorted.begin(), sorted.end(), [](const SignedEvent* a, const SignedEvent* b) {
     return a->event().occurred_ns() < b->event().occurred_ns();
   });
-  std::string out = "# Timeline: " + SelectionText(x) + "\n\nIn occurred-time order, UTC. Recorded time is shown where "
+  std::string out = "# Timeline: " + SelectionText(x) +
+                    "\n\nIn occurred-time order, UTC. Recorded time is shown where "
                     "it is more than a minute after occurred time.\n\n";
   for (const SignedEvent* ev : sorted) {
     const fb::Event& e = ev->event();
-    out += "- " + FormatTime(e.occurred_ns()) + "  #" + std::to_string(e.seq()) + "  " + ShortNpub(ToHash(e.author())) +
-           "  " + DescribeEvent(e);
-    if (e.recorded_ns() - e.occurred_ns() > 60LL * 1000000000) out += " (recorded " + FormatTime(e.recorded_ns()) + ")";
+    out += "- " + FormatTime(e.occurred_ns()) + "  #" + std::to_string(e.seq()) + "  " +
+           ShortNpub(ToHash(e.author())) + "  " + DescribeEvent(e);
+    if (e.recorded_ns() - e.occurred_ns() > 60LL * 1000000000)
+      out += " (recorded " + FormatTime(e.recorded_ns()) + ")";
     out += "\n";
   }
   return out;

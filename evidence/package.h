@@ -22,10 +22,12 @@
 namespace custody::package {
 
 inline constexpr std::string_view kFormat = "custody-evidence-package/v1";
-inline constexpr std::string_view kBagitTxt = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+inline constexpr std::string_view kBagitTxt =
+    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 inline constexpr std::string_view kBagSignatureFile = "bag-signature.txt";
 inline constexpr std::string_view kBagSignatureHeader = "custody/bag-signature@v1";
-inline constexpr std::string_view kBagTag = "custody/bag/v1";  // BIP-340 tagged hash of the note text
+inline constexpr std::string_view kBagTag =
+    "custody/bag/v1";  // BIP-340 tagged hash of the note text
 inline constexpr size_t kMaxIndexSize = 64 << 20;
 inline constexpr size_t kMaxManifestSize = 64 << 20;
 inline constexpr size_t kMaxTagFileSize = 64 << 10;
@@ -33,9 +35,9 @@ inline constexpr size_t kMaxFiles = 1 << 20;
 inline constexpr size_t kMaxJsonDepth = 16;
 
 // Paths inside the bag.
-std::string EventPath(uint64_t seq);      // data/events/<seq>.event
-std::string RenderingPath(uint64_t seq);  // data/events/<seq>.txt
-std::string ProofPath(uint64_t seq);      // data/proofs/<seq>.tlog-proof
+std::string EventPath(uint64_t seq);         // data/events/<seq>.event
+std::string RenderingPath(uint64_t seq);     // data/events/<seq>.txt
+std::string ProofPath(uint64_t seq);         // data/proofs/<seq>.tlog-proof
 std::string BlobPath(const Hash32& sha256);  // data/blobs/sha256/<hex>
 inline constexpr std::string_view kIndexPath = "data/index.json";
 inline constexpr std::string_view kCheckpointPath = "data/checkpoint";
@@ -77,10 +79,11 @@ struct Index {
   uint64_t checkpoint_size = 0;
   Hash32 checkpoint_root{};
   Hash32 exporter{};
-  std::vector<uint64_t> events;      // the selection, ascending
-  std::vector<uint64_t> membership;  // genesis, membership and key events before the checkpoint, ascending
-  std::vector<UserEntry> users;      // by key
-  std::vector<BlobEntry> blobs;      // by hash
+  std::vector<uint64_t> events;  // the selection, ascending
+  std::vector<uint64_t>
+      membership;  // genesis, membership and key events before the checkpoint, ascending
+  std::vector<UserEntry> users;  // by key
+  std::vector<BlobEntry> blobs;  // by hash
 };
 std::string FormatIndex(const Index& index);
 Result<Index> ParseIndex(std::string_view json);
@@ -104,7 +107,8 @@ Result<std::string> SignBag(const SecretKey& exporter, const BagSignature& what)
 Result<BagSignature> VerifyBagSignature(std::string_view note);
 
 // bag-info.txt.
-std::string BagInfo(const Index& index, uint64_t payload_bytes, uint64_t payload_files, TimeNs checkpoint_time);
+std::string BagInfo(const Index& index, uint64_t payload_bytes, uint64_t payload_files,
+                    TimeNs checkpoint_time);
 
 // report.md and timeline.md: pure functions of the index and the selected
 // events (ascending by seq), regenerated and compared by verify-package.

@@ -38,7 +38,8 @@ Result<std::string> ReadSmall(const fs::path& path, const std::string& name, siz
   }
   if (static_cast<uint64_t>(st.st_size) > limit) {
     close(fd);
-    return Fail(name + ": " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(limit) + " allowed");
+    return Fail(name + ": " + std::to_string(st.st_size) + " bytes, more than the " +
+                std::to_string(limit) + " allowed");
   }
   std::string out(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
@@ -58,7 +59,8 @@ Result<std::string> ReadSmall(const fs::path& path, const std::string& name, siz
 Status Walk(const fs::path& dir, std::map<std::string, uint64_t>* files) {
   std::error_code ec;
   auto st = fs::symlink_status(dir, ec);
-  if (ec || !fs::is_directory(st)) return Fail(dir.string() + ": not a directory (symlinks are not followed)");
+  if (ec || !fs::is_directory(st))
+    return Fail(dir.string() + ": not a directory (symlinks are not followed)");
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
   if (ec) return Fail(dir.string() + ": " + ec.message());
   for (; it != end; it.increment(ec)) {
@@ -67,24 +69,30 @@ Status Walk(const fs::path& dir, std::map<std::string, uint64_t>* files) {
     if (ec) return Fail(it->path().string() + ": " + ec.message());
     auto s = it->symlink_status(ec);
     if (ec) return Fail(rel + ": " + ec.message());
-    if (fs::is_symlink(s)) return Fail(rel + ": a symbolic link (a package holds only files and directories)");
+    if (fs::is_symlink(s))
+      return Fail(rel + ": a symbolic link (a package holds only files and directories)");
     if (it.depth() > 4) return Fail(rel + ": nested too deeply");
     if (!IsSafeBagPath(rel)) return Fail(Printable(rel) + ": a name a package never holds");
     if (fs::is_directory(s)) continue;
     if (!fs::is_regular_file(s)) return Fail(rel + ": not a regular file");
-    if (files->size() >= kMaxFiles) return Fail("more than " + std::to_string(kMaxFiles) + " files");
+    if (files->size() >= kMaxFiles)
+      return Fail("more than " + std::to_string(kMaxFiles) + " files");
     (*files)[rel] = it->file_size(ec);
   }
   return Status::OK();
 }
 
-std::string Count(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+std::string Count(size_t n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
 
 }  // namespace
 
 Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageReport* report) {
   *report = PackageReport();
-  auto check = [report](std::string topic, std::string found) { report->checks.emplace_back(std::move(topic), std::move(found)); };
+  auto check = [report](std::string topic, std::string found) {
+    report->checks.emplace_back(std::move(topic), std::move(found));
+  };
   const fs::path dir(dir_text);
 
   // 1. The bag: every file, bagit.txt, the manifests, every payload file's hash.
@@ -93,24 +101,29 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   auto bagit = ReadSmall(dir / "bagit.txt", "bagit.txt", kMaxTagFileSize);
   if (!bagit.ok()) return bagit.status();
   if (*bagit != kBagitTxt) return Fail("bagit.txt: not exactly the BagIt 1.0 declaration");
-  auto tag_text = ReadSmall(dir / "tagmanifest-sha256.txt", "tagmanifest-sha256.txt", kMaxTagFileSize);
+  auto tag_text =
+      ReadSmall(dir / "tagmanifest-sha256.txt", "tagmanifest-sha256.txt", kMaxTagFileSize);
   if (!tag_text.ok()) return tag_text.status();
   auto tags = ParseManifest(*tag_text, "tagmanifest-sha256.txt");
   if (!tags.ok()) return tags.status();
   std::set<std::string> tag_files;
   for (const auto& t : *tags) {
-    if (t.path.rfind("data/", 0) == 0) return Fail("tagmanifest-sha256.txt: lists payload file " + t.path);
+    if (t.path.rfind("data/", 0) == 0)
+      return Fail("tagmanifest-sha256.txt: lists payload file " + t.path);
     tag_files.insert(t.path);
   }
   for (const char* need : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
-    if (!tag_files.count(need)) return Fail(std::string("tagmanifest-sha256.txt: does not cover ") + need);
-  auto manifest_text = ReadSmall(dir / "manifest-sha256.txt", "manifest-sha256.txt", kMaxManifestSize);
+    if (!tag_files.count(need))
+      return Fail(std::string("tagmanifest-sha256.txt: does not cover ") + need);
+  auto manifest_text =
+      ReadSmall(dir / "manifest-sha256.txt", "manifest-sha256.txt", kMaxManifestSize);
   if (!manifest_text.ok()) return manifest_text.status();
   auto manifest = ParseManifest(*manifest_text, "manifest-sha256.txt");
   if (!manifest.ok()) return manifest.status();
   std::map<std::string, Hash32> payload;
   for (const auto& m : *manifest) {
-    if (m.path.rfind("data/", 0) != 0) return Fail("manifest-sha256.txt: lists " + m.path + ", outside data/");
+    if (m.path.rfind("data/", 0) != 0)
+      return Fail("manifest-sha256.txt: lists " + m.path + ", outside data/");
     payload[m.path] = m.sha256;
   }
   for (const auto& [path, size] : files) {
@@ -128,28 +141,34 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
       uint64_t size = 0;
       auto h = HashFile((dir / m.path).string(), &size);
       if (!h.ok()) return Fail(m.path + ": " + h.status().message());
-      if (*h != m.sha256) return Fail(m.path + ": SHA-256 does not match its manifest (changed after export)");
+      if (*h != m.sha256)
+        return Fail(m.path + ": SHA-256 does not match its manifest (changed after export)");
     }
   }
- // Payload-Oxum, where bag-info.txt gives it: octets and files of data/.
+  // Payload-Oxum, where bag-info.txt gives it: octets and files of data/.
   auto info = ReadSmall(dir / "bag-info.txt", "bag-info.txt", kMaxTagFileSize);
   if (!info.ok()) return info.status();
   uint64_t payload_bytes = 0;
   for (const auto& [path, size] : files)
     if (path.rfind("data/", 0) == 0) payload_bytes += size;
-  const std::string oxum = "Payload-Oxum: " + std::to_string(payload_bytes) + "." + std::to_string(payload.size()) + "\n";
+  const std::string oxum = "Payload-Oxum: " + std::to_string(payload_bytes) + "." +
+                           std::to_string(payload.size()) + "\n";
   if (info->find("Payload-Oxum: ") != std::string::npos && info->find(oxum) == std::string::npos)
-    return Fail("bag-info.txt: Payload-Oxum does not match the payload (" + oxum.substr(14, oxum.size() - 15) + ")");
-  check("bag", "BagIt 1.0; " + Count(manifest->size(), "payload file") + " and " + Count(tags->size(), "tag file") +
+    return Fail("bag-info.txt: Payload-Oxum does not match the payload (" +
+                oxum.substr(14, oxum.size() - 15) + ")");
+  check("bag", "BagIt 1.0; " + Count(manifest->size(), "payload file") + " and " +
+                   Count(tags->size(), "tag file") +
                    " match their SHA-256 manifests; no other files");
 
   // 2. The exporter's signature over the tag manifest.
-  auto sig_text = ReadSmall(dir / kBagSignatureFile, std::string(kBagSignatureFile), kMaxTagFileSize);
+  auto sig_text =
+      ReadSmall(dir / kBagSignatureFile, std::string(kBagSignatureFile), kMaxTagFileSize);
   if (!sig_text.ok()) return sig_text.status();
   auto bag_sig = VerifyBagSignature(*sig_text);
   if (!bag_sig.ok()) return bag_sig.status();
   if (bag_sig->tagmanifest_sha256 != Sha256(AsSpan(*tag_text)))
-    return Fail(std::string(kBagSignatureFile) + ": signs another tagmanifest-sha256.txt than this one");
+    return Fail(std::string(kBagSignatureFile) +
+                ": signs another tagmanifest-sha256.txt than this one");
 
   // 3. index.json and the checkpoint, signed by the key the verifier trusts.
   auto index_text = ReadSmall(dir / kIndexPath, std::string(kIndexPath), kMaxIndexSize);
@@ -159,13 +178,16 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   const Index& x = *index;
   report->index = x;
   const std::string origin = CheckpointOrigin(x.ledger_id);
-  if (bag_sig->origin != origin || bag_sig->checkpoint_size != x.checkpoint_size || bag_sig->exporter != x.exporter)
-    return Fail(std::string(kBagSignatureFile) + ": names another ledger, checkpoint or exporter than index.json");
+  if (bag_sig->origin != origin || bag_sig->checkpoint_size != x.checkpoint_size ||
+      bag_sig->exporter != x.exporter)
+    return Fail(std::string(kBagSignatureFile) +
+                ": names another ledger, checkpoint or exporter than index.json");
   check("exporter", EncodeNpub(x.exporter) + " signed the bag (checked against its role below)");
   auto cp_text = ReadSmall(dir / kCheckpointPath, std::string(kCheckpointPath), kMaxNoteSize);
   if (!cp_text.ok()) return cp_text.status();
   auto cp = VerifyCheckpointNote(*cp_text, trust, origin);
-  if (!cp.ok()) return Fail(std::string(kCheckpointPath) + ": " + cp.status().message() + " (the trusted key)");
+  if (!cp.ok())
+    return Fail(std::string(kCheckpointPath) + ": " + cp.status().message() + " (the trusted key)");
   if (cp->size != x.checkpoint_size || cp->root != x.checkpoint_root)
     return Fail(std::string(kCheckpointPath) + ": size or root differs from index.json");
   auto nostr_text = ReadSmall(dir / kNostrPath, std::string(kNostrPath), kMaxNoteSize);
@@ -174,16 +196,18 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   if (!nostr.ok()) return Fail(std::string(kNostrPath) + ": " + nostr.status().message());
   if (nostr->pubkey != trust || nostr->content != EncodeCheckpointBody(*cp))
     return Fail(std::string(kNostrPath) + ": not the same checkpoint signed by the trusted key");
-  check("checkpoint", origin + " at " + std::to_string(cp->size) + " events, signed by the trusted key " +
-                          EncodeNpub(trust) + " (signed note and NIP-01 event)");
+  check("checkpoint", origin + " at " + std::to_string(cp->size) +
+                          " events, signed by the trusted key " + EncodeNpub(trust) +
+                          " (signed note and NIP-01 event)");
 
   // 4. Every event: bytes, id, signatures, inclusion proof against the checkpoint.
   std::set<uint64_t> selected(x.events.begin(), x.events.end());
   std::set<uint64_t> all(selected);
   all.insert(x.membership.begin(), x.membership.end());
   std::map<uint64_t, SignedEvent> events;
-  std::set<std::string> expected = {std::string(kIndexPath), std::string(kCheckpointPath), std::string(kNostrPath),
-                                    std::string(kReportPath), std::string(kTimelinePath)};
+  std::set<std::string> expected = {std::string(kIndexPath), std::string(kCheckpointPath),
+                                    std::string(kNostrPath), std::string(kReportPath),
+                                    std::string(kTimelinePath)};
   for (uint64_t seq : all) {
     const std::string path = EventPath(seq), where = "event " + std::to_string(seq);
     expected.insert(path);
@@ -195,9 +219,11 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     if (!ev.ok()) return Fail(path + ": " + ev.status().message());
     const fb::Event& e = ev->event();
     if (e.seq() != seq) return Fail(path + ": holds event " + std::to_string(e.seq()));
-    if (seq > 0 && ToHash(e.ledger_id()) != x.ledger_id) return Fail(where + ": belongs to another ledger");
+    if (seq > 0 && ToHash(e.ledger_id()) != x.ledger_id)
+      return Fail(where + ": belongs to another ledger");
     const Hash32 id = ev->id();
-    if (seq == 0 && id != x.ledger_id) return Fail(where + ": the genesis's id is not the ledger id in index.json");
+    if (seq == 0 && id != x.ledger_id)
+      return Fail(where + ": the genesis's id is not the ledger id in index.json");
     Status sigs = VerifySignatures(*ev, id);
     if (!sigs.ok()) return Fail(sigs.message());
     auto proof_text = ReadSmall(dir / ProofPath(seq), ProofPath(seq), kMaxProofText);
@@ -205,37 +231,47 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     auto proof = ParseTlogProof(*proof_text);
     if (!proof.ok()) return Fail(ProofPath(seq) + ": " + proof.status().message());
     if (proof->index != seq || proof->checkpoint != *cp_text)
-      return Fail(ProofPath(seq) + ": not a proof of event " + std::to_string(seq) + " against data/checkpoint");
+      return Fail(ProofPath(seq) + ": not a proof of event " + std::to_string(seq) +
+                  " against data/checkpoint");
     Status incl = VerifyInclusion(seq, cp->size, HashLeaf(ev->bytes()), proof->hashes, cp->root);
-    if (!incl.ok()) return Fail(where + ": inclusion proof does not verify against the checkpoint (" + incl.message() + ")");
+    if (!incl.ok())
+      return Fail(where + ": inclusion proof does not verify against the checkpoint (" +
+                  incl.message() + ")");
     // The rendering beside it says exactly what the event says.
     auto rendering = ReadSmall(dir / RenderingPath(seq), RenderingPath(seq), kMaxRenderingFile);
     if (!rendering.ok()) return rendering.status();
-    if (*rendering != EventDetail(*ev, id)) return Fail(RenderingPath(seq) + ": does not match the event it renders");
+    if (*rendering != EventDetail(*ev, id))
+      return Fail(RenderingPath(seq) + ": does not match the event it renders");
     events.emplace(seq, std::move(*ev));
   }
-  check("events", Count(x.events.size(), "selected event") + " and " + Count(x.membership.size(), "membership event") +
+  check("events", Count(x.events.size(), "selected event") + " and " +
+                      Count(x.membership.size(), "membership event") +
                       ": ids, signatures and inclusion proofs against the checkpoint");
 
   // 5. Authorization: replay the membership events; every author held a role
   // allowed to append what they appended, and the exporter is legal or admin.
-  if (x.membership.empty() || x.membership.front() != 0) return Fail("index.json: the membership events must start with the genesis");
+  if (x.membership.empty() || x.membership.front() != 0)
+    return Fail("index.json: the membership events must start with the genesis");
   MemberState members;
   for (uint64_t seq : all) {
     const fb::Event& e = events.at(seq).event();
     const bool is_membership = std::binary_search(x.membership.begin(), x.membership.end(), seq);
     if (is_membership != IsMembershipType(e.payload_type()))
-      return Fail("index.json: event " + std::to_string(seq) + (is_membership ? " is listed as membership but is not" : " is a membership event not listed as one"));
+      return Fail("index.json: event " + std::to_string(seq) +
+                  (is_membership ? " is listed as membership but is not"
+                                 : " is a membership event not listed as one"));
     Status s = members.Check(e);
     if (!s.ok()) return Fail(s.message());
     if (is_membership) members.Apply(e);
   }
   const uint32_t exporter_roles = members.RolesOf(x.exporter);
   if ((exporter_roles & RolesAllowedToAppend(fb::Payload::ExportPerformed)) == 0)
-    return Fail("exporter " + EncodeNpub(x.exporter) + " is not a legal or admin member at checkpoint " +
+    return Fail("exporter " + EncodeNpub(x.exporter) +
+                " is not a legal or admin member at checkpoint " +
                 std::to_string(x.checkpoint_size));
-  check("authorization", "every author held a role allowed to append their event; the exporter held " +
-                             RoleNames(exporter_roles) + " at the checkpoint");
+  check("authorization",
+        "every author held a role allowed to append their event; the exporter held " +
+            RoleNames(exporter_roles) + " at the checkpoint");
 
   // 6. The selection, and the per-user back-links: nothing left out unsaid.
   std::map<Hash32, const UserEntry*> users;
@@ -250,7 +286,8 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
       bool about = false;
       if (e.subjects())
         for (auto* s : *e.subjects()) about |= ToHash(&s->key()) == *x.user;
-      if (!about) return Fail(where + ": not about " + EncodeNpub(*x.user) + " (another user's event)");
+      if (!about)
+        return Fail(where + ": not about " + EncodeNpub(*x.user) + " (another user's event)");
     }
     if (x.incident && e.incident() != x.incident && seq != x.incident)
       return Fail(where + ": not part of " + IncidentName(x.incident));
@@ -261,15 +298,19 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
       // A user package follows its own user's back-links; the other subjects'
       // histories are theirs, and not disclosed.
       if (it == users.end() && x.scope == fb::ExportScope::User) continue;
-      if (it == users.end()) return Fail(where + ": its subject " + EncodeNpub(user) + " has no entry in index.json users");
+      if (it == users.end())
+        return Fail(where + ": its subject " + EncodeNpub(user) +
+                    " has no entry in index.json users");
       const auto& about = it->second->about;
       auto pos = std::lower_bound(about.begin(), about.end(), seq);
       if (pos == about.end() || *pos != seq)
-        return Fail(where + ": missing from the events about " + EncodeNpub(user) + " in index.json");
+        return Fail(where + ": missing from the events about " + EncodeNpub(user) +
+                    " in index.json");
       const uint64_t want_prev = pos == about.begin() ? 0 : *(pos - 1);
       if (s->prev_seq() != want_prev)
-        return Fail(where + ": its back-link for " + EncodeNpub(user) + " points at " + std::to_string(s->prev_seq()) +
-                    ", but index.json lists " + std::to_string(want_prev) + " before it (a gap)");
+        return Fail(where + ": its back-link for " + EncodeNpub(user) + " points at " +
+                    std::to_string(s->prev_seq()) + ", but index.json lists " +
+                    std::to_string(want_prev) + " before it (a gap)");
     }
   }
   for (const auto& u : x.users) {
@@ -278,19 +319,24 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     for (uint64_t seq : u.about) {
       if (selected.count(seq)) continue;
       if (x.scope == fb::ExportScope::User && x.incident == 0)
-        return Fail("event " + std::to_string(seq) + " about " + EncodeNpub(u.user) + " is missing from the package (a gap)");
+        return Fail("event " + std::to_string(seq) + " about " + EncodeNpub(u.user) +
+                    " is missing from the package (a gap)");
       ++omitted;
     }
   }
   std::string links = "every included event's back-link matches the per-user list in index.json";
   if (x.scope == fb::ExportScope::User && x.incident == 0)
     links += "; the " + std::to_string(x.events.size()) +
-             " events about the user link back, with no gap, to the user's first event; that the last of them is "
+             " events about the user link back, with no gap, to the user's first event; that the "
+             "last of them is "
              "the latest before the checkpoint is the exporter's statement";
   else
-    links += "; " + std::to_string(omitted) + " events about these users fall outside " + IncidentName(x.incident) +
-             " and are left out by the selection, as index.json states (their numbers are listed, their contents "
-             "are not); that no event of the incident is missing is the exporter's statement, which a user "
+    links += "; " + std::to_string(omitted) + " events about these users fall outside " +
+             IncidentName(x.incident) +
+             " and are left out by the selection, as index.json states (their numbers are listed, "
+             "their contents "
+             "are not); that no event of the incident is missing is the exporter's statement, "
+             "which a user "
              "package, unlike this one, proves";
   check("back-links", links);
 
@@ -306,12 +352,15 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     const Hash32 hash = ToHash(ev->sha256());
     auto it = blobs.find(hash);
     if (it == blobs.end() || it->second->size != ev->size())
-      return Fail("event " + std::to_string(seq) + ": its snapshot " + EncodeHex(hash) + " is not listed in index.json");
+      return Fail("event " + std::to_string(seq) + ": its snapshot " + EncodeHex(hash) +
+                  " is not listed in index.json");
     referenced.insert(hash);
   }
   size_t included = 0;
   for (const auto& b : x.blobs) {
-    if (!referenced.count(b.sha256)) return Fail("index.json: snapshot " + EncodeHex(b.sha256) + " is attached by no included event");
+    if (!referenced.count(b.sha256))
+      return Fail("index.json: snapshot " + EncodeHex(b.sha256) +
+                  " is attached by no included event");
     const std::string path = package::BlobPath(b.sha256);
     if (!b.included) {
       if (files.count(path)) return Fail(path + ": present but listed as not included");
@@ -321,11 +370,14 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     auto f = files.find(path);
     if (f == files.end()) return Fail(path + ": snapshot missing");
     if (payload.at(path) != b.sha256) return Fail(path + ": its content does not hash to its name");
-    if (f->second != b.size) return Fail(path + ": " + std::to_string(f->second) + " bytes, the event says " + std::to_string(b.size));
+    if (f->second != b.size)
+      return Fail(path + ": " + std::to_string(f->second) + " bytes, the event says " +
+                  std::to_string(b.size));
     ++included;
   }
-  check("snapshots", std::to_string(included) + " included, each hashing to the SHA-256 its event records; " +
-                         std::to_string(x.blobs.size() - included) + " listed by hash and size only");
+  check("snapshots",
+        std::to_string(included) + " included, each hashing to the SHA-256 its event records; " +
+            std::to_string(x.blobs.size() - included) + " listed by hash and size only");
 
   // 8. Nothing else in data/, and the report and timeline say what the events say.
   for (const auto& [path, size] : payload)
@@ -336,11 +388,14 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   for (uint64_t seq : x.events) selection.push_back(&events.at(seq));
   auto report_md = ReadSmall(dir / kReportPath, std::string(kReportPath), kMaxIndexSize);
   if (!report_md.ok()) return report_md.status();
-  if (*report_md != ReportMarkdown(x, selection)) return Fail(std::string(kReportPath) + ": does not match the events");
+  if (*report_md != ReportMarkdown(x, selection))
+    return Fail(std::string(kReportPath) + ": does not match the events");
   auto timeline_md = ReadSmall(dir / kTimelinePath, std::string(kTimelinePath), kMaxIndexSize);
   if (!timeline_md.ok()) return timeline_md.status();
-  if (*timeline_md != TimelineMarkdown(x, selection)) return Fail(std::string(kTimelinePath) + ": does not match the events");
-  check("renderings", "each event's .txt, report.md and timeline.md are exactly what the events say");
+  if (*timeline_md != TimelineMarkdown(x, selection))
+    return Fail(std::string(kTimelinePath) + ": does not match the events");
+  check("renderings",
+        "each event's .txt, report.md and timeline.md are exactly what the events say");
   return Status::OK();
 }
 

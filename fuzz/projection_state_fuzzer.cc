@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = DecodeState(encoded);
   if (!again.ok() || EncodeState(*again) != encoded) std::abort();
   const IncidentStatus st = Evaluate(*state, CurrentRunbook(), 1795168980LL * 1000000000);
-  if (StatusText(st).empty() || StatusJson(st).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).empty())
+  if (StatusText(st).empty() ||
+      StatusJson(st).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).empty())
     std::abort();
   return 0;
 }

@@ -29,7 +29,8 @@ Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
     if (ToHash(e.ledger_id()) != head_.ledger_id)
       return Status::Corruption(Where(seq) + "belongs to another ledger (ledger id " +
                                 EncodeHex(ToHash(e.ledger_id())) + ")");
-    if (ToHash(e.prev_id()) != head_.last_id) return Status::Corruption(Where(seq) + "prev id mismatch");
+    if (ToHash(e.prev_id()) != head_.last_id)
+      return Status::Corruption(Where(seq) + "prev id mismatch");
     if (e.recorded_ns() < head_.last_recorded_ns)
       return Status::Corruption(Where(seq) + "recorded time " + FormatTime(e.recorded_ns()) +
                                 " is before the previous event's " +
@@ -55,7 +56,8 @@ Status ChainChecker::Append(const fb::Event& e, const Hash32& id) {
       declared = *r;
     }
     if (!declared)
-      return Status::InvalidArgument(Where(seq) + IncidentName(e.incident()) + " is not a declared incident");
+      return Status::InvalidArgument(Where(seq) + IncidentName(e.incident()) +
+                                     " is not a declared incident");
     incidents_.insert(e.incident());
   }
   CUSTODY_RETURN_IF_ERROR(members_.Check(e));

@@ -11,9 +11,9 @@
 #pragma once
 
 #include <functional>
-#include <string>
 #include <map>
 #include <set>
+#include <string>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status.h"
@@ -42,7 +42,8 @@ class ChainChecker {
 
   ChainChecker() = default;
   // Resumes after a stored head with its membership state.
-  ChainChecker(ChainHead head, MemberState members, LastAboutFn last_about, IsIncidentFn is_incident)
+  ChainChecker(ChainHead head, MemberState members, LastAboutFn last_about,
+               IsIncidentFn is_incident)
       : head_(head),
         members_(std::move(members)),
         last_about_fn_(std::move(last_about)),

@@ -49,21 +49,37 @@ std::string NostrString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default: out.push_back(c);
+      case '\n':
+        out += "\\n";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out + "\"";
 }
 
 std::string NostrSerialize(const std::string& pubkey_hex, int64_t created_at, int kind,
-                           const std::vector<std::vector<std::string>>& tags, const std::string& content) {
+                           const std::vector<std::vector<std::string>>& tags,
+                           const std::string& content) {
   std::string tags_json = "[";
   for (size_t i = 0; i < tags.size(); ++i) {
     if (i) tags_json += ",";
@@ -75,17 +91,18 @@ std::string NostrSerialize(const std::string& pubkey_hex, int64_t created_at, in
     tags_json += "]";
   }
   tags_json += "]";
-  return "[0," + NostrString(pubkey_hex) + "," + std::to_string(created_at) + "," + std::to_string(kind) + "," +
-         tags_json + "," + NostrString(content) + "]";
+  return "[0," + NostrString(pubkey_hex) + "," + std::to_string(created_at) + "," +
+         std::to_string(kind) + "," + tags_json + "," + NostrString(content) + "]";
 }
 
-Result<std::vector<Hash32>> ParseHashLines(const std::vector<std::string_view>& lines, size_t begin, size_t end,
-                                           const std::string& what) {
+Result<std::vector<Hash32>> ParseHashLines(const std::vector<std::string_view>& lines, size_t begin,
+                                           size_t end, const std::string& what) {
   std::vector<Hash32> out;
   if (end - begin > 64) return Malformed(what, "more than 64 hashes");
   for (size_t i = begin; i < end; ++i) {
     auto h = DecodeBase64Hash(lines[i]);
-    if (!h.ok()) return Malformed(what, "hash " + std::to_string(i - begin) + ": " + h.status().message());
+    if (!h.ok())
+      return Malformed(what, "hash " + std::to_string(i - begin) + ": " + h.status().message());
     out.push_back(*h);
   }
   return out;
@@ -97,7 +114,8 @@ Result<std::vector<std::string_view>> SplitProofText(std::string_view text, cons
                                                      std::string* checkpoint) {
   if (text.size() > kMaxProofText) return Malformed(what, "larger than 64 KiB");
   const size_t blank = text.find("\n\n");
-  if (blank == std::string_view::npos) return Malformed(what, "no blank line before the checkpoint");
+  if (blank == std::string_view::npos)
+    return Malformed(what, "no blank line before the checkpoint");
   *checkpoint = std::string(text.substr(blank + 2));
   auto note = ParseSignedNote(*checkpoint);
   if (!note.ok()) return note.status().Prefixed(what);
@@ -116,7 +134,9 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view text) {
   const std::string what = "checkpoint";
   if (text.empty() || text.back() != '\n') return Malformed(what, "must end with a newline");
   auto lines = SplitLines(text);
-  if (lines.size() != 3) return Malformed(what, "want 3 lines (origin, size, root), got " + std::to_string(lines.size()));
+  if (lines.size() != 3)
+    return Malformed(what,
+                     "want 3 lines (origin, size, root), got " + std::to_string(lines.size()));
   Checkpoint cp;
   cp.origin = std::string(lines[0]);
   if (cp.origin.empty() || !NoteTextOk(cp.origin)) return Malformed(what, "bad origin line");
@@ -140,10 +160,12 @@ Result<SignedNote> ParseSignedNote(std::string_view note) {
   if (note.size() > kMaxNoteSize) return Malformed(what, "larger than 16 KiB");
   if (note.empty() || note.back() != '\n') return Malformed(what, "must end with a newline");
   const size_t split = note.rfind("\n\n");
-  if (split == std::string_view::npos) return Malformed(what, "no blank line before the signatures");
+  if (split == std::string_view::npos)
+    return Malformed(what, "no blank line before the signatures");
   SignedNote out;
   out.text = std::string(note.substr(0, split + 1));
-  if (!IsWellFormedUtf8(out.text) || !NoteTextOk(out.text)) return Malformed(what, "text is not clean UTF-8");
+  if (!IsWellFormedUtf8(out.text) || !NoteTextOk(out.text))
+    return Malformed(what, "text is not clean UTF-8");
   auto lines = SplitLines(note.substr(split + 2));
   if (lines.empty()) return Malformed(what, "no signatures");
   if (lines.size() > kMaxNoteSignatures) return Malformed(what, "too many signatures");
@@ -153,10 +175,12 @@ Result<SignedNote> ParseSignedNote(std::string_view note) {
       return Malformed(what, "signature line does not start with \"— \"");
     line.remove_prefix(kEmDash.size() + 1);
     const size_t space = line.find(' ');
-    if (space == std::string_view::npos || space == 0) return Malformed(what, "signature line without a key name");
+    if (space == std::string_view::npos || space == 0)
+      return Malformed(what, "signature line without a key name");
     NoteSignature sig;
     sig.name = std::string(line.substr(0, space));
-    if (sig.name.find('+') != std::string::npos || !NoteTextOk(sig.name) || !IsWellFormedUtf8(sig.name))
+    if (sig.name.find('+') != std::string::npos || !NoteTextOk(sig.name) ||
+        !IsWellFormedUtf8(sig.name))
       return Malformed(what, "bad key name");
     auto blob = DecodeBase64(line.substr(space + 1));
     if (!blob.ok()) return Malformed(what, "signature is not base64");
@@ -168,8 +192,8 @@ Result<SignedNote> ParseSignedNote(std::string_view note) {
   return out;
 }
 
-Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text, std::string_view tag,
-                             const Hash32* aux) {
+Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text,
+                             std::string_view tag, const Hash32* aux) {
   if (text.empty() || text.back() != '\n' || !NoteTextOk(text) || !IsWellFormedUtf8(text))
     return Status::InvalidArgument("note text must be clean UTF-8 ending with a newline");
   const Hash32 msg = TaggedHash(tag, AsSpan(text));
@@ -178,10 +202,12 @@ Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::s
   const NoteKeyId id = ComputeNoteKeyId(name, key.public_key());
   Bytes blob(id.begin(), id.end());
   blob.insert(blob.end(), sig->begin(), sig->end());
-  return std::string(text) + "\n" + std::string(kEmDash) + " " + std::string(name) + " " + EncodeBase64(blob) + "\n";
+  return std::string(text) + "\n" + std::string(kEmDash) + " " + std::string(name) + " " +
+         EncodeBase64(blob) + "\n";
 }
 
-Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name, std::string_view tag) {
+Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name,
+                  std::string_view tag) {
   const NoteKeyId want = ComputeNoteKeyId(name, key);
   auto pub = PublicKey::Parse(key);
   if (!pub.ok()) return pub.status();
@@ -207,23 +233,27 @@ Result<std::string> SignCheckpoint(const SecretKey& key, const Checkpoint& cp) {
   return text + "\n" + std::string(kEmDash) + " " + cp.origin + " " + EncodeBase64(blob) + "\n";
 }
 
-Result<Checkpoint> VerifyCheckpointNote(std::string_view note, const Hash32& key, std::string_view origin) {
+Result<Checkpoint> VerifyCheckpointNote(std::string_view note, const Hash32& key,
+                                        std::string_view origin) {
   auto parsed = ParseSignedNote(note);
   if (!parsed.ok()) return parsed.status();
   auto cp = ParseCheckpointBody(parsed->text);
   if (!cp.ok()) return cp.status();
   if (!origin.empty() && cp->origin != origin)
-    return Status::VerificationFailed("checkpoint is for " + Printable(cp->origin) + ", not " + std::string(origin));
+    return Status::VerificationFailed("checkpoint is for " + Printable(cp->origin) + ", not " +
+                                      std::string(origin));
   const NoteKeyId want = ComputeNoteKeyId(cp->origin, key);
   auto pub = PublicKey::Parse(key);
   if (!pub.ok()) return pub.status();
   for (const NoteSignature& s : parsed->signatures) {
     if (s.name != cp->origin || s.key_id != want) continue;
-    if (s.signature.size() != 64) return Status::VerificationFailed("checkpoint signature is not 64 bytes");
+    if (s.signature.size() != 64)
+      return Status::VerificationFailed("checkpoint signature is not 64 bytes");
     Sig64 sig;
     std::copy(s.signature.begin(), s.signature.end(), sig.begin());
     if (!pub->Verify(NoteMessage(parsed->text), sig))
-      return Status::VerificationFailed("checkpoint signature by " + EncodeNpub(key) + " does not verify");
+      return Status::VerificationFailed("checkpoint signature by " + EncodeNpub(key) +
+                                        " does not verify");
     return cp;
   }
   return Status::VerificationFailed("checkpoint is not signed by " + EncodeNpub(key));
@@ -244,14 +274,16 @@ Result<TlogProof> ParseTlogProof(std::string_view text) {
   if (!split.ok()) return split.status();
   const auto& lines = *split;
   size_t i = 0;
-  if (lines.empty() || lines[i++] != kTlogProofHeader) return Malformed(what, "first line is not c2sp.org/tlog-proof@v1");
+  if (lines.empty() || lines[i++] != kTlogProofHeader)
+    return Malformed(what, "first line is not c2sp.org/tlog-proof@v1");
   if (i < lines.size() && lines[i].substr(0, 6) == "extra ") {
     auto extra = DecodeBase64(lines[i].substr(6));
     if (!extra.ok()) return Malformed(what, "extra is not base64");
     p.extra = std::move(*extra);
     ++i;
   }
-  if (i >= lines.size() || lines[i].substr(0, 6) != "index " || !ParseDecimal(lines[i].substr(6), &p.index))
+  if (i >= lines.size() || lines[i].substr(0, 6) != "index " ||
+      !ParseDecimal(lines[i].substr(6), &p.index))
     return Malformed(what, "missing or bad index line");
   auto hashes = ParseHashLines(lines, i + 1, lines.size(), what);
   if (!hashes.ok()) return hashes.status();
@@ -271,7 +303,8 @@ Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text) {
   auto split = SplitProofText(text, what, &p.checkpoint);
   if (!split.ok()) return split.status();
   const auto& lines = *split;
-  if (lines.size() < 2 || lines[0] != kConsistencyHeader) return Malformed(what, "first line is not " + std::string(kConsistencyHeader));
+  if (lines.size() < 2 || lines[0] != kConsistencyHeader)
+    return Malformed(what, "first line is not " + std::string(kConsistencyHeader));
   if (lines[1].substr(0, 4) != "old " || !ParseDecimal(lines[1].substr(4), &p.old_size))
     return Malformed(what, "missing or bad old line");
   auto hashes = ParseHashLines(lines, 2, lines.size(), what);
@@ -280,11 +313,14 @@ Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text) {
   return p;
 }
 
-Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp, int64_t created_at) {
+Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp,
+                                         int64_t created_at) {
   const std::string pubkey = EncodeHex(key.public_key());
-  const std::vector<std::vector<std::string>> tags = {{"origin", cp.origin}, {"size", std::to_string(cp.size)}};
+  const std::vector<std::vector<std::string>> tags = {{"origin", cp.origin},
+                                                      {"size", std::to_string(cp.size)}};
   const std::string content = EncodeCheckpointBody(cp);
-  const Hash32 id = Sha256(AsSpan(NostrSerialize(pubkey, created_at, kNostrCheckpointKind, tags, content)));
+  const Hash32 id =
+      Sha256(AsSpan(NostrSerialize(pubkey, created_at, kNostrCheckpointKind, tags, content)));
   auto sig = key.Sign(id);
   if (!sig.ok()) return sig.status();
   nlohmann::ordered_json j;
@@ -304,12 +340,14 @@ Result<NostrEvent> VerifyNostrEvent(std::string_view text) {
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Malformed(what, "not a JSON object");
   try {
-    const std::string pubkey = j.at("pubkey"), id_hex = j.at("id"), sig_hex = j.at("sig"), content = j.at("content");
+    const std::string pubkey = j.at("pubkey"), id_hex = j.at("id"), sig_hex = j.at("sig"),
+                      content = j.at("content");
     // Numbers must be integers in range before they are converted (a float or
     // a huge number would not fit).
     const auto& created = j.at("created_at");
     const auto& kind_json = j.at("kind");
-    if (!created.is_number_integer() || (created.is_number_unsigned() && created.get<uint64_t>() > INT64_MAX) ||
+    if (!created.is_number_integer() ||
+        (created.is_number_unsigned() && created.get<uint64_t>() > INT64_MAX) ||
         !kind_json.is_number_unsigned() || kind_json.get<uint64_t>() > 65535)
       return Malformed(what, "created_at or kind out of range");
     const int64_t created_at = created.get<int64_t>();
@@ -318,12 +356,14 @@ Result<NostrEvent> VerifyNostrEvent(std::string_view text) {
     auto key = DecodeHex32(pubkey);
     auto id = DecodeHex32(id_hex);
     auto sig_bytes = DecodeHex(sig_hex);
-    if (!key.ok() || !id.ok() || !sig_bytes.ok() || sig_bytes->size() != 64) return Malformed(what, "bad id, pubkey or sig");
+    if (!key.ok() || !id.ok() || !sig_bytes.ok() || sig_bytes->size() != 64)
+      return Malformed(what, "bad id, pubkey or sig");
     if (Sha256(AsSpan(NostrSerialize(pubkey, created_at, kind, tags, content))) != *id)
       return Status::VerificationFailed("nostr event: id does not match its content");
     Sig64 sig;
     std::copy(sig_bytes->begin(), sig_bytes->end(), sig.begin());
-    if (!VerifySchnorr(*key, *id, sig)) return Status::VerificationFailed("nostr event: signature does not verify");
+    if (!VerifySchnorr(*key, *id, sig))
+      return Status::VerificationFailed("nostr event: signature does not verify");
     return NostrEvent{content, *key};
   } catch (const nlohmann::json::exception&) {
     return Malformed(what, "missing or mistyped fields");

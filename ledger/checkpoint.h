@@ -64,11 +64,12 @@ Result<SignedNote> ParseSignedNote(std::string_view note);
 // A signed note of any text, signed by key under the note key name `name`,
 // with BIP-340 over the tagged hash `tag` of the text. aux: the signature's
 // auxiliary randomness (nullptr: fresh; given: a deterministic signature).
-Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text, std::string_view tag,
-                             const Hash32* aux = nullptr);
+Result<std::string> SignNote(const SecretKey& key, std::string_view name, std::string_view text,
+                             std::string_view tag, const Hash32* aux = nullptr);
 // Checks that a parsed note carries a valid signature by exactly key under
 // `name` and `tag`. VerificationFailed otherwise.
-Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name, std::string_view tag);
+Status VerifyNote(const SignedNote& note, const Hash32& key, std::string_view name,
+                  std::string_view tag);
 
 // Signs a checkpoint: the whole signed note, ready to store and hand out.
 Result<std::string> SignCheckpoint(const SecretKey& key, const Checkpoint& cp);
@@ -76,7 +77,8 @@ Result<std::string> SignCheckpoint(const SecretKey& key, const Checkpoint& cp);
 // exactly `key`: a signature line named by the origin, with that key's ID,
 // verifying under it. VerificationFailed (or InvalidArgument for a malformed
 // note) otherwise.
-Result<Checkpoint> VerifyCheckpointNote(std::string_view note, const Hash32& key, std::string_view origin = "");
+Result<Checkpoint> VerifyCheckpointNote(std::string_view note, const Hash32& key,
+                                        std::string_view origin = "");
 
 // SPEC: C2SP tlog-proof.
 struct TlogProof {
@@ -100,7 +102,8 @@ Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text);
 
 // The checkpoint as a NIP-01 event of kind kNostrCheckpointKind, signed by key:
 // content = the checkpoint body, tags [["origin", origin], ["size", "<n>"]].
-Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp, int64_t created_at);
+Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp,
+                                         int64_t created_at);
 // Checks a NIP-01 event's id and signature (any kind), and returns its
 // content and the key that signed it.
 struct NostrEvent {

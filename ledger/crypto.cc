@@ -9,12 +9,11 @@
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
-
 #include <sys/random.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "ledger/base/encoding.h"
@@ -114,17 +113,15 @@ Status RandomBytes(uint8_t* out, size_t n) {
 Result<PublicKey> PublicKey::Parse(const Hash32& xonly) {
   PublicKey k;
   k.xonly_ = xonly;
-  if (!secp256k1_xonly_pubkey_parse(SecpContext(),
-                                    reinterpret_cast<secp256k1_xonly_pubkey*>(k.parsed_),
-                                    xonly.data()))
+  if (!secp256k1_xonly_pubkey_parse(
+          SecpContext(), reinterpret_cast<secp256k1_xonly_pubkey*>(k.parsed_), xonly.data()))
     return Status::VerificationFailed("public key is not a valid x-only secp256k1 point");
   return k;
 }
 
 bool PublicKey::Verify(ByteSpan msg, const Sig64& sig) const {
   return secp256k1_schnorrsig_verify(SecpContext(), sig.data(), msg.data(), msg.size(),
-                                     reinterpret_cast<const secp256k1_xonly_pubkey*>(parsed_)) ==
-         1;
+                                     reinterpret_cast<const secp256k1_xonly_pubkey*>(parsed_)) == 1;
 }
 
 bool VerifySchnorr(const Hash32& xonly, ByteSpan msg, const Sig64& sig) {

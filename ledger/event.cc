@@ -43,7 +43,8 @@ Status Bad(uint64_t seq, const std::string& why) {
 bool TextOk(const flatbuffers::String* s, bool required) {
   if (s == nullptr) return !required;
   const std::string_view v = s->string_view();
-  return !v.empty() && v.size() <= kMaxTextSize && v.find('\0') == std::string_view::npos && IsWellFormedUtf8(v);
+  return !v.empty() && v.size() <= kMaxTextSize && v.find('\0') == std::string_view::npos &&
+         IsWellFormedUtf8(v);
 }
 
 // A key the event names must be a valid x-only secp256k1 key: an invalid one
@@ -110,16 +111,21 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::Checkpoint: {
       auto* p = e.payload_as_Checkpoint();
-      if (!HasOnlyKnownFields(p, fb::Checkpoint::VT_NOSTR)) return Bad(seq, "checkpoint has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::Checkpoint::VT_NOSTR))
+        return Bad(seq, "checkpoint has unknown fields");
       if (p->root() == nullptr || !TextOk(p->note(), true) || !TextOk(p->nostr(), true))
         return Bad(seq, "checkpoint without root, note or nostr event");
       // A checkpoint covers exactly the events before it, and both its forms
       // are signed by the event's author for this ledger.
-      if (p->size() != seq) return Bad(seq, "checkpoint of size " + std::to_string(p->size()) + " is not of the events before it");
+      if (p->size() != seq)
+        return Bad(seq, "checkpoint of size " + std::to_string(p->size()) +
+                            " is not of the events before it");
       const Hash32 author = ToHash(e.author());
-      auto cp = VerifyCheckpointNote(p->note()->string_view(), author, CheckpointOrigin(ToHash(e.ledger_id())));
+      auto cp = VerifyCheckpointNote(p->note()->string_view(), author,
+                                     CheckpointOrigin(ToHash(e.ledger_id())));
       if (!cp.ok()) return Bad(seq, cp.status().message());
-      if (cp->size != p->size() || cp->root != ToHash(p->root())) return Bad(seq, "checkpoint note does not match its event");
+      if (cp->size != p->size() || cp->root != ToHash(p->root()))
+        return Bad(seq, "checkpoint note does not match its event");
       auto nostr = VerifyNostrEvent(p->nostr()->string_view());
       if (!nostr.ok()) return Bad(seq, nostr.status().message());
       if (nostr->content != EncodeCheckpointBody(*cp) || nostr->pubkey != author)
@@ -151,22 +157,26 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::EvidenceAttached: {
       auto* p = e.payload_as_EvidenceAttached();
-      if (!HasOnlyKnownFields(p, fb::EvidenceAttached::VT_SOURCE)) return Bad(seq, "evidence has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::EvidenceAttached::VT_SOURCE))
+        return Bad(seq, "evidence has unknown fields");
       if (p->sha256() == nullptr) return Bad(seq, "evidence without a content hash");
       if (!TextOk(p->media_type(), true) || !IsMediaType(p->media_type()->string_view()))
         return Bad(seq, "evidence media type must look like type/subtype");
-      if (!TextOk(p->name(), true) || p->name()->size() > 255 || p->name()->string_view().find('/') != std::string_view::npos)
+      if (!TextOk(p->name(), true) || p->name()->size() > 255 ||
+          p->name()->string_view().find('/') != std::string_view::npos)
         return Bad(seq, "evidence name must be a file name (no '/', 1 to 255 bytes of UTF-8)");
       if (static_cast<uint8_t>(p->kind()) > static_cast<uint8_t>(fb::EvidenceKind::MAX))
         return Bad(seq, "unknown evidence kind");
-      if (!TextOk(p->source(), false)) return Bad(seq, "evidence source must be UTF-8, 1 byte to 64 KiB");
+      if (!TextOk(p->source(), false))
+        return Bad(seq, "evidence source must be UTF-8, 1 byte to 64 KiB");
       if (p->acquired_ns() < 0 || p->acquired_ns() > e.recorded_ns() + kMaxOccurredAhead)
         return Bad(seq, "evidence acquisition time out of range");
       return Status::OK();
     }
     case fb::Payload::DeployRecorded: {
       auto* p = e.payload_as_DeployRecorded();
-      if (!HasOnlyKnownFields(p, fb::DeployRecorded::VT_REPO)) return Bad(seq, "deploy has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::DeployRecorded::VT_REPO))
+        return Bad(seq, "deploy has unknown fields");
       if (!TextOk(p->service(), true) || p->service()->size() > 255)
         return Bad(seq, "deploy service must be UTF-8, 1 to 255 bytes");
       if (p->commit() == nullptr || (p->commit()->size() != 20 && p->commit()->size() != 32))
@@ -178,14 +188,17 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::ExportPerformed: {
       auto* p = e.payload_as_ExportPerformed();
-      if (!HasOnlyKnownFields(p, fb::ExportPerformed::VT_SHARED_BLOBS)) return Bad(seq, "export has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::ExportPerformed::VT_SHARED_BLOBS))
+        return Bad(seq, "export has unknown fields");
       if (p->checkpoint_root() == nullptr || p->tagmanifest_sha256() == nullptr)
         return Bad(seq, "export without checkpoint root or tagmanifest hash");
-      if (p->checkpoint_size() == 0 || p->checkpoint_size() > seq) return Bad(seq, "export against a checkpoint that is not before it");
+      if (p->checkpoint_size() == 0 || p->checkpoint_size() > seq)
+        return Bad(seq, "export against a checkpoint that is not before it");
       if (p->scope() == fb::ExportScope::User) {
         if (!KeyOk(p->user())) return Bad(seq, "user export without a valid user key");
       } else if (p->scope() == fb::ExportScope::Incident) {
-        if (p->user() != nullptr || e.incident() == 0) return Bad(seq, "incident export must name its incident and no user");
+        if (p->user() != nullptr || e.incident() == 0)
+          return Bad(seq, "incident export must name its incident and no user");
       } else {
         return Bad(seq, "unknown export scope");
       }
@@ -193,72 +206,95 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::PlaybookActivated: {
       auto* p = e.payload_as_PlaybookActivated();
-      if (!HasOnlyKnownFields(p, fb::PlaybookActivated::VT_PLAYBOOKS)) return Bad(seq, "playbook activation has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::PlaybookActivated::VT_PLAYBOOKS))
+        return Bad(seq, "playbook activation has unknown fields");
       const auto bits = static_cast<uint8_t>(p->playbooks());
-      if (bits == 0 || (bits & ~static_cast<uint8_t>(fb::Playbook::ANY))) return Bad(seq, "playbook activation of no or unknown playbooks");
+      if (bits == 0 || (bits & ~static_cast<uint8_t>(fb::Playbook::ANY)))
+        return Bad(seq, "playbook activation of no or unknown playbooks");
       return Status::OK();
     }
     case fb::Payload::CommanderAssigned: {
       auto* p = e.payload_as_CommanderAssigned();
-      if (!HasOnlyKnownFields(p, fb::CommanderAssigned::VT_COMMANDER)) return Bad(seq, "commander assignment has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::CommanderAssigned::VT_COMMANDER))
+        return Bad(seq, "commander assignment has unknown fields");
       if (!KeyOk(p->commander())) return Bad(seq, "commander assignment without a valid key");
       return Status::OK();
     }
     case fb::Payload::SeverityChanged: {
       auto* p = e.payload_as_SeverityChanged();
-      if (!HasOnlyKnownFields(p, fb::SeverityChanged::VT_REASON)) return Bad(seq, "severity change has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::SeverityChanged::VT_REASON))
+        return Bad(seq, "severity change has unknown fields");
       if (p->severity() < fb::Severity::Sev1 || p->severity() > fb::Severity::Sev3)
         return Bad(seq, "severity must be SEV-1, SEV-2 or SEV-3");
-      if (!TextOk(p->reason(), true)) return Bad(seq, "severity change needs a reason (UTF-8, at most 64 KiB)");
+      if (!TextOk(p->reason(), true))
+        return Bad(seq, "severity change needs a reason (UTF-8, at most 64 KiB)");
       return Status::OK();
     }
     case fb::Payload::OperationFrozen:
     case fb::Payload::OperationUnfrozen: {
       const bool freeze = e.payload_type() == fb::Payload::OperationFrozen;
-      const flatbuffers::String* op = freeze ? e.payload_as_OperationFrozen()->operation() : e.payload_as_OperationUnfrozen()->operation();
-      const flatbuffers::String* reason = freeze ? e.payload_as_OperationFrozen()->reason() : e.payload_as_OperationUnfrozen()->reason();
-      const bool known = freeze ? HasOnlyKnownFields(e.payload_as_OperationFrozen(), fb::OperationFrozen::VT_REASON)
-                                : HasOnlyKnownFields(e.payload_as_OperationUnfrozen(), fb::OperationUnfrozen::VT_REASON);
+      const flatbuffers::String* op = freeze ? e.payload_as_OperationFrozen()->operation()
+                                             : e.payload_as_OperationUnfrozen()->operation();
+      const flatbuffers::String* reason = freeze ? e.payload_as_OperationFrozen()->reason()
+                                                 : e.payload_as_OperationUnfrozen()->reason();
+      const bool known = freeze ? HasOnlyKnownFields(e.payload_as_OperationFrozen(),
+                                                     fb::OperationFrozen::VT_REASON)
+                                : HasOnlyKnownFields(e.payload_as_OperationUnfrozen(),
+                                                     fb::OperationUnfrozen::VT_REASON);
       if (!known) return Bad(seq, "freeze has unknown fields");
-      if (op == nullptr || !IsOperationName(op->string_view())) return Bad(seq, "operation name must be 1 to 64 of a-z, 0-9 and '-'");
+      if (op == nullptr || !IsOperationName(op->string_view()))
+        return Bad(seq, "operation name must be 1 to 64 of a-z, 0-9 and '-'");
       if (!TextOk(reason, freeze)) return Bad(seq, "freeze reason must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     case fb::Payload::SecretRotated: {
       auto* p = e.payload_as_SecretRotated();
-      if (!HasOnlyKnownFields(p, fb::SecretRotated::VT_NOTE)) return Bad(seq, "rotation has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::SecretRotated::VT_NOTE))
+        return Bad(seq, "rotation has unknown fields");
       if (!StepOk(p->step())) return Bad(seq, "rotation without a valid step id");
-      if (p->new_key() == nullptr && p->label() == nullptr) return Bad(seq, "rotation records neither a new key nor a secret label");
-      if (p->new_key() != nullptr && !KeyOk(p->new_key())) return Bad(seq, "rotation's new key is not a valid secp256k1 key");
-      if (!TextOk(p->label(), false) || (p->label() && p->label()->size() > 255)) return Bad(seq, "secret label must be UTF-8, 1 to 255 bytes");
+      if (p->new_key() == nullptr && p->label() == nullptr)
+        return Bad(seq, "rotation records neither a new key nor a secret label");
+      if (p->new_key() != nullptr && !KeyOk(p->new_key()))
+        return Bad(seq, "rotation's new key is not a valid secp256k1 key");
+      if (!TextOk(p->label(), false) || (p->label() && p->label()->size() > 255))
+        return Bad(seq, "secret label must be UTF-8, 1 to 255 bytes");
       if (!TextOk(p->note(), false)) return Bad(seq, "note must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     case fb::Payload::PathsInvalidated: {
       auto* p = e.payload_as_PathsInvalidated();
-      if (!HasOnlyKnownFields(p, fb::PathsInvalidated::VT_NOTE)) return Bad(seq, "invalidation has unknown fields");
-      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "invalidation needs a valid step id (and a UTF-8 note)");
+      if (!HasOnlyKnownFields(p, fb::PathsInvalidated::VT_NOTE))
+        return Bad(seq, "invalidation has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false))
+        return Bad(seq, "invalidation needs a valid step id (and a UTF-8 note)");
       return Status::OK();
     }
     case fb::Payload::UserNotified: {
       auto* p = e.payload_as_UserNotified();
-      if (!HasOnlyKnownFields(p, fb::UserNotified::VT_NOTE)) return Bad(seq, "notification has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::UserNotified::VT_NOTE))
+        return Bad(seq, "notification has unknown fields");
       if (!StepOk(p->step()) || !TextOk(p->channel(), false) || !TextOk(p->note(), false))
         return Bad(seq, "notification needs a valid step id (and UTF-8 channel and note)");
-      if (e.subjects() == nullptr || e.subjects()->size() == 0) return Bad(seq, "notification names no user (subject)");
+      if (e.subjects() == nullptr || e.subjects()->size() == 0)
+        return Bad(seq, "notification names no user (subject)");
       return Status::OK();
     }
     case fb::Payload::ActionsBlocked: {
       auto* p = e.payload_as_ActionsBlocked();
-      if (!HasOnlyKnownFields(p, fb::ActionsBlocked::VT_NOTE)) return Bad(seq, "block has unknown fields");
-      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "block needs a valid step id (and a UTF-8 note)");
-      if (e.subjects() == nullptr || e.subjects()->size() == 0) return Bad(seq, "block names no user (subject)");
+      if (!HasOnlyKnownFields(p, fb::ActionsBlocked::VT_NOTE))
+        return Bad(seq, "block has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false))
+        return Bad(seq, "block needs a valid step id (and a UTF-8 note)");
+      if (e.subjects() == nullptr || e.subjects()->size() == 0)
+        return Bad(seq, "block names no user (subject)");
       return Status::OK();
     }
     case fb::Payload::StepDone: {
       auto* p = e.payload_as_StepDone();
-      if (!HasOnlyKnownFields(p, fb::StepDone::VT_STABLE_SINCE_NS)) return Bad(seq, "step has unknown fields");
-      if (!StepOk(p->step()) || !TextOk(p->note(), false)) return Bad(seq, "step needs a valid step id (and a UTF-8 note)");
+      if (!HasOnlyKnownFields(p, fb::StepDone::VT_STABLE_SINCE_NS))
+        return Bad(seq, "step has unknown fields");
+      if (!StepOk(p->step()) || !TextOk(p->note(), false))
+        return Bad(seq, "step needs a valid step id (and a UTF-8 note)");
       if (p->stable_since_ns() < 0 || p->stable_since_ns() > e.occurred_ns())
         return Bad(seq, "stable-since time after the step itself");
       // Only the exit.4 confirmation says since when monitoring saw a stable state, and it must.
@@ -268,30 +304,37 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::ReconciliationRecorded: {
       auto* p = e.payload_as_ReconciliationRecorded();
-      if (!HasOnlyKnownFields(p, fb::ReconciliationRecorded::VT_NOTE)) return Bad(seq, "reconciliation has unknown fields");
-      if (p->unit() == nullptr || (p->unit()->string_view() != "sat" && p->unit()->string_view() != "msat"))
+      if (!HasOnlyKnownFields(p, fb::ReconciliationRecorded::VT_NOTE))
+        return Bad(seq, "reconciliation has unknown fields");
+      if (p->unit() == nullptr ||
+          (p->unit()->string_view() != "sat" && p->unit()->string_view() != "msat"))
         return Bad(seq, "reconciliation unit must be sat or msat");
-      if ((p->sender_wallet() && !KeyOk(p->sender_wallet())) || (p->receiver_wallet() && !KeyOk(p->receiver_wallet())))
+      if ((p->sender_wallet() && !KeyOk(p->sender_wallet())) ||
+          (p->receiver_wallet() && !KeyOk(p->receiver_wallet())))
         return Bad(seq, "reconciliation wallet is not a valid secp256k1 key");
       if (!TextOk(p->note(), false)) return Bad(seq, "note must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     case fb::Payload::CommunicationSent: {
       auto* p = e.payload_as_CommunicationSent();
-      if (!HasOnlyKnownFields(p, fb::CommunicationSent::VT_NEXT_UPDATE_NS)) return Bad(seq, "communication has unknown fields");
-      if (!TextOk(p->message(), false) || !TextOk(p->facts(), false) || !TextOk(p->impact_scope(), false) ||
-          !TextOk(p->user_action(), false))
+      if (!HasOnlyKnownFields(p, fb::CommunicationSent::VT_NEXT_UPDATE_NS))
+        return Bad(seq, "communication has unknown fields");
+      if (!TextOk(p->message(), false) || !TextOk(p->facts(), false) ||
+          !TextOk(p->impact_scope(), false) || !TextOk(p->user_action(), false))
         return Bad(seq, "communication text must be UTF-8, 1 byte to 64 KiB");
       // A part that is only white space is missing.
       auto blank = [](const flatbuffers::String* t) {
-        return t == nullptr || t->string_view().find_first_not_of(" \t\r\n") == std::string_view::npos;
+        return t == nullptr ||
+               t->string_view().find_first_not_of(" \t\r\n") == std::string_view::npos;
       };
       if (p->audience() == fb::Audience::Internal) {
         if (blank(p->message())) return Bad(seq, "internal update without a message");
         if (p->next_update_ns() != 0) return Bad(seq, "internal update with a next update time");
       } else if (p->audience() == fb::Audience::External) {
-        if (blank(p->facts()) || blank(p->impact_scope()) || blank(p->user_action()) || p->next_update_ns() <= 0)
-          return Bad(seq, "external message without facts, impact scope, user action or next update time");
+        if (blank(p->facts()) || blank(p->impact_scope()) || blank(p->user_action()) ||
+            p->next_update_ns() <= 0)
+          return Bad(
+              seq, "external message without facts, impact scope, user action or next update time");
         if (p->next_update_ns() <= e.occurred_ns() || p->next_update_ns() > kMaxTime)
           return Bad(seq, "external message's next update time is not after it");
       } else {
@@ -301,37 +344,44 @@ Status CheckPayload(const fb::Event& e) {
     }
     case fb::Payload::RootCauseRecorded: {
       auto* p = e.payload_as_RootCauseRecorded();
-      if (!HasOnlyKnownFields(p, fb::RootCauseRecorded::VT_BOUNDED)) return Bad(seq, "root cause has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::RootCauseRecorded::VT_BOUNDED))
+        return Bad(seq, "root cause has unknown fields");
       if (!TextOk(p->text(), true)) return Bad(seq, "root cause must be UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     case fb::Payload::IncidentClosed: {
       auto* p = e.payload_as_IncidentClosed();
-      if (!HasOnlyKnownFields(p, fb::IncidentClosed::VT_OVERRIDE_REASON)) return Bad(seq, "close has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::IncidentClosed::VT_OVERRIDE_REASON))
+        return Bad(seq, "close has unknown fields");
       if (!TextOk(p->root_cause(), true) || !TextOk(p->override_reason(), false))
-        return Bad(seq, "close needs a root cause (and override reason) of UTF-8, 1 byte to 64 KiB");
+        return Bad(seq,
+                   "close needs a root cause (and override reason) of UTF-8, 1 byte to 64 KiB");
       return Status::OK();
     }
     case fb::Payload::PirPublished: {
       auto* p = e.payload_as_PirPublished();
-      if (!HasOnlyKnownFields(p, fb::PirPublished::VT_NAME)) return Bad(seq, "PIR has unknown fields");
+      if (!HasOnlyKnownFields(p, fb::PirPublished::VT_NAME))
+        return Bad(seq, "PIR has unknown fields");
       if (p->sha256() == nullptr) return Bad(seq, "PIR without a content hash");
       if (!TextOk(p->media_type(), true) || !IsMediaType(p->media_type()->string_view()))
         return Bad(seq, "PIR media type must look like type/subtype");
-      if (!TextOk(p->name(), true) || p->name()->size() > 255 || p->name()->string_view().find('/') != std::string_view::npos)
+      if (!TextOk(p->name(), true) || p->name()->size() > 255 ||
+          p->name()->string_view().find('/') != std::string_view::npos)
         return Bad(seq, "PIR name must be a file name (no '/', 1 to 255 bytes of UTF-8)");
       return Status::OK();
     }
     case fb::Payload::Correction: {
       auto* p = e.payload_as_Correction();
-      if (!HasOnlyKnownFields(p, fb::Correction::VT_REASON)) return Bad(seq, "correction has unknown fields");
-      if (!TextOk(p->reason(), true)) return Bad(seq, "correction needs a reason (UTF-8, at most 64 KiB)");
+      if (!HasOnlyKnownFields(p, fb::Correction::VT_REASON))
+        return Bad(seq, "correction has unknown fields");
+      if (!TextOk(p->reason(), true))
+        return Bad(seq, "correction needs a reason (UTF-8, at most 64 KiB)");
       if (CorrectsOf(e) == nullptr) return Bad(seq, "correction without a Corrects reference");
       return Status::OK();
     }
     default:
-      return Bad(seq, "unknown payload type " +
-                          std::to_string(static_cast<unsigned>(e.payload_type())));
+      return Bad(seq,
+                 "unknown payload type " + std::to_string(static_cast<unsigned>(e.payload_type())));
   }
 }
 
@@ -343,7 +393,8 @@ Status CheckEnvelope(const fb::Event& e) {
     return Bad(seq, "missing ledger id, prev id or author");
   if (e.payload() == nullptr) return Bad(seq, "no payload");
   // Range first, so the sums below cannot overflow.
-  if (e.recorded_ns() < 0 || e.occurred_ns() < 0 || e.recorded_ns() > kMaxTime || e.occurred_ns() > kMaxTime)
+  if (e.recorded_ns() < 0 || e.occurred_ns() < 0 || e.recorded_ns() > kMaxTime ||
+      e.occurred_ns() > kMaxTime)
     return Bad(seq, "time out of range");
   if (e.occurred_ns() > e.recorded_ns() + kMaxOccurredAhead)
     return Bad(seq, "occurred time more than 120 s after recorded time");
@@ -351,10 +402,12 @@ Status CheckEnvelope(const fb::Event& e) {
   if (genesis != (seq == 0)) return Bad(seq, "genesis payload must be exactly sequence 0");
   if (genesis && (!IsZero(ToHash(e.ledger_id())) || !IsZero(ToHash(e.prev_id())) ||
                   e.incident() != 0 || e.subjects() || e.references()))
-    return Bad(seq, "genesis must have zero ledger id and prev id, no incident, subjects or references");
+    return Bad(seq,
+               "genesis must have zero ledger id and prev id, no incident, subjects or references");
   if (!genesis && IsZero(ToHash(e.ledger_id()))) return Bad(seq, "zero ledger id");
   if (e.incident() >= seq && e.incident() != 0)
-    return Bad(seq, IncidentName(e.incident()) + " is not a declared incident (it would come after this event)");
+    return Bad(seq, IncidentName(e.incident()) +
+                        " is not a declared incident (it would come after this event)");
   // The Verifier checks a vector's length prefix, not that its structs are
   // aligned: a crafted body can place them off their 8-byte alignment (bodies
   // themselves are 8-byte aligned), and reading one then is undefined.
@@ -394,33 +447,60 @@ Status CheckEnvelope(const fb::Event& e) {
 
 std::string_view PayloadTypeName(fb::Payload type) {
   switch (type) {
-    case fb::Payload::Genesis: return "genesis";
-    case fb::Payload::Membership: return "membership";
-    case fb::Payload::KeyRotated: return "key_rotated";
-    case fb::Payload::KeyCompromised: return "key_compromised";
-    case fb::Payload::Note: return "note";
-    case fb::Payload::Checkpoint: return "checkpoint";
-    case fb::Payload::IncidentDeclared: return "incident_declared";
-    case fb::Payload::EvidenceAttached: return "evidence";
-    case fb::Payload::DeployRecorded: return "deploy";
-    case fb::Payload::ExportPerformed: return "export";
-    case fb::Payload::PlaybookActivated: return "playbook_activated";
-    case fb::Payload::CommanderAssigned: return "commander_assigned";
-    case fb::Payload::SeverityChanged: return "severity_changed";
-    case fb::Payload::OperationFrozen: return "operation_frozen";
-    case fb::Payload::OperationUnfrozen: return "operation_unfrozen";
-    case fb::Payload::SecretRotated: return "secret_rotated";
-    case fb::Payload::PathsInvalidated: return "paths_invalidated";
-    case fb::Payload::UserNotified: return "user_notified";
-    case fb::Payload::ActionsBlocked: return "actions_blocked";
-    case fb::Payload::StepDone: return "step_done";
-    case fb::Payload::ReconciliationRecorded: return "reconciliation";
-    case fb::Payload::CommunicationSent: return "communication";
-    case fb::Payload::RootCauseRecorded: return "root_cause";
-    case fb::Payload::IncidentClosed: return "incident_closed";
-    case fb::Payload::PirPublished: return "pir_published";
-    case fb::Payload::Correction: return "correction";
-    default: return "unknown";
+    case fb::Payload::Genesis:
+      return "genesis";
+    case fb::Payload::Membership:
+      return "membership";
+    case fb::Payload::KeyRotated:
+      return "key_rotated";
+    case fb::Payload::KeyCompromised:
+      return "key_compromised";
+    case fb::Payload::Note:
+      return "note";
+    case fb::Payload::Checkpoint:
+      return "checkpoint";
+    case fb::Payload::IncidentDeclared:
+      return "incident_declared";
+    case fb::Payload::EvidenceAttached:
+      return "evidence";
+    case fb::Payload::DeployRecorded:
+      return "deploy";
+    case fb::Payload::ExportPerformed:
+      return "export";
+    case fb::Payload::PlaybookActivated:
+      return "playbook_activated";
+    case fb::Payload::CommanderAssigned:
+      return "commander_assigned";
+    case fb::Payload::SeverityChanged:
+      return "severity_changed";
+    case fb::Payload::OperationFrozen:
+      return "operation_frozen";
+    case fb::Payload::OperationUnfrozen:
+      return "operation_unfrozen";
+    case fb::Payload::SecretRotated:
+      return "secret_rotated";
+    case fb::Payload::PathsInvalidated:
+      return "paths_invalidated";
+    case fb::Payload::UserNotified:
+      return "user_notified";
+    case fb::Payload::ActionsBlocked:
+      return "actions_blocked";
+    case fb::Payload::StepDone:
+      return "step_done";
+    case fb::Payload::ReconciliationRecorded:
+      return "reconciliation";
+    case fb::Payload::CommunicationSent:
+      return "communication";
+    case fb::Payload::RootCauseRecorded:
+      return "root_cause";
+    case fb::Payload::IncidentClosed:
+      return "incident_closed";
+    case fb::Payload::PirPublished:
+      return "pir_published";
+    case fb::Payload::Correction:
+      return "correction";
+    default:
+      return "unknown";
   }
 }
 
@@ -430,21 +510,26 @@ fb::Payload PayloadTypeFromName(std::string_view name) {
   return fb::Payload::NONE;
 }
 
-std::string_view AudienceName(fb::Audience a) { return a == fb::Audience::External ? "external" : "internal"; }
+std::string_view AudienceName(fb::Audience a) {
+  return a == fb::Audience::External ? "external" : "internal";
+}
 
 bool IsStepId(std::string_view step) {
   const size_t dot = step.find('.');
   if (dot == std::string_view::npos) return false;
   const std::string_view section = step.substr(0, dot), number = step.substr(dot + 1);
-  static constexpr std::string_view kSections[] = {"first15", "A", "B", "C", "funds", "comms", "exit", "pir"};
-  if (std::find(std::begin(kSections), std::end(kSections), section) == std::end(kSections)) return false;
+  static constexpr std::string_view kSections[] = {"first15", "A",     "B",    "C",
+                                                   "funds",   "comms", "exit", "pir"};
+  if (std::find(std::begin(kSections), std::end(kSections), section) == std::end(kSections))
+    return false;
   if (number.empty() || number.size() > 2 || number[0] == '0') return false;
   return std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsOperationName(std::string_view name) {
-  return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 const fb::Reference* CorrectsOf(const fb::Event& e) {
@@ -462,12 +547,23 @@ bool IsIncidentActionType(fb::Payload type) {
 std::string StepOf(const fb::Event& e) {
   const flatbuffers::String* s = nullptr;
   switch (e.payload_type()) {
-    case fb::Payload::SecretRotated: s = e.payload_as_SecretRotated()->step(); break;
-    case fb::Payload::PathsInvalidated: s = e.payload_as_PathsInvalidated()->step(); break;
-    case fb::Payload::UserNotified: s = e.payload_as_UserNotified()->step(); break;
-    case fb::Payload::ActionsBlocked: s = e.payload_as_ActionsBlocked()->step(); break;
-    case fb::Payload::StepDone: s = e.payload_as_StepDone()->step(); break;
-    default: break;
+    case fb::Payload::SecretRotated:
+      s = e.payload_as_SecretRotated()->step();
+      break;
+    case fb::Payload::PathsInvalidated:
+      s = e.payload_as_PathsInvalidated()->step();
+      break;
+    case fb::Payload::UserNotified:
+      s = e.payload_as_UserNotified()->step();
+      break;
+    case fb::Payload::ActionsBlocked:
+      s = e.payload_as_ActionsBlocked()->step();
+      break;
+    case fb::Payload::StepDone:
+      s = e.payload_as_StepDone()->step();
+      break;
+    default:
+      break;
   }
   return s ? s->str() : "";
 }
@@ -501,17 +597,20 @@ bool BlobOf(const fb::Event& e, Hash32* sha256, uint64_t* size) {
 }
 
 bool IsMembershipType(fb::Payload type) {
-  return type == fb::Payload::Genesis || type == fb::Payload::Membership || type == fb::Payload::KeyRotated ||
-         type == fb::Payload::KeyCompromised;
+  return type == fb::Payload::Genesis || type == fb::Payload::Membership ||
+         type == fb::Payload::KeyRotated || type == fb::Payload::KeyCompromised;
 }
 
-std::string SeverityName(fb::Severity s) { return "SEV-" + std::to_string(static_cast<unsigned>(s)); }
+std::string SeverityName(fb::Severity s) {
+  return "SEV-" + std::to_string(static_cast<unsigned>(s));
+}
 
 Result<fb::Severity> ParseSeverity(std::string_view text) {
   if (text == "SEV-1" || text == "sev-1") return fb::Severity::Sev1;
   if (text == "SEV-2" || text == "sev-2") return fb::Severity::Sev2;
   if (text == "SEV-3" || text == "sev-3") return fb::Severity::Sev3;
-  return Status::InvalidArgument("severity \"" + Printable(text) + "\": want SEV-1, SEV-2 or SEV-3");
+  return Status::InvalidArgument("severity \"" + Printable(text) +
+                                 "\": want SEV-1, SEV-2 or SEV-3");
 }
 
 std::string PlaybookNames(uint8_t bits) {
@@ -522,29 +621,39 @@ std::string PlaybookNames(uint8_t bits) {
 }
 
 Result<uint8_t> ParsePlaybook(std::string_view text) {
-  if (text.size() == 1 && text[0] >= 'A' && text[0] <= 'C') return static_cast<uint8_t>(1 << (text[0] - 'A'));
-  if (text.size() == 1 && text[0] >= 'a' && text[0] <= 'c') return static_cast<uint8_t>(1 << (text[0] - 'a'));
-  return Status::InvalidArgument("playbook \"" + Printable(text) + "\": want A, B or C (RUNBOOK.md)");
+  if (text.size() == 1 && text[0] >= 'A' && text[0] <= 'C')
+    return static_cast<uint8_t>(1 << (text[0] - 'A'));
+  if (text.size() == 1 && text[0] >= 'a' && text[0] <= 'c')
+    return static_cast<uint8_t>(1 << (text[0] - 'a'));
+  return Status::InvalidArgument("playbook \"" + Printable(text) +
+                                 "\": want A, B or C (RUNBOOK.md)");
 }
 
 std::string_view EvidenceKindName(fb::EvidenceKind k) {
   switch (k) {
-    case fb::EvidenceKind::Logs: return "logs";
-    case fb::EvidenceKind::Metrics: return "metrics";
-    case fb::EvidenceKind::Config: return "config";
-    case fb::EvidenceKind::Other: return "other";
+    case fb::EvidenceKind::Logs:
+      return "logs";
+    case fb::EvidenceKind::Metrics:
+      return "metrics";
+    case fb::EvidenceKind::Config:
+      return "config";
+    case fb::EvidenceKind::Other:
+      return "other";
   }
   return "unknown";
 }
 
 Result<fb::EvidenceKind> ParseEvidenceKind(std::string_view text) {
-  for (auto k : {fb::EvidenceKind::Logs, fb::EvidenceKind::Metrics, fb::EvidenceKind::Config, fb::EvidenceKind::Other})
+  for (auto k : {fb::EvidenceKind::Logs, fb::EvidenceKind::Metrics, fb::EvidenceKind::Config,
+                 fb::EvidenceKind::Other})
     if (EvidenceKindName(k) == text) return k;
-  return Status::InvalidArgument("evidence kind \"" + Printable(text) + "\": want logs, metrics, config or other");
+  return Status::InvalidArgument("evidence kind \"" + Printable(text) +
+                                 "\": want logs, metrics, config or other");
 }
 
 bool IsKnownPayloadType(fb::Payload type) {
-  return type != fb::Payload::NONE && static_cast<uint8_t>(type) <= static_cast<uint8_t>(fb::Payload::MAX);
+  return type != fb::Payload::NONE &&
+         static_cast<uint8_t>(type) <= static_cast<uint8_t>(fb::Payload::MAX);
 }
 
 fb::Payload PayloadTypeOf(const Payload& p) {
@@ -581,15 +690,18 @@ Bytes EncodeBody(const EventFields& f) {
           auto title = b.CreateString(p.title);
           auto summary = p.summary.empty() ? 0 : b.CreateString(p.summary);
           auto runbook = ToFb(p.runbook);
-          payload = fb::CreateIncidentDeclared(b, p.severity, title, summary, static_cast<fb::Playbook>(p.playbooks),
-                                               &runbook, p.observation_window_minutes)
+          payload = fb::CreateIncidentDeclared(b, p.severity, title, summary,
+                                               static_cast<fb::Playbook>(p.playbooks), &runbook,
+                                               p.observation_window_minutes)
                         .Union();
         } else if constexpr (std::is_same_v<T, EvidencePayload>) {
           auto hash = ToFb(p.sha256);
           auto media = b.CreateString(p.media_type);
           auto name = b.CreateString(p.name);
           auto source = p.source.empty() ? 0 : b.CreateString(p.source);
-          payload = fb::CreateEvidenceAttached(b, &hash, p.size, media, name, p.kind, p.acquired_ns, source).Union();
+          payload = fb::CreateEvidenceAttached(b, &hash, p.size, media, name, p.kind, p.acquired_ns,
+                                               source)
+                        .Union();
         } else if constexpr (std::is_same_v<T, DeployPayload>) {
           auto service = b.CreateString(p.service);
           auto commit = b.CreateVector(p.commit);
@@ -597,8 +709,9 @@ Bytes EncodeBody(const EventFields& f) {
           payload = fb::CreateDeployRecorded(b, service, commit, p.deployed_ns, repo).Union();
         } else if constexpr (std::is_same_v<T, ExportPayload>) {
           auto user = ToFb(p.user), root = ToFb(p.checkpoint_root), tm = ToFb(p.tagmanifest_sha256);
-          payload = fb::CreateExportPerformed(b, p.scope, p.scope == fb::ExportScope::User ? &user : nullptr,
-                                              p.checkpoint_size, &root, &tm, p.events, p.shared_blobs)
+          payload = fb::CreateExportPerformed(
+                        b, p.scope, p.scope == fb::ExportScope::User ? &user : nullptr,
+                        p.checkpoint_size, &root, &tm, p.events, p.shared_blobs)
                         .Union();
         } else if constexpr (std::is_same_v<T, PlaybookPayload>) {
           payload = fb::CreatePlaybookActivated(b, static_cast<fb::Playbook>(p.playbooks)).Union();
@@ -618,7 +731,9 @@ Bytes EncodeBody(const EventFields& f) {
           auto label = Opt(b, p.label);
           auto note = Opt(b, p.note);
           auto key = ToFb(p.new_key);
-          payload = fb::CreateSecretRotated(b, step, IsZero(p.new_key) ? nullptr : &key, label, note).Union();
+          payload =
+              fb::CreateSecretRotated(b, step, IsZero(p.new_key) ? nullptr : &key, label, note)
+                  .Union();
         } else if constexpr (std::is_same_v<T, InvalidatedPayload>) {
           auto step = b.CreateString(p.step);
           payload = fb::CreatePathsInvalidated(b, step, Opt(b, p.note)).Union();
@@ -636,17 +751,20 @@ Bytes EncodeBody(const EventFields& f) {
           auto unit = b.CreateString(p.unit);
           auto note = Opt(b, p.note);
           auto sw = ToFb(p.sender_wallet), rw = ToFb(p.receiver_wallet);
-          payload = fb::CreateReconciliationRecorded(b, unit, IsZero(p.sender_wallet) ? nullptr : &sw, p.sender_balance,
-                                                     p.sender_proofs, IsZero(p.receiver_wallet) ? nullptr : &rw,
-                                                     p.receiver_balance, p.receiver_proofs, p.tx_entries, p.tx_sent,
-                                                     p.tx_received, note)
-                        .Union();
+          payload =
+              fb::CreateReconciliationRecorded(
+                  b, unit, IsZero(p.sender_wallet) ? nullptr : &sw, p.sender_balance,
+                  p.sender_proofs, IsZero(p.receiver_wallet) ? nullptr : &rw, p.receiver_balance,
+                  p.receiver_proofs, p.tx_entries, p.tx_sent, p.tx_received, note)
+                  .Union();
         } else if constexpr (std::is_same_v<T, CommunicationPayload>) {
           auto message = Opt(b, p.message);
           auto facts = Opt(b, p.facts);
           auto impact = Opt(b, p.impact_scope);
           auto action = Opt(b, p.user_action);
-          payload = fb::CreateCommunicationSent(b, p.audience, message, facts, impact, action, p.next_update_ns).Union();
+          payload = fb::CreateCommunicationSent(b, p.audience, message, facts, impact, action,
+                                                p.next_update_ns)
+                        .Union();
         } else if constexpr (std::is_same_v<T, RootCausePayload>) {
           payload = fb::CreateRootCauseRecorded(b, b.CreateString(p.text), p.bounded).Union();
         } else if constexpr (std::is_same_v<T, ClosePayload>) {
@@ -703,7 +821,8 @@ EventFields DecodeFields(const fb::Event& e) {
   if (e.subjects())
     for (auto* s : *e.subjects()) f.subjects.push_back({ToHash(&s->key()), s->prev_seq()});
   if (e.references())
-    for (auto* r : *e.references()) f.references.push_back({ToHash(&r->id()), r->seq(), r->relation()});
+    for (auto* r : *e.references())
+      f.references.push_back({ToHash(&r->id()), r->seq(), r->relation()});
   switch (e.payload_type()) {
     case fb::Payload::Genesis: {
       auto* p = e.payload_as_Genesis();
@@ -712,7 +831,8 @@ EventFields DecodeFields(const fb::Event& e) {
     }
     case fb::Payload::Membership: {
       auto* p = e.payload_as_Membership();
-      f.payload = MembershipPayload{ToHash(p->member()), p->op(), static_cast<uint32_t>(p->roles())};
+      f.payload =
+          MembershipPayload{ToHash(p->member()), p->op(), static_cast<uint32_t>(p->roles())};
       break;
     }
     case fb::Payload::KeyRotated:
@@ -737,34 +857,49 @@ EventFields DecodeFields(const fb::Event& e) {
     }
     case fb::Payload::IncidentDeclared: {
       auto* p = e.payload_as_IncidentDeclared();
-      f.payload = IncidentDeclaredPayload{p->severity(), p->title() ? p->title()->str() : "",
+      f.payload = IncidentDeclaredPayload{p->severity(),
+                                          p->title() ? p->title()->str() : "",
                                           p->summary() ? p->summary()->str() : "",
-                                          static_cast<uint8_t>(p->playbooks()), ToHash(p->runbook()),
+                                          static_cast<uint8_t>(p->playbooks()),
+                                          ToHash(p->runbook()),
                                           p->observation_window_minutes()};
       break;
     }
     case fb::Payload::EvidenceAttached: {
       auto* p = e.payload_as_EvidenceAttached();
-      f.payload = EvidencePayload{ToHash(p->sha256()), p->size(), p->media_type() ? p->media_type()->str() : "",
-                                  p->name() ? p->name()->str() : "", p->kind(), p->acquired_ns(),
+      f.payload = EvidencePayload{ToHash(p->sha256()),
+                                  p->size(),
+                                  p->media_type() ? p->media_type()->str() : "",
+                                  p->name() ? p->name()->str() : "",
+                                  p->kind(),
+                                  p->acquired_ns(),
                                   p->source() ? p->source()->str() : ""};
       break;
     }
     case fb::Payload::DeployRecorded: {
       auto* p = e.payload_as_DeployRecorded();
-      DeployPayload d{p->service() ? p->service()->str() : "", {}, p->deployed_ns(), p->repo() ? p->repo()->str() : ""};
+      DeployPayload d{p->service() ? p->service()->str() : "",
+                      {},
+                      p->deployed_ns(),
+                      p->repo() ? p->repo()->str() : ""};
       if (p->commit()) d.commit.assign(p->commit()->begin(), p->commit()->end());
       f.payload = std::move(d);
       break;
     }
     case fb::Payload::ExportPerformed: {
       auto* p = e.payload_as_ExportPerformed();
-      f.payload = ExportPayload{p->scope(), ToHash(p->user()), p->checkpoint_size(), ToHash(p->checkpoint_root()),
-                                ToHash(p->tagmanifest_sha256()), p->events(), p->shared_blobs()};
+      f.payload = ExportPayload{p->scope(),
+                                ToHash(p->user()),
+                                p->checkpoint_size(),
+                                ToHash(p->checkpoint_root()),
+                                ToHash(p->tagmanifest_sha256()),
+                                p->events(),
+                                p->shared_blobs()};
       break;
     }
     case fb::Payload::PlaybookActivated:
-      f.payload = PlaybookPayload{static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())};
+      f.payload =
+          PlaybookPayload{static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())};
       break;
     case fb::Payload::CommanderAssigned:
       f.payload = CommanderPayload{ToHash(e.payload_as_CommanderAssigned()->commander())};
@@ -786,7 +921,8 @@ EventFields DecodeFields(const fb::Event& e) {
     }
     case fb::Payload::SecretRotated: {
       auto* p = e.payload_as_SecretRotated();
-      f.payload = SecretRotatedPayload{Str(p->step()), ToHash(p->new_key()), Str(p->label()), Str(p->note())};
+      f.payload = SecretRotatedPayload{Str(p->step()), ToHash(p->new_key()), Str(p->label()),
+                                       Str(p->note())};
       break;
     }
     case fb::Payload::PathsInvalidated: {
@@ -828,8 +964,9 @@ EventFields DecodeFields(const fb::Event& e) {
     }
     case fb::Payload::CommunicationSent: {
       auto* p = e.payload_as_CommunicationSent();
-      f.payload = CommunicationPayload{p->audience(),     Str(p->message()),     Str(p->facts()),
-                                       Str(p->impact_scope()), Str(p->user_action()), p->next_update_ns()};
+      f.payload =
+          CommunicationPayload{p->audience(),          Str(p->message()),     Str(p->facts()),
+                               Str(p->impact_scope()), Str(p->user_action()), p->next_update_ns()};
       break;
     }
     case fb::Payload::RootCauseRecorded: {
@@ -902,20 +1039,22 @@ Status CheckBody(ByteSpan body) {
 Result<SignedEvent> SignedEvent::Decode(Bytes bytes) {
   // Until the seq is known, errors name the framing.
   if (bytes.size() < kSignedEventHeader + 1)
-    return Status::Corruption("signed event: " + std::to_string(bytes.size()) + " bytes, too short");
+    return Status::Corruption("signed event: " + std::to_string(bytes.size()) +
+                              " bytes, too short");
   if (std::memcmp(bytes.data(), kSignedEventMagic, 4) != 0)
     return Status::Corruption("signed event: bad magic (not \"CEV1\")");
   const size_t body_len = GetLittleEndian32(bytes.data() + 4);
   if (body_len == 0 || body_len > kMaxBodySize)
-    return Status::Corruption("signed event: body length " + std::to_string(body_len) + " out of range");
+    return Status::Corruption("signed event: body length " + std::to_string(body_len) +
+                              " out of range");
   if (bytes.size() < kSignedEventHeader + body_len + 1)
     return Status::Corruption("signed event: body length " + std::to_string(body_len) +
                               " runs past the end");
   const size_t sig_count = bytes[kSignedEventHeader + body_len];
   const size_t want = kSignedEventHeader + body_len + 1 + 64 * sig_count;
   if (bytes.size() != want)
-    return Status::Corruption("signed event: " + std::to_string(bytes.size()) + " bytes, framing says " +
-                              std::to_string(want));
+    return Status::Corruption("signed event: " + std::to_string(bytes.size()) +
+                              " bytes, framing says " + std::to_string(want));
   const uint8_t* body = bytes.data() + kSignedEventHeader;
   CUSTODY_RETURN_IF_ERROR(CheckBody(ByteSpan(body, body_len)));
   const fb::Event& e = *fb::GetEvent(body);
@@ -939,9 +1078,9 @@ Status VerifySignatures(const SignedEvent& ev, const Hash32& id) {
   auto signers = RequiredSigners(ev.event());
   for (size_t i = 0; i < signers.size(); ++i) {
     if (!VerifySchnorr(signers[i], id, ev.signature(i)))
-      return Status::VerificationFailed("event " + std::to_string(ev.event().seq()) + ": signature " +
-                                        std::to_string(i) + " by " + EncodeNpub(signers[i]) +
-                                        " does not verify");
+      return Status::VerificationFailed("event " + std::to_string(ev.event().seq()) +
+                                        ": signature " + std::to_string(i) + " by " +
+                                        EncodeNpub(signers[i]) + " does not verify");
   }
   return Status::OK();
 }

@@ -82,9 +82,9 @@ struct CheckpointPayload {
 struct IncidentDeclaredPayload {
   fb::Severity severity = fb::Severity::None;
   std::string title;
-  std::string summary;  // optional
-  uint8_t playbooks = 0;  // fb::Playbook bits
-  Hash32 runbook{};       // the runbook version (projections/runbook.h)
+  std::string summary;                      // optional
+  uint8_t playbooks = 0;                    // fb::Playbook bits
+  Hash32 runbook{};                         // the runbook version (projections/runbook.h)
   uint32_t observation_window_minutes = 0;  // 0: the runbook's default
 };
 struct EvidencePayload {
@@ -98,9 +98,9 @@ struct EvidencePayload {
 };
 struct DeployPayload {
   std::string service;
-  Bytes commit;  // 20 or 32 bytes
+  Bytes commit;            // 20 or 32 bytes
   TimeNs deployed_ns = 0;  // 0: not given
-  std::string repo;  // optional
+  std::string repo;        // optional
 };
 struct ExportPayload {
   fb::ExportScope scope = fb::ExportScope::User;
@@ -148,7 +148,7 @@ struct StepPayload {
   TimeNs stable_since_ns = 0;  // exit.4 only
 };
 struct ReconciliationPayload {
-  std::string unit;  // "sat" or "msat"
+  std::string unit;                           // "sat" or "msat"
   Hash32 sender_wallet{}, receiver_wallet{};  // zero: not given
   uint64_t sender_balance = 0, sender_proofs = 0;
   uint64_t receiver_balance = 0, receiver_proofs = 0;
@@ -156,7 +156,8 @@ struct ReconciliationPayload {
   std::string note;
   // The figures agree pairwise: balances with proofs, sent with received.
   bool Reconciles() const {
-    return sender_balance == sender_proofs && receiver_balance == receiver_proofs && tx_sent == tx_received;
+    return sender_balance == sender_proofs && receiver_balance == receiver_proofs &&
+           tx_sent == tx_received;
   }
 };
 struct CommunicationPayload {
@@ -182,11 +183,12 @@ struct CorrectionPayload {
 
 // The variant's alternatives are in the union's order (PayloadTypeOf).
 using Payload =
-    std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload, KeyCompromisedPayload, NotePayload,
-                 CheckpointPayload, IncidentDeclaredPayload, EvidencePayload, DeployPayload, ExportPayload,
-                 PlaybookPayload, CommanderPayload, SeverityPayload, FreezePayload, UnfreezePayload,
-                 SecretRotatedPayload, InvalidatedPayload, UserNotifiedPayload, BlockedPayload, StepPayload,
-                 ReconciliationPayload, CommunicationPayload, RootCausePayload, ClosePayload, PirPayload,
+    std::variant<GenesisPayload, MembershipPayload, KeyRotatedPayload, KeyCompromisedPayload,
+                 NotePayload, CheckpointPayload, IncidentDeclaredPayload, EvidencePayload,
+                 DeployPayload, ExportPayload, PlaybookPayload, CommanderPayload, SeverityPayload,
+                 FreezePayload, UnfreezePayload, SecretRotatedPayload, InvalidatedPayload,
+                 UserNotifiedPayload, BlockedPayload, StepPayload, ReconciliationPayload,
+                 CommunicationPayload, RootCausePayload, ClosePayload, PirPayload,
                  CorrectionPayload>;
 
 // A payload that stores content in the blob store (evidence, a published

@@ -97,7 +97,8 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     if (errno == EEXIST)
-      return Status::InvalidArgument("key file " + path + ": already exists; refusing to replace it");
+      return Status::InvalidArgument("key file " + path +
+                                     ": already exists; refusing to replace it");
     return Status::IOError("key file " + path + ": " + std::strerror(errno));
   }
   // The line is written from the encoder's buffer and a separate newline:
@@ -106,7 +107,8 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
   char newline = '\n';
   struct iovec line[2] = {{text.data(), text.size()}, {&newline, 1}};
   // Mode 0600 whatever the umask did.
-  bool ok = fchmod(fd, 0600) == 0 && writev(fd, line, 2) == ssize_t(text.size() + 1) && fsync(fd) == 0;
+  bool ok =
+      fchmod(fd, 0600) == 0 && writev(fd, line, 2) == ssize_t(text.size() + 1) && fsync(fd) == 0;
   int err = errno;
   OPENSSL_cleanse(text.data(), text.size());
   close(fd);
@@ -115,7 +117,8 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
     return Status::IOError("key file " + path + ": " + std::strerror(err));
   }
   // The npub is printed next: make the file's directory entry durable first.
-  std::string parent = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  std::string parent =
+      path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
   int dir = open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0 || fsync(dir) != 0) {
     int e = errno;

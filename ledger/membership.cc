@@ -71,7 +71,8 @@ std::string RoleNames(uint32_t roles) {
 
 uint32_t RolesAllowedToAppend(const fb::Event& e) {
   // External communications speak for the incident: the commander's.
-  if (e.payload_type() == fb::Payload::CommunicationSent && e.payload_as_CommunicationSent()->audience() != fb::Audience::Internal)
+  if (e.payload_type() == fb::Payload::CommunicationSent &&
+      e.payload_as_CommunicationSent()->audience() != fb::Audience::Internal)
     return kAdmin | kCommander;
   return RolesAllowedToAppend(e.payload_type());
 }
@@ -143,10 +144,11 @@ Status MemberState::Check(const fb::Event& e) const {
   const uint32_t have = RolesOf(author);
   const uint32_t need = RolesAllowedToAppend(e);
   if ((have & need) == 0) {
-    return Status::Unauthorized(
-        where_of() + EncodeNpub(author) + (have ? " (" + RoleNames(have) + ")" : " (not a member)") +
-        " may not append " + std::string(PayloadTypeName(e.payload_type())) +
-        (need ? " (needs " + RoleNames(need) + ")" : ""));
+    return Status::Unauthorized(where_of() + EncodeNpub(author) +
+                                (have ? " (" + RoleNames(have) + ")" : " (not a member)") +
+                                " may not append " +
+                                std::string(PayloadTypeName(e.payload_type())) +
+                                (need ? " (needs " + RoleNames(need) + ")" : ""));
   }
   // Refuse changes that change nothing, and roles for compromised keys.
   switch (e.payload_type()) {
@@ -157,8 +159,10 @@ Status MemberState::Check(const fb::Event& e) const {
       const std::string who = EncodeNpub(member);
       if (p->op() == fb::MemberOp::Grant) {
         if (IsCompromised(member))
-          return Status::InvalidArgument(where_of() + who + " is recorded as compromised; it gets no role");
-        if ((roles & ~held) == 0) return Status::InvalidArgument(where_of() + who + " already holds " + RoleNames(roles));
+          return Status::InvalidArgument(where_of() + who +
+                                         " is recorded as compromised; it gets no role");
+        if ((roles & ~held) == 0)
+          return Status::InvalidArgument(where_of() + who + " already holds " + RoleNames(roles));
       } else {
         if (held == 0) return Status::InvalidArgument(where_of() + who + " is not a member");
         if (roles != 0 && (roles & held) == 0)
@@ -170,7 +174,8 @@ Status MemberState::Check(const fb::Event& e) const {
       const Hash32 next = ToHash(e.payload_as_KeyRotated()->new_key());
       if (IsCompromised(next))
         return Status::InvalidArgument(where_of() + "the new key is recorded as compromised");
-      if (RolesOf(next) != 0) return Status::InvalidArgument(where_of() + "the new key is already a member");
+      if (RolesOf(next) != 0)
+        return Status::InvalidArgument(where_of() + "the new key is already a member");
       break;
     }
     case fb::Payload::KeyCompromised:

@@ -12,7 +12,8 @@ uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
 
 Status Fail(const std::string& what) { return Status::VerificationFailed(what); }
 
-Status Path(const NodeFn& node, uint64_t m, uint64_t begin, uint64_t end, std::vector<Hash32>* out) {
+Status Path(const NodeFn& node, uint64_t m, uint64_t begin, uint64_t end,
+            std::vector<Hash32>* out) {
   if (end - begin == 1) return Status::OK();
   const uint64_t k = SplitPoint(end - begin);
   if (m < k) {
@@ -86,8 +87,8 @@ Result<Hash32> TreeRoot(const NodeFn& node, uint64_t size) {
 
 Result<std::vector<Hash32>> InclusionProof(const NodeFn& node, uint64_t index, uint64_t size) {
   if (index >= size)
-    return Status::InvalidArgument("inclusion proof: index " + std::to_string(index) + " is not below size " +
-                                   std::to_string(size));
+    return Status::InvalidArgument("inclusion proof: index " + std::to_string(index) +
+                                   " is not below size " + std::to_string(size));
   std::vector<Hash32> out;
   CUSTODY_RETURN_IF_ERROR(Path(node, index, 0, size, &out));
   return out;
@@ -102,10 +103,11 @@ Result<std::vector<Hash32>> ConsistencyProof(const NodeFn& node, uint64_t size1,
   return out;
 }
 
-Status VerifyInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash, const std::vector<Hash32>& proof,
-                       const Hash32& root) {
+Status VerifyInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
+                       const std::vector<Hash32>& proof, const Hash32& root) {
   if (index >= size)
-    return Fail("inclusion proof: index " + std::to_string(index) + " is not below size " + std::to_string(size));
+    return Fail("inclusion proof: index " + std::to_string(index) + " is not below size " +
+                std::to_string(size));
   uint64_t fn = index, sn = size - 1;
   Hash32 r = leaf_hash;
   for (const Hash32& p : proof) {
@@ -128,9 +130,11 @@ Status VerifyInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash, c
   return Status::OK();
 }
 
-Status VerifyConsistency(uint64_t size1, uint64_t size2, const std::vector<Hash32>& proof, const Hash32& root1,
-                         const Hash32& root2) {
-  if (size1 > size2) return Fail("consistency proof: size1 " + std::to_string(size1) + " > size2 " + std::to_string(size2));
+Status VerifyConsistency(uint64_t size1, uint64_t size2, const std::vector<Hash32>& proof,
+                         const Hash32& root1, const Hash32& root2) {
+  if (size1 > size2)
+    return Fail("consistency proof: size1 " + std::to_string(size1) + " > size2 " +
+                std::to_string(size2));
   // Nothing is consistent with an empty tree: refused even between two.
   if (size1 == 0) return Fail("consistency proof: from an empty tree");
   if (size1 == size2) {

@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <memory>
 
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
@@ -113,8 +113,9 @@ class Hasher {
 // is hashed on another thread, and reading the next while the hash finishes:
 // hashing and the I/O overlap. Two buffers, so memory is 2 × kStreamChunk
 // whatever the size.
-Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink, const std::string& what,
-                    Hash32* sha256, uint64_t* size, const std::function<void(uint64_t)>& progress) {
+Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink,
+                    const std::string& what, Hash32* sha256, uint64_t* size,
+                    const std::function<void(uint64_t)>& progress) {
   // Not zero-filled: a 4 MiB buffer for a 2 KiB file would cost more than the file.
   std::unique_ptr<uint8_t[]> buf[2] = {std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk]),
                                        std::unique_ptr<uint8_t[]>(new uint8_t[kStreamChunk])};
@@ -156,8 +157,9 @@ Status CopyVerified(const std::string& path, const Hash32& want, uint64_t size, 
   close(in);
   CUSTODY_RETURN_IF_ERROR(s);
   if (got != want || got_size != size)
-    return Status::VerificationFailed("blob " + EncodeHex(want) + " is damaged: its content hashes to " +
-                                      EncodeHex(got) + " (" + std::to_string(got_size) + " bytes)");
+    return Status::VerificationFailed("blob " + EncodeHex(want) +
+                                      " is damaged: its content hashes to " + EncodeHex(got) +
+                                      " (" + std::to_string(got_size) + " bytes)");
   return Status::OK();
 }
 
@@ -165,7 +167,8 @@ Result<Hash32> HashFile(const std::string& path, uint64_t* size) {
   int in = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0) return Status::IOError(Errno("open " + path));
   Hash32 got;
-  Status s = StreamHashed(in, [](const uint8_t*, size_t) { return Status::OK(); }, path, &got, size, {});
+  Status s =
+      StreamHashed(in, [](const uint8_t*, size_t) { return Status::OK(); }, path, &got, size, {});
   close(in);
   CUSTODY_RETURN_IF_ERROR(s);
   return got;

@@ -16,8 +16,9 @@ inline constexpr size_t kStreamChunk = 4 << 20;  // bytes per read, write and ha
 
 // Reads fd to its end, giving each chunk to sink while hashing it. `what`
 // names the input in errors; progress(bytes so far) after each chunk.
-Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink, const std::string& what,
-                    Hash32* sha256, uint64_t* size, const std::function<void(uint64_t)>& progress = {});
+Status StreamHashed(int fd, const std::function<Status(const uint8_t*, size_t)>& sink,
+                    const std::string& what, Hash32* sha256, uint64_t* size,
+                    const std::function<void(uint64_t)>& progress = {});
 
 // Writes all of buf to fd (retrying short writes). false with errno set on error.
 bool WriteFull(int fd, const uint8_t* buf, size_t n);

@@ -9,12 +9,13 @@ namespace custody {
 // JSON forms of the payloads the projection keeps. Field names are the
 // structs' own; keys come out sorted (nlohmann::json objects are ordered maps),
 // so an encoding is a function of the state alone.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IncidentDeclaredPayload, severity, title, summary, playbooks, runbook,
-                                   observation_window_minutes)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvidencePayload, sha256, size, media_type, name, kind, acquired_ns, source)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IncidentDeclaredPayload, severity, title, summary, playbooks,
+                                   runbook, observation_window_minutes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvidencePayload, sha256, size, media_type, name, kind,
+                                   acquired_ns, source)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DeployPayload, service, commit, deployed_ns, repo)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportPayload, scope, user, checkpoint_size, checkpoint_root, tagmanifest_sha256,
-                                   events, shared_blobs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportPayload, scope, user, checkpoint_size, checkpoint_root,
+                                   tagmanifest_sha256, events, shared_blobs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PlaybookPayload, playbooks)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CommanderPayload, commander)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SeverityPayload, severity, reason)
@@ -25,11 +26,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InvalidatedPayload, step, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UserNotifiedPayload, step, channel, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BlockedPayload, step, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StepPayload, step, note, stable_since_ns)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReconciliationPayload, unit, sender_wallet, receiver_wallet, sender_balance,
-                                   sender_proofs, receiver_balance, receiver_proofs, tx_entries, tx_sent, tx_received,
-                                   note)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CommunicationPayload, audience, message, facts, impact_scope, user_action,
-                                   next_update_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReconciliationPayload, unit, sender_wallet, receiver_wallet,
+                                   sender_balance, sender_proofs, receiver_balance, receiver_proofs,
+                                   tx_entries, tx_sent, tx_received, note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CommunicationPayload, audience, message, facts, impact_scope,
+                                   user_action, next_update_ns)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RootCausePayload, text, bounded)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ClosePayload, root_cause, override_reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PirPayload, sha256, size, media_type, name)
@@ -41,16 +42,17 @@ using nlohmann::json;
 
 // The payload types an Act may hold (the rest never reach the projection).
 template <typename T>
-constexpr bool kKept = std::is_same_v<T, IncidentDeclaredPayload> || std::is_same_v<T, EvidencePayload> ||
-                       std::is_same_v<T, DeployPayload> || std::is_same_v<T, ExportPayload> ||
-                       std::is_same_v<T, PlaybookPayload> || std::is_same_v<T, CommanderPayload> ||
-                       std::is_same_v<T, SeverityPayload> || std::is_same_v<T, FreezePayload> ||
-                       std::is_same_v<T, UnfreezePayload> || std::is_same_v<T, SecretRotatedPayload> ||
-                       std::is_same_v<T, InvalidatedPayload> || std::is_same_v<T, UserNotifiedPayload> ||
-                       std::is_same_v<T, BlockedPayload> || std::is_same_v<T, StepPayload> ||
-                       std::is_same_v<T, ReconciliationPayload> || std::is_same_v<T, CommunicationPayload> ||
-                       std::is_same_v<T, RootCausePayload> || std::is_same_v<T, ClosePayload> ||
-                       std::is_same_v<T, PirPayload> || std::is_same_v<T, CorrectionPayload>;
+constexpr bool kKept =
+    std::is_same_v<T, IncidentDeclaredPayload> || std::is_same_v<T, EvidencePayload> ||
+    std::is_same_v<T, DeployPayload> || std::is_same_v<T, ExportPayload> ||
+    std::is_same_v<T, PlaybookPayload> || std::is_same_v<T, CommanderPayload> ||
+    std::is_same_v<T, SeverityPayload> || std::is_same_v<T, FreezePayload> ||
+    std::is_same_v<T, UnfreezePayload> || std::is_same_v<T, SecretRotatedPayload> ||
+    std::is_same_v<T, InvalidatedPayload> || std::is_same_v<T, UserNotifiedPayload> ||
+    std::is_same_v<T, BlockedPayload> || std::is_same_v<T, StepPayload> ||
+    std::is_same_v<T, ReconciliationPayload> || std::is_same_v<T, CommunicationPayload> ||
+    std::is_same_v<T, RootCausePayload> || std::is_same_v<T, ClosePayload> ||
+    std::is_same_v<T, PirPayload> || std::is_same_v<T, CorrectionPayload>;
 
 json PayloadJson(const Payload& p) {
   json out;
@@ -129,7 +131,11 @@ std::string EncodeState(const IncidentState& s) {
                     {"type", a.payload.index()},
                     {"payload", PayloadJson(a.payload)}});
   }
-  json j = {{"format", 1}, {"incident", s.incident}, {"events", s.events}, {"last_seq", s.last_seq}, {"acts", acts}};
+  json j = {{"format", 1},
+            {"incident", s.incident},
+            {"events", s.events},
+            {"last_seq", s.last_seq},
+            {"acts", acts}};
   return j.dump();
 }
 
@@ -140,10 +146,12 @@ Result<IncidentState> DecodeState(std::string_view bytes) {
     // be undefined behaviour), so anything else is refused while parsing.
     json j = json::parse(bytes, [](int depth, json::parse_event_t event, json& value) {
       if (depth > 6) throw std::runtime_error("nested too deep");
-      if (event == json::parse_event_t::value && value.is_number_float()) throw std::runtime_error("a non-integer number");
+      if (event == json::parse_event_t::value && value.is_number_float())
+        throw std::runtime_error("a non-integer number");
       return true;
     });
-    if (j.at("format").get<int>() != 1) return Status::Corruption("projection of an unknown format");
+    if (j.at("format").get<int>() != 1)
+      return Status::Corruption("projection of an unknown format");
     IncidentState s;
     s.incident = j.at("incident").get<uint64_t>();
     s.events = j.at("events").get<uint64_t>();
@@ -156,12 +164,14 @@ Result<IncidentState> DecodeState(std::string_view bytes) {
       act.author = a.at("author").get<Hash32>();
       act.subjects = a.at("subjects").get<std::vector<Hash32>>();
       act.corrects = a.at("corrects").get<uint64_t>();
-      CUSTODY_RETURN_IF_ERROR(PayloadFromJson(a.at("type").get<size_t>(), a.at("payload"), &act.payload));
+      CUSTODY_RETURN_IF_ERROR(
+          PayloadFromJson(a.at("type").get<size_t>(), a.at("payload"), &act.payload));
       s.acts.push_back(std::move(act));
     }
     // Only the canonical encoding is accepted: a value that wrapped on its way
     // into a narrower field, or anything EncodeState would not write, differs.
-    if (EncodeState(s) != bytes) return Status::Corruption("projection: not in its canonical encoding");
+    if (EncodeState(s) != bytes)
+      return Status::Corruption("projection: not in its canonical encoding");
     return s;
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("projection: ") + e.what());

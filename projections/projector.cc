@@ -24,9 +24,11 @@ class BodyView {
     std::memcpy(buf_.data(), signed_event.data() + kSignedEventHeader, len);
     const auto* body = reinterpret_cast<const uint8_t*>(buf_.data());
     flatbuffers::Verifier verifier(body, len, kVerifierMaxDepth, kVerifierMaxTables);
-    if (!fb::VerifyEventBuffer(verifier)) return Status::Corruption("stored event: body fails the FlatBuffers verifier");
+    if (!fb::VerifyEventBuffer(verifier))
+      return Status::Corruption("stored event: body fails the FlatBuffers verifier");
     const fb::Event* e = fb::GetEvent(body);
-    if (e->payload_type() == fb::Payload::IncidentDeclared && e->payload_as_IncidentDeclared() == nullptr)
+    if (e->payload_type() == fb::Payload::IncidentDeclared &&
+        e->payload_as_IncidentDeclared() == nullptr)
       return Status::Corruption("stored event: declaration without payload");
     return e;
   }
@@ -48,7 +50,8 @@ IncidentProjector& IncidentProjector::Instance() {
   return projector;
 }
 
-Status IncidentProjector::Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get, Puts* puts) {
+Status IncidentProjector::Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get,
+                                Puts* puts) {
   std::map<uint64_t, IncidentState> touched;
   for (size_t i = 0; i < events.size(); ++i) {
     // The store hands over the bytes it has just framed from bodies that
@@ -65,7 +68,8 @@ Status IncidentProjector::Apply(uint64_t first, const std::vector<Bytes>& events
         auto stored = get(IncidentKey(incident));
         if (!stored.ok()) return stored.status();
         if (!stored->has_value())
-          return Status::Corruption("projection of " + IncidentName(incident) + " missing while projections are applied");
+          return Status::Corruption("projection of " + IncidentName(incident) +
+                                    " missing while projections are applied");
         auto decoded = DecodeState(**stored);
         if (!decoded.ok()) return decoded.status();
         s = std::move(*decoded);
@@ -81,7 +85,8 @@ Status IncidentProjector::Apply(uint64_t first, const std::vector<Bytes>& events
 Result<IncidentState> LoadIncident(const Store& store, uint64_t incident) {
   auto seqs = store.EventsOfIncident(incident);
   if (!seqs.ok()) return seqs.status();
-  if (seqs->empty()) return Status::NotFound(IncidentName(incident) + " is not a declared incident");
+  if (seqs->empty())
+    return Status::NotFound(IncidentName(incident) + " is not a declared incident");
   IncidentState s;
   s.incident = incident;
   // The stored projection says how far it got (its last event); the events
@@ -92,7 +97,9 @@ Result<IncidentState> LoadIncident(const Store& store, uint64_t incident) {
   if (stored->has_value()) {
     auto decoded = DecodeState(**stored);
     if (!decoded.ok()) return decoded.status();
-    if (decoded->incident != incident) return Status::Corruption("projection of " + IncidentName(incident) + " names another incident");
+    if (decoded->incident != incident)
+      return Status::Corruption("projection of " + IncidentName(incident) +
+                                " names another incident");
     s = std::move(*decoded);
     from = s.last_seq + 1;
   }
@@ -117,7 +124,8 @@ Status RebuildProjections(Store* store, const ProgressFn& progress, RebuildRepor
     if (seq >= size) return false;
     auto e = view.Read(bytes);
     if (!e.ok() || (*e)->seq() != seq) {
-      error = e.ok() ? Status::Corruption("event " + std::to_string(seq) + ": stored under another sequence number")
+      error = e.ok() ? Status::Corruption("event " + std::to_string(seq) +
+                                          ": stored under another sequence number")
                      : e.status().Prefixed("event " + std::to_string(seq));
       return false;
     }
@@ -135,8 +143,9 @@ Status RebuildProjections(Store* store, const ProgressFn& progress, RebuildRepor
   Projector::Puts puts;
   for (auto& [incident, s] : states) puts.emplace_back(IncidentKey(incident), EncodeState(s));
   std::map<std::string, std::string> stored;
-  CUSTODY_RETURN_IF_ERROR(store->ScanProjections(
-      [&](std::string_view k, std::string_view v) { stored.emplace(std::string(k), std::string(v)); }));
+  CUSTODY_RETURN_IF_ERROR(store->ScanProjections([&](std::string_view k, std::string_view v) {
+    stored.emplace(std::string(k), std::string(v));
+  }));
   for (auto& [k, v] : puts) {
     auto it = stored.find(k);
     if (it == stored.end()) {

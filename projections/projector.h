@@ -15,7 +15,8 @@ namespace custody {
 // serves every store.
 class IncidentProjector : public Projector {
  public:
-  Status Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get, Puts* puts) override;
+  Status Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get,
+               Puts* puts) override;
   static IncidentProjector& Instance();
 };
 
@@ -28,13 +29,13 @@ std::string IncidentKey(uint64_t incident);
 Result<IncidentState> LoadIncident(const Store& store, uint64_t incident);
 
 struct RebuildReport {
-  uint64_t events = 0;      // scanned
-  uint64_t incidents = 0;   // projections written
+  uint64_t events = 0;          // scanned
+  uint64_t incidents = 0;       // projections written
   uint64_t applied_before = 0;  // where the stored projections stood
-  uint64_t matched = 0;     // stored entries equal to the rebuilt ones
-  uint64_t differed = 0;    // stored, but not equal
-  uint64_t missing = 0;     // rebuilt, not stored
-  uint64_t extra = 0;       // stored, not rebuilt
+  uint64_t matched = 0;         // stored entries equal to the rebuilt ones
+  uint64_t differed = 0;        // stored, but not equal
+  uint64_t missing = 0;         // rebuilt, not stored
+  uint64_t extra = 0;           // stored, not rebuilt
   double seconds = 0;
 };
 

@@ -8,9 +8,12 @@ namespace {
 
 std::string_view RelationName(fb::Relation r) {
   switch (r) {
-    case fb::Relation::Cites: return "cites";
-    case fb::Relation::Answers: return "answers";
-    case fb::Relation::Corrects: return "corrects";
+    case fb::Relation::Cites:
+      return "cites";
+    case fb::Relation::Answers:
+      return "answers";
+    case fb::Relation::Corrects:
+      return "corrects";
   }
   return "unknown";
 }
@@ -81,9 +84,12 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["title"] = Str(d->title());
       p["summary"] = d->summary() ? nlohmann::ordered_json(Str(d->summary())) : nullptr;
       p["playbooks"] = nlohmann::ordered_json::array();
-      for (char c : PlaybookNames(static_cast<uint8_t>(d->playbooks()))) p["playbooks"].push_back(std::string(1, c));
+      for (char c : PlaybookNames(static_cast<uint8_t>(d->playbooks())))
+        p["playbooks"].push_back(std::string(1, c));
       p["runbook"] = EncodeHex(ToHash(d->runbook()));
-      p["observation_window_minutes"] = d->observation_window_minutes() ? nlohmann::ordered_json(d->observation_window_minutes()) : nullptr;
+      p["observation_window_minutes"] =
+          d->observation_window_minutes() ? nlohmann::ordered_json(d->observation_window_minutes())
+                                          : nullptr;
       break;
     }
     case fb::Payload::EvidenceAttached: {
@@ -100,8 +106,10 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
     case fb::Payload::DeployRecorded: {
       auto* d = e.payload_as_DeployRecorded();
       p["service"] = Str(d->service());
-      p["commit"] = d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
-      p["deployed"] = d->deployed_ns() ? nlohmann::ordered_json(FormatTime(d->deployed_ns())) : nullptr;
+      p["commit"] =
+          d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
+      p["deployed"] =
+          d->deployed_ns() ? nlohmann::ordered_json(FormatTime(d->deployed_ns())) : nullptr;
       p["repo"] = d->repo() ? nlohmann::ordered_json(Str(d->repo())) : nullptr;
       break;
     }
@@ -118,7 +126,8 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
     }
     case fb::Payload::PlaybookActivated:
       p["playbooks"] = nlohmann::ordered_json::array();
-      for (char c : PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())))
+      for (char c :
+           PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks())))
         p["playbooks"].push_back(std::string(1, c));
       break;
     case fb::Payload::CommanderAssigned:
@@ -139,7 +148,8 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
     case fb::Payload::SecretRotated: {
       auto* r = e.payload_as_SecretRotated();
       p["step"] = Str(r->step());
-      p["new_key"] = r->new_key() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->new_key()))) : nullptr;
+      p["new_key"] =
+          r->new_key() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->new_key()))) : nullptr;
       p["label"] = OptJson(r->label());
       p["note"] = OptJson(r->note());
       break;
@@ -161,19 +171,26 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       auto* d = e.payload_as_StepDone();
       p["step"] = Str(d->step());
       p["note"] = OptJson(d->note());
-      p["stable_since"] = d->stable_since_ns() ? nlohmann::ordered_json(FormatTime(d->stable_since_ns())) : nullptr;
+      p["stable_since"] =
+          d->stable_since_ns() ? nlohmann::ordered_json(FormatTime(d->stable_since_ns())) : nullptr;
       break;
     }
     case fb::Payload::ReconciliationRecorded: {
       auto* r = e.payload_as_ReconciliationRecorded();
       p["unit"] = Str(r->unit());
-      p["sender"] = {{"wallet", r->sender_wallet() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->sender_wallet()))) : nullptr},
+      p["sender"] = {{"wallet", r->sender_wallet()
+                                    ? nlohmann::ordered_json(EncodeNpub(ToHash(r->sender_wallet())))
+                                    : nullptr},
                      {"balance", r->sender_balance()},
                      {"proofs", r->sender_proofs()}};
-      p["receiver"] = {{"wallet", r->receiver_wallet() ? nlohmann::ordered_json(EncodeNpub(ToHash(r->receiver_wallet()))) : nullptr},
-                       {"balance", r->receiver_balance()},
-                       {"proofs", r->receiver_proofs()}};
-      p["tx_history"] = {{"entries", r->tx_entries()}, {"sent", r->tx_sent()}, {"received", r->tx_received()}};
+      p["receiver"] = {
+          {"wallet", r->receiver_wallet()
+                         ? nlohmann::ordered_json(EncodeNpub(ToHash(r->receiver_wallet())))
+                         : nullptr},
+          {"balance", r->receiver_balance()},
+          {"proofs", r->receiver_proofs()}};
+      p["tx_history"] = {
+          {"entries", r->tx_entries()}, {"sent", r->tx_sent()}, {"received", r->tx_received()}};
       p["note"] = OptJson(r->note());
       break;
     }
@@ -184,7 +201,8 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
       p["facts"] = OptJson(c->facts());
       p["impact_scope"] = OptJson(c->impact_scope());
       p["user_action"] = OptJson(c->user_action());
-      p["next_update"] = c->next_update_ns() ? nlohmann::ordered_json(FormatTime(c->next_update_ns())) : nullptr;
+      p["next_update"] =
+          c->next_update_ns() ? nlohmann::ordered_json(FormatTime(c->next_update_ns())) : nullptr;
       break;
     }
     case fb::Payload::RootCauseRecorded:
@@ -229,11 +247,21 @@ std::string HtmlEscape(std::string_view s, bool breaks) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       case '\r':
       case '\n':
         if (!breaks) {
@@ -243,7 +271,8 @@ std::string HtmlEscape(std::string_view s, bool breaks) {
         if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
         out += "<br>";
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;
@@ -252,12 +281,14 @@ std::string HtmlEscape(std::string_view s, bool breaks) {
 std::vector<std::string> Discrepancies(const ReconciliationPayload& r) {
   std::vector<std::string> out;
   if (r.sender_balance != r.sender_proofs)
-    out.push_back("sender balance " + Amount(r.sender_balance, r.unit) + " vs proofs " + Amount(r.sender_proofs, r.unit));
+    out.push_back("sender balance " + Amount(r.sender_balance, r.unit) + " vs proofs " +
+                  Amount(r.sender_proofs, r.unit));
   if (r.receiver_balance != r.receiver_proofs)
     out.push_back("receiver balance " + Amount(r.receiver_balance, r.unit) + " vs proofs " +
                   Amount(r.receiver_proofs, r.unit));
   if (r.tx_sent != r.tx_received)
-    out.push_back("tx history sent " + Amount(r.tx_sent, r.unit) + " vs received " + Amount(r.tx_received, r.unit));
+    out.push_back("tx history sent " + Amount(r.tx_sent, r.unit) + " vs received " +
+                  Amount(r.tx_received, r.unit));
   return out;
 }
 
@@ -286,7 +317,8 @@ std::string DescribeEvent(const fb::Event& e) {
       uint32_t roles = static_cast<uint32_t>(m->roles());
       std::string who = ShortNpub(ToHash(m->member()));
       if (m->op() == fb::MemberOp::Grant) return "granted " + RoleNames(roles) + " to " + who;
-      return roles ? "revoked " + RoleNames(roles) + " from " + who : "removed " + who + " (all roles)";
+      return roles ? "revoked " + RoleNames(roles) + " from " + who
+                   : "removed " + who + " (all roles)";
     }
     case fb::Payload::KeyRotated:
       return "rotated key " + ShortNpub(ToHash(e.author())) + " to " +
@@ -305,7 +337,8 @@ std::string DescribeEvent(const fb::Event& e) {
     }
     case fb::Payload::IncidentDeclared: {
       auto* d = e.payload_as_IncidentDeclared();
-      std::string out = "declared " + IncidentName(e.seq()) + " (" + SeverityName(d->severity()) + "): " + Text(d->title());
+      std::string out = "declared " + IncidentName(e.seq()) + " (" + SeverityName(d->severity()) +
+                        "): " + Text(d->title());
       if (d->playbooks() != fb::Playbook::NONE)
         out += "; playbook " + PlaybookNames(static_cast<uint8_t>(d->playbooks())) + " active";
       return out;
@@ -313,63 +346,75 @@ std::string DescribeEvent(const fb::Event& e) {
     case fb::Payload::EvidenceAttached: {
       auto* v = e.payload_as_EvidenceAttached();
       return std::string(EvidenceKindName(v->kind())) + " snapshot " + Text(v->name()) + " (" +
-             std::to_string(v->size()) + " bytes, sha256 " + EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…" +
+             std::to_string(v->size()) + " bytes, sha256 " +
+             EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…" +
              (v->source() ? ", from " + Text(v->source()) : "") + ")";
     }
     case fb::Payload::DeployRecorded: {
       auto* d = e.payload_as_DeployRecorded();
-      std::string commit = d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
+      std::string commit =
+          d->commit() ? EncodeHex(ByteSpan(d->commit()->data(), d->commit()->size())) : "";
       return "deploy of " + Text(d->service()) + " at " + commit.substr(0, 12) +
              (d->deployed_ns() ? ", deployed " + FormatTimeHuman(d->deployed_ns()) : "");
     }
     case fb::Payload::ExportPerformed: {
       auto* x = e.payload_as_ExportPerformed();
-      std::string what = x->scope() == fb::ExportScope::User ? "user " + ShortNpub(ToHash(x->user()))
-                                                               : "incident " + IncidentName(e.incident());
+      std::string what = x->scope() == fb::ExportScope::User
+                             ? "user " + ShortNpub(ToHash(x->user()))
+                             : "incident " + IncidentName(e.incident());
       return "exported the evidence package of " + what + " (" + std::to_string(x->events()) +
              " events, checkpoint " + std::to_string(x->checkpoint_size()) + ")";
     }
     case fb::Payload::PlaybookActivated:
-      return "activated playbook " + PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks()));
+      return "activated playbook " +
+             PlaybookNames(static_cast<uint8_t>(e.payload_as_PlaybookActivated()->playbooks()));
     case fb::Payload::CommanderAssigned:
-      return "assigned incident commander " + ShortNpub(ToHash(e.payload_as_CommanderAssigned()->commander()));
+      return "assigned incident commander " +
+             ShortNpub(ToHash(e.payload_as_CommanderAssigned()->commander()));
     case fb::Payload::SeverityChanged:
-      return "changed severity to " + SeverityName(e.payload_as_SeverityChanged()->severity()) + ": " +
-             Text(e.payload_as_SeverityChanged()->reason());
+      return "changed severity to " + SeverityName(e.payload_as_SeverityChanged()->severity()) +
+             ": " + Text(e.payload_as_SeverityChanged()->reason());
     case fb::Payload::OperationFrozen:
-      return "froze " + Text(e.payload_as_OperationFrozen()->operation()) + ": " + Text(e.payload_as_OperationFrozen()->reason());
+      return "froze " + Text(e.payload_as_OperationFrozen()->operation()) + ": " +
+             Text(e.payload_as_OperationFrozen()->reason());
     case fb::Payload::OperationUnfrozen:
-      return "unfroze " + Text(e.payload_as_OperationUnfrozen()->operation()) + Suffix(e.payload_as_OperationUnfrozen()->reason());
+      return "unfroze " + Text(e.payload_as_OperationUnfrozen()->operation()) +
+             Suffix(e.payload_as_OperationUnfrozen()->reason());
     case fb::Payload::SecretRotated: {
       auto* r = e.payload_as_SecretRotated();
       std::string out = Text(r->step()) + " rotated";
       if (r->new_key()) out += " to new key " + EncodeNpub(ToHash(r->new_key()));
-      if (r->label()) out += std::string(r->new_key() ? " and" : "") + " to secret version \"" + Text(r->label()) + "\"";
+      if (r->label())
+        out += std::string(r->new_key() ? " and" : "") + " to secret version \"" +
+               Text(r->label()) + "\"";
       return out + Subjects(e, " for ") + Suffix(r->note());
     }
     case fb::Payload::PathsInvalidated:
-      return Text(e.payload_as_PathsInvalidated()->step()) + " invalidated dependent workflows/payloads" +
+      return Text(e.payload_as_PathsInvalidated()->step()) +
+             " invalidated dependent workflows/payloads" +
              Suffix(e.payload_as_PathsInvalidated()->note());
     case fb::Payload::UserNotified: {
       auto* n = e.payload_as_UserNotified();
-      return Text(n->step()) + " notified" + Subjects(e, " ") + (n->channel() ? " via " + Text(n->channel()) : "") +
-             Suffix(n->note());
+      return Text(n->step()) + " notified" + Subjects(e, " ") +
+             (n->channel() ? " via " + Text(n->channel()) : "") + Suffix(n->note());
     }
     case fb::Payload::ActionsBlocked:
-      return Text(e.payload_as_ActionsBlocked()->step()) + " blocked sensitive actions" + Subjects(e, " for ") +
-             Suffix(e.payload_as_ActionsBlocked()->note());
+      return Text(e.payload_as_ActionsBlocked()->step()) + " blocked sensitive actions" +
+             Subjects(e, " for ") + Suffix(e.payload_as_ActionsBlocked()->note());
     case fb::Payload::StepDone: {
       auto* d = e.payload_as_StepDone();
       std::string out = Text(d->step()) + " done";
-      if (d->stable_since_ns()) out += " (stable since " + FormatTimeHuman(d->stable_since_ns()) + ")";
+      if (d->stable_since_ns())
+        out += " (stable since " + FormatTimeHuman(d->stable_since_ns()) + ")";
       return out + Suffix(d->note());
     }
     case fb::Payload::ReconciliationRecorded: {
       const auto r = std::get<ReconciliationPayload>(DecodeFields(e).payload);
       const auto diffs = Discrepancies(r);
       if (diffs.empty())
-        return "reconciliation reconciles (sender " + Amount(r.sender_balance, r.unit) + ", receiver " +
-               Amount(r.receiver_balance, r.unit) + ", " + std::to_string(r.tx_entries) + " tx entries)";
+        return "reconciliation reconciles (sender " + Amount(r.sender_balance, r.unit) +
+               ", receiver " + Amount(r.receiver_balance, r.unit) + ", " +
+               std::to_string(r.tx_entries) + " tx entries)";
       std::string out = "reconciliation discrepancy: ";
       for (size_t i = 0; i < diffs.size(); ++i) out += (i ? "; " : "") + diffs[i];
       return out;
@@ -377,25 +422,29 @@ std::string DescribeEvent(const fb::Event& e) {
     case fb::Payload::CommunicationSent: {
       auto* c = e.payload_as_CommunicationSent();
       if (c->audience() == fb::Audience::Internal) return "internal update: " + Text(c->message());
-      return "external message: facts: " + Text(c->facts()) + "; impact: " + Text(c->impact_scope()) +
-             "; user action: " + Text(c->user_action()) + "; next update " + FormatTimeHuman(c->next_update_ns());
+      return "external message: facts: " + Text(c->facts()) +
+             "; impact: " + Text(c->impact_scope()) + "; user action: " + Text(c->user_action()) +
+             "; next update " + FormatTimeHuman(c->next_update_ns());
     }
     case fb::Payload::RootCauseRecorded:
-      return std::string(e.payload_as_RootCauseRecorded()->bounded() ? "root cause bounded: " : "root cause identified: ") +
+      return std::string(e.payload_as_RootCauseRecorded()->bounded() ? "root cause bounded: "
+                                                                     : "root cause identified: ") +
              Text(e.payload_as_RootCauseRecorded()->text());
     case fb::Payload::IncidentClosed: {
       auto* c = e.payload_as_IncidentClosed();
       return "closed " + IncidentName(e.incident()) + "; root cause: " + Text(c->root_cause()) +
-             (c->override_reason() ? "; exit criteria overridden: " + Text(c->override_reason()) : "");
+             (c->override_reason() ? "; exit criteria overridden: " + Text(c->override_reason())
+                                   : "");
     }
     case fb::Payload::PirPublished: {
       auto* v = e.payload_as_PirPublished();
-      return "published the PIR " + Text(v->name()) + " (" + std::to_string(v->size()) + " bytes, sha256 " +
-             EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…)";
+      return "published the PIR " + Text(v->name()) + " (" + std::to_string(v->size()) +
+             " bytes, sha256 " + EncodeHex(ToHash(v->sha256())).substr(0, 16) + "…)";
     }
     case fb::Payload::Correction: {
       auto* r = CorrectsOf(e);
-      return "retracted #" + std::to_string(r ? r->seq() : 0) + ": " + Text(e.payload_as_Correction()->reason());
+      return "retracted #" + std::to_string(r ? r->seq() : 0) + ": " +
+             Text(e.payload_as_Correction()->reason());
     }
     default:
       return "unknown event";
@@ -415,8 +464,9 @@ nlohmann::ordered_json EventToJson(const SignedEvent& ev, const Hash32& id) {
   j["subjects"] = nlohmann::ordered_json::array();
   if (e.subjects())
     for (auto* s : *e.subjects())
-      j["subjects"].push_back({{"npub", EncodeNpub(ToHash(&s->key()))},
-                               {"prev_seq", s->prev_seq() ? nlohmann::ordered_json(s->prev_seq()) : nullptr}});
+      j["subjects"].push_back(
+          {{"npub", EncodeNpub(ToHash(&s->key()))},
+           {"prev_seq", s->prev_seq() ? nlohmann::ordered_json(s->prev_seq()) : nullptr}});
   j["references"] = nlohmann::ordered_json::array();
   if (e.references())
     for (auto* r : *e.references())
@@ -428,14 +478,15 @@ nlohmann::ordered_json EventToJson(const SignedEvent& ev, const Hash32& id) {
   j["ledger_id"] = EncodeHex(ToHash(e.ledger_id()));
   j["prev_id"] = EncodeHex(ToHash(e.prev_id()));
   j["signatures"] = nlohmann::ordered_json::array();
-  for (size_t i = 0; i < ev.signature_count(); ++i) j["signatures"].push_back(EncodeHex(ev.signature(i)));
+  for (size_t i = 0; i < ev.signature_count(); ++i)
+    j["signatures"].push_back(EncodeHex(ev.signature(i)));
   return j;
 }
 
 std::string EventLine(const SignedEvent& ev) {
   const fb::Event& e = ev.event();
-  std::string line = "#" + std::to_string(e.seq()) + "  " + FormatTimeHuman(e.recorded_ns()) + "  " +
-                     ShortNpub(ToHash(e.author())) + "  ";
+  std::string line = "#" + std::to_string(e.seq()) + "  " + FormatTimeHuman(e.recorded_ns()) +
+                     "  " + ShortNpub(ToHash(e.author())) + "  ";
   if (e.incident()) line += IncidentName(e.incident()) + "  ";
   line += DescribeEvent(e);
   return line;
@@ -444,7 +495,9 @@ std::string EventLine(const SignedEvent& ev) {
 std::string EventDetail(const SignedEvent& ev, const Hash32& id) {
   const fb::Event& e = ev.event();
   std::string out;
-  auto row = [&](const std::string& k, const std::string& v) { out += k + std::string(11 - k.size(), ' ') + v + "\n"; };
+  auto row = [&](const std::string& k, const std::string& v) {
+    out += k + std::string(11 - k.size(), ' ') + v + "\n";
+  };
   row("event", "#" + std::to_string(e.seq()));
   row("id", EncodeHex(id));
   row("type", std::string(PayloadTypeName(e.payload_type())));
@@ -455,23 +508,25 @@ std::string EventDetail(const SignedEvent& ev, const Hash32& id) {
   if (e.incident()) row("incident", IncidentName(e.incident()));
   if (e.subjects())
     for (auto* s : *e.subjects())
-      row("subject", EncodeNpub(ToHash(&s->key())) +
-                         (s->prev_seq() ? " (previous event about them: #" + std::to_string(s->prev_seq()) + ")"
-                                        : " (first event about them)"));
+      row("subject",
+          EncodeNpub(ToHash(&s->key())) + (s->prev_seq() ? " (previous event about them: #" +
+                                                               std::to_string(s->prev_seq()) + ")"
+                                                         : " (first event about them)"));
   if (e.references())
     for (auto* r : *e.references())
-      row("references", std::string(RelationName(r->relation())) + " #" + std::to_string(r->seq()) + " " +
-                            EncodeHex(ToHash(&r->id())));
+      row("references", std::string(RelationName(r->relation())) + " #" + std::to_string(r->seq()) +
+                            " " + EncodeHex(ToHash(&r->id())));
   row("ledger", EncodeHex(ToHash(e.ledger_id())));
   row("prev id", EncodeHex(ToHash(e.prev_id())));
   for (size_t i = 0; i < ev.signature_count(); ++i) row("signature", EncodeHex(ev.signature(i)));
   return out;
 }
 
-// Text inside a table cell or the heading. Backslash-escapes the ASCII punctuation that would change how the
-// line renders (CommonMark lets any ASCII punctuation be escaped): `|` would end the cell, `~` `*` `_` `` ` ``
-// would start formatting, `[` `]` a link, `<` `>` `&` raw HTML or an entity, `#` a heading's closing sequence.
-// A cell is one line, so line breaks become <br> (GitHub's table convention) or, in the heading, a space.
+// Text inside a table cell or the heading. Backslash-escapes the ASCII punctuation that would
+// change how the line renders (CommonMark lets any ASCII punctuation be escaped): `|` would end the
+// cell, `~` `*` `_` `` ` `` would start formatting, `[` `]` a link, `<` `>` `&` raw HTML or an
+// entity, `#` a heading's closing sequence. A cell is one line, so line breaks become <br>
+// (GitHub's table convention) or, in the heading, a space.
 std::string MdEscape(std::string_view s, bool breaks) {
   static constexpr std::string_view kSpecial = "\\`*_~[]<>|&#";
   std::string out;

@@ -36,7 +36,8 @@ Result<Runbook> ParseRunbook(std::string_view text) {
   } catch (const std::exception& e) {
     return Bad(std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object() || j.value("format", "") != "custody-runbook/v1") return Bad("format is not custody-runbook/v1");
+  if (!j.is_object() || j.value("format", "") != "custody-runbook/v1")
+    return Bad("format is not custody-runbook/v1");
   Runbook r;
   r.version = Sha256(AsSpan(text));
   r.name = j.value("name", "");
@@ -52,13 +53,16 @@ Result<Runbook> ParseRunbook(std::string_view text) {
     s.due_minutes = IntOr(js, "due_minutes", 0);
     s.due_business_days = IntOr(js, "due_business_days", 0);
     if (s.id.empty() || r.FindSection(s.id)) return Bad("section without an id, or listed twice");
-    if (s.applies != "always" && s.applies != "playbook" && s.applies != "close" && s.applies != "after_close")
+    if (s.applies != "always" && s.applies != "playbook" && s.applies != "close" &&
+        s.applies != "after_close")
       return Bad("section " + s.id + ": unknown \"applies\"");
-    if (!js.contains("steps") || !js["steps"].is_array() || js["steps"].empty()) return Bad("section " + s.id + " has no steps");
+    if (!js.contains("steps") || !js["steps"].is_array() || js["steps"].empty())
+      return Bad("section " + s.id + " has no steps");
     for (const auto& jstep : js["steps"]) {
       RunbookStep step{jstep.value("id", ""), s.id, jstep.value("text", "")};
       const std::string want = s.id + "." + std::to_string(s.steps.size() + 1);
-      if (step.id != want) return Bad("step " + step.id + " should be " + want + " (numbered as in RUNBOOK.md)");
+      if (step.id != want)
+        return Bad("step " + step.id + " should be " + want + " (numbered as in RUNBOOK.md)");
       if (step.text.empty()) return Bad("step " + step.id + " has no text");
       s.steps.push_back(std::move(step));
     }
@@ -71,11 +75,13 @@ Result<Runbook> ParseRunbook(std::string_view text) {
                                         ? IntOr(comms["internal_cadence_minutes"], "SEV-1", 0)
                                         : 0;
   if (comms.contains("external_required") && comms["external_required"].is_array())
-    for (const auto& part : comms["external_required"]) r.external_required.push_back(part.get<std::string>());
-  r.observation_window_hours_default = IntOr(j.value("exit", nlohmann::json::object()), "observation_window_hours_default", 0);
+    for (const auto& part : comms["external_required"])
+      r.external_required.push_back(part.get<std::string>());
+  r.observation_window_hours_default =
+      IntOr(j.value("exit", nlohmann::json::object()), "observation_window_hours_default", 0);
   r.pir_due_business_days = IntOr(j.value("pir", nlohmann::json::object()), "due_business_days", 0);
-  if (r.sev1_internal_cadence_minutes <= 0 || r.external_required.empty() || r.observation_window_hours_default <= 0 ||
-      r.pir_due_business_days <= 0)
+  if (r.sev1_internal_cadence_minutes <= 0 || r.external_required.empty() ||
+      r.observation_window_hours_default <= 0 || r.pir_due_business_days <= 0)
     return Bad("communications, exit or pir rules missing");
   return r;
 }

@@ -36,7 +36,8 @@ struct Runbook {
   std::vector<std::string> severities;  // "SEV-1", …
   std::vector<RunbookSection> sections;
   int sev1_internal_cadence_minutes = 0;
-  std::vector<std::string> external_required;  // "facts", "impact_scope", "user_action", "next_update"
+  std::vector<std::string>
+      external_required;  // "facts", "impact_scope", "user_action", "next_update"
   int observation_window_hours_default = 0;
   int pir_due_business_days = 0;
 

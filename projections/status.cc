@@ -54,7 +54,8 @@ std::string NoteOf(const Act& a) {
 }
 
 void MarkItem(Item* item, const Act& a, std::string detail) {
-  item->state = (item->due_ns && a.occurred_ns > item->due_ns) ? ItemState::kDoneLate : ItemState::kDone;
+  item->state =
+      (item->due_ns && a.occurred_ns > item->due_ns) ? ItemState::kDoneLate : ItemState::kDone;
   item->done_ns = a.occurred_ns;
   item->seq = a.seq;
   item->by = a.author;
@@ -65,11 +66,16 @@ void MarkItem(Item* item, const Act& a, std::string detail) {
 
 std::string_view ItemStateName(ItemState s) {
   switch (s) {
-    case ItemState::kDone: return "done";
-    case ItemState::kDoneLate: return "done late";
-    case ItemState::kPending: return "pending";
-    case ItemState::kOverdue: return "overdue";
-    case ItemState::kSkipped: return "skipped";
+    case ItemState::kDone:
+      return "done";
+    case ItemState::kDoneLate:
+      return "done late";
+    case ItemState::kPending:
+      return "pending";
+    case ItemState::kOverdue:
+      return "overdue";
+    case ItemState::kSkipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -117,22 +123,28 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
   st.declared_by = decl_act.author;
   st.severity = decl->severity;
   st.playbooks = decl->playbooks;
-  st.window_minutes = decl->observation_window_minutes ? decl->observation_window_minutes
-                                                        : static_cast<uint32_t>(rb.observation_window_hours_default * 60);
-  st.severity_history.push_back({decl_act.seq, decl_act.occurred_ns, decl_act.author, SeverityName(decl->severity), "declared"});
+  st.window_minutes = decl->observation_window_minutes
+                          ? decl->observation_window_minutes
+                          : static_cast<uint32_t>(rb.observation_window_hours_default * 60);
+  st.severity_history.push_back({decl_act.seq, decl_act.occurred_ns, decl_act.author,
+                                 SeverityName(decl->severity), "declared"});
   if (decl->playbooks)
-    st.playbook_history.push_back({decl_act.seq, decl_act.occurred_ns, decl_act.author, PlaybookNames(decl->playbooks), "declared"});
+    st.playbook_history.push_back({decl_act.seq, decl_act.occurred_ns, decl_act.author,
+                                   PlaybookNames(decl->playbooks), "declared"});
 
   const std::set<uint64_t> superseded = Superseded(s);
   st.superseded.assign(superseded.begin(), superseded.end());
   std::vector<const Act*> acts;  // standing, in occurred-time order (then seq)
   for (const Act& a : s.acts) {
     if (a.corrects && a.corrects != s.incident)
-      st.corrections.push_back({a.seq, a.corrects, a.occurred_ns, a.author, As<CorrectionPayload>(a) != nullptr,
+      st.corrections.push_back({a.seq, a.corrects, a.occurred_ns, a.author,
+                                As<CorrectionPayload>(a) != nullptr,
                                 As<CorrectionPayload>(a) ? As<CorrectionPayload>(a)->reason : ""});
-    if (&a != &decl_act && !superseded.count(a.seq) && !As<CorrectionPayload>(a)) acts.push_back(&a);
+    if (&a != &decl_act && !superseded.count(a.seq) && !As<CorrectionPayload>(a))
+      acts.push_back(&a);
   }
-  std::stable_sort(acts.begin(), acts.end(), [](const Act* a, const Act* b) { return a->occurred_ns < b->occurred_ns; });
+  std::stable_sort(acts.begin(), acts.end(),
+                   [](const Act* a, const Act* b) { return a->occurred_ns < b->occurred_ns; });
 
   // The close ends what runs until close.
   for (const Act* a : acts)
@@ -156,7 +168,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
   const Act* first_freeze = nullptr;
   for (const Act* a : acts) {
     if (auto* p = As<SeverityPayload>(*a)) {
-      st.severity_history.push_back({a->seq, a->occurred_ns, a->author, SeverityName(p->severity), p->reason});
+      st.severity_history.push_back(
+          {a->seq, a->occurred_ns, a->author, SeverityName(p->severity), p->reason});
       if (p->severity == fb::Severity::Sev1 && sev1_from < 0) sev1_from = a->occurred_ns;
       if (p->severity != fb::Severity::Sev1 && sev1_from >= 0) {
         sev1.push_back({sev1_from, a->occurred_ns});
@@ -167,16 +180,19 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
       st.commanders.push_back({a->seq, a->occurred_ns, a->author, EncodeNpub(p->commander), ""});
       st.commander = p->commander;
     } else if (auto* p = As<PlaybookPayload>(*a)) {
-      st.playbook_history.push_back({a->seq, a->occurred_ns, a->author, PlaybookNames(p->playbooks), ""});
+      st.playbook_history.push_back(
+          {a->seq, a->occurred_ns, a->author, PlaybookNames(p->playbooks), ""});
       st.playbooks |= p->playbooks;
     } else if (auto* p = As<FreezePayload>(*a)) {
       frozen[p->operation] = {p->operation, p->reason, a->seq, a->occurred_ns, a->author};
-      st.freeze_history.push_back({a->seq, a->occurred_ns, a->author, "froze " + p->operation, p->reason});
+      st.freeze_history.push_back(
+          {a->seq, a->occurred_ns, a->author, "froze " + p->operation, p->reason});
       if (!any_freeze) first_freeze = a;
       any_freeze = true;
     } else if (auto* p = As<UnfreezePayload>(*a)) {
       frozen.erase(p->operation);
-      st.freeze_history.push_back({a->seq, a->occurred_ns, a->author, "unfroze " + p->operation, p->reason});
+      st.freeze_history.push_back(
+          {a->seq, a->occurred_ns, a->author, "unfroze " + p->operation, p->reason});
     }
   }
   if (sev1_from >= 0) sev1.push_back({sev1_from, end_ns});
@@ -207,20 +223,24 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
     if (sec.applies == "after_close" && !st.closed) continue;
     SectionStatus out{sec.id, sec.title, 0, {}};
     if (sec.due_minutes) out.due_ns = st.declared_ns + sec.due_minutes * kMinute;
-    if (sec.applies == "after_close") out.due_ns = BusinessDaysAfter(st.closed_ns, sec.due_business_days) - 1;
+    if (sec.applies == "after_close")
+      out.due_ns = BusinessDaysAfter(st.closed_ns, sec.due_business_days) - 1;
     for (const RunbookStep& step : sec.steps) {
       Item item{step.id, step.text, ItemState::kPending, out.due_ns, 0, 0, {}, ""};
       auto explicit_acts = step_acts(step.id);
       if (step.id == "first15.1") {
         for (const Act* a : acts)
           if (As<CommanderPayload>(*a)) {
-            MarkItem(&item, *a, "commander " + Who(As<CommanderPayload>(*a)->commander) + " assigned");
+            MarkItem(&item, *a,
+                     "commander " + Who(As<CommanderPayload>(*a)->commander) + " assigned");
             break;
           }
         if (item.state == ItemState::kPending) item.detail = "no commander assigned";
       } else if (step.id == "first15.2") {
-        if (first_freeze) MarkItem(&item, *first_freeze, "froze " + As<FreezePayload>(*first_freeze)->operation);
-        if (!explicit_acts.empty() && (!first_freeze || explicit_acts[0]->occurred_ns < first_freeze->occurred_ns))
+        if (first_freeze)
+          MarkItem(&item, *first_freeze, "froze " + As<FreezePayload>(*first_freeze)->operation);
+        if (!explicit_acts.empty() &&
+            (!first_freeze || explicit_acts[0]->occurred_ns < first_freeze->occurred_ns))
           MarkItem(&item, *explicit_acts[0], "recorded as done");
         if (item.state == ItemState::kPending) item.detail = "nothing frozen";
       } else if (step.id == "first15.3") {
@@ -258,7 +278,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
             }
             item.detail = "discrepancy (#" + std::to_string(a->seq) + ")";
           }
-        if (item.state == ItemState::kPending && item.detail.empty()) item.detail = "no reconciliation recorded";
+        if (item.state == ItemState::kPending && item.detail.empty())
+          item.detail = "no reconciliation recorded";
       } else if (step.id == "pir.1") {
         for (const Act* a : acts)
           if (auto* p = As<PirPayload>(*a)) {
@@ -272,9 +293,11 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
           const Act* a = explicit_acts[0];
           std::string what = NoteOf(*a);
           if (auto* r = As<SecretRotatedPayload>(*a))
-            what = (!IsZero(r->new_key) ? "new key " + EncodeNpub(r->new_key) : "secret version \"" + r->label + "\"") +
+            what = (!IsZero(r->new_key) ? "new key " + EncodeNpub(r->new_key)
+                                        : "secret version \"" + r->label + "\"") +
                    (r->note.empty() ? "" : ": " + r->note);
-          if (auto* n = As<UserNotifiedPayload>(*a); n && !n->channel.empty()) what = "via " + n->channel + (what.empty() ? "" : ": " + what);
+          if (auto* n = As<UserNotifiedPayload>(*a); n && !n->channel.empty())
+            what = "via " + n->channel + (what.empty() ? "" : ": " + what);
           if (what.empty()) what = "recorded as done";
           MarkItem(&item, *a, what);
         } else if (step.id == "B.4") {
@@ -292,7 +315,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
   }
   for (const auto& sec : st.sections)
     for (const auto& item : sec.items)
-      if (item.state == ItemState::kDone || item.state == ItemState::kDoneLate) done_items[item.id] = &item;
+      if (item.state == ItemState::kDone || item.state == ItemState::kDoneLate)
+        done_items[item.id] = &item;
   auto done = [&](const char* id) -> const Item* {
     auto it = done_items.find(id);
     return it == done_items.end() ? nullptr : it->second;
@@ -316,9 +340,11 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
     External& x = st.external[i];
     if (i + 1 < st.external.size()) {
       const External& next = st.external[i + 1];
-      x.followed = (next.at_ns <= x.next_update_ns ? "kept (#" : "late (#") + std::to_string(next.seq) + ")";
+      x.followed =
+          (next.at_ns <= x.next_update_ns ? "kept (#" : "late (#") + std::to_string(next.seq) + ")";
     } else if (st.closed) {
-      x.followed = st.closed_ns > x.next_update_ns ? "missed (no update before the close)" : "closed before the next update";
+      x.followed = st.closed_ns > x.next_update_ns ? "missed (no update before the close)"
+                                                   : "closed before the next update";
     } else {
       x.followed = now_ns > x.next_update_ns ? "overdue" : "due";
     }
@@ -331,27 +357,31 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
         Update u{a->seq, a->occurred_ns, due, a->author, a->occurred_ns > due};
         if (u.late)
           st.cadence_findings.push_back("internal update #" + std::to_string(a->seq) + " at " +
-                                        FormatTimeHuman(a->occurred_ns) + " was " + FormatDuration(a->occurred_ns - due) +
-                                        " late (due " + FormatTimeHuman(due) + ")");
+                                        FormatTimeHuman(a->occurred_ns) + " was " +
+                                        FormatDuration(a->occurred_ns - due) + " late (due " +
+                                        FormatTimeHuman(due) + ")");
         st.internal_updates.push_back(u);
         due = a->occurred_ns + cadence;
       }
       if (due < to) {
-        const bool running = !st.closed && to == end_ns && sev1.back().first == from && st.severity == fb::Severity::Sev1;
+        const bool running = !st.closed && to == end_ns && sev1.back().first == from &&
+                             st.severity == fb::Severity::Sev1;
         if (running) {
           st.cadence_findings.push_back("internal update overdue since " + FormatTimeHuman(due));
         } else {
-          st.cadence_findings.push_back("internal update due " + FormatTimeHuman(due) + " was not sent before " +
-                                        FormatTimeHuman(to));
+          st.cadence_findings.push_back("internal update due " + FormatTimeHuman(due) +
+                                        " was not sent before " + FormatTimeHuman(to));
         }
       }
-      if (!st.closed && st.severity == fb::Severity::Sev1 && to == end_ns) st.next_internal_due_ns = due;
+      if (!st.closed && st.severity == fb::Severity::Sev1 && to == end_ns)
+        st.next_internal_due_ns = due;
     }
   }
 
   // Reconciliations.
   for (const Act* a : acts)
-    if (auto* r = As<ReconciliationPayload>(*a)) st.reconciliations.push_back({a->seq, a->occurred_ns, a->author, *r, Discrepancies(*r)});
+    if (auto* r = As<ReconciliationPayload>(*a))
+      st.reconciliations.push_back({a->seq, a->occurred_ns, a->author, *r, Discrepancies(*r)});
 
   // Containment: every active playbook's rotation and invalidation done; with
   // no playbook active, the first freeze.
@@ -365,14 +395,17 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
       if (first_freeze) st.containment_ns = first_freeze->occurred_ns;
     } else {
       st.containment = "keys and secrets rotated, old paths invalidated (";
-      for (size_t i = 0; i < need.size(); ++i) st.containment += std::string(i ? ", " : "") + need[i];
+      for (size_t i = 0; i < need.size(); ++i)
+        st.containment += std::string(i ? ", " : "") + need[i];
       st.containment += ")";
       TimeNs t = 0;
       bool all = true;
       for (const char* id : need) {
         const Item* item = done(id);
-        if (!item) all = false;
-        else t = std::max(t, item->done_ns);
+        if (!item)
+          all = false;
+        else
+          t = std::max(t, item->done_ns);
       }
       if (all) st.containment_ns = t;
     }
@@ -400,8 +433,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
           if (As<RootCausePayload>(*a)) rc = a;
         if (rc) {
           c.holds = true;
-          c.why = std::string(As<RootCausePayload>(*rc)->bounded ? "bounded" : "identified") + " (#" +
-                  std::to_string(rc->seq) + "): " + As<RootCausePayload>(*rc)->text;
+          c.why = std::string(As<RootCausePayload>(*rc)->bounded ? "bounded" : "identified") +
+                  " (#" + std::to_string(rc->seq) + "): " + As<RootCausePayload>(*rc)->text;
         } else if (st.closed) {
           c.holds = true;
           c.why = "given at close: " + st.root_cause;
@@ -417,14 +450,17 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
         for (const char* id : need)
           if (!done_by_end(id)) missing += std::string(missing.empty() ? "" : ", ") + id;
         c.holds = missing.empty();
-        c.why = need.empty() ? "no key-compromise playbook active" : missing.empty() ? "rotations and invalidations done" : "not done: " + missing;
+        c.why = need.empty()      ? "no key-compromise playbook active"
+                : missing.empty() ? "rotations and invalidations done"
+                                  : "not done: " + missing;
       } else if (step.id == "exit.3") {
         if (reconciled.empty()) {
           c.why = "no reconciliation recorded";
         } else {
           const Reconciled& last = *reconciled.back();
           c.holds = last.discrepancies.empty();
-          c.why = (c.holds ? "latest reconciliation (#" : "latest reconciliation has a discrepancy (#") +
+          c.why = (c.holds ? "latest reconciliation (#"
+                           : "latest reconciliation has a discrepancy (#") +
                   std::to_string(last.seq) + ")";
         }
       } else if (step.id == "exit.4") {
@@ -433,13 +469,16 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
         for (const Act* a : until_end)
           if (auto* p = As<StepPayload>(*a); p && p->step == "exit.4") best = a;
         if (!best) {
-          c.why = "no monitoring confirmation (custody step ID exit.4 --stable-since TIME); window " + FormatDuration(window);
+          c.why =
+              "no monitoring confirmation (custody step ID exit.4 --stable-since TIME); window " +
+              FormatDuration(window);
         } else {
           // Stable since before the declaration counts from the declaration.
-          const TimeNs stable = best->occurred_ns - std::max(As<StepPayload>(*best)->stable_since_ns, st.declared_ns);
+          const TimeNs stable =
+              best->occurred_ns - std::max(As<StepPayload>(*best)->stable_since_ns, st.declared_ns);
           c.holds = stable >= window;
-          c.why = "stable for " + FormatDuration(stable) + " of a " + FormatDuration(window) + " window (#" +
-                  std::to_string(best->seq) + ")";
+          c.why = "stable for " + FormatDuration(stable) + " of a " + FormatDuration(window) +
+                  " window (#" + std::to_string(best->seq) + ")";
         }
       }
       st.exit.push_back(std::move(c));
@@ -449,7 +488,8 @@ IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns
     for (const Criterion& c : st.exit)
       if (!c.holds) st.unmet_at_close.push_back(c.id);
   for (const RunbookSection& sec : rb.sections)
-    if (sec.applies == "after_close" && st.closed) st.pir_due_ns = BusinessDaysAfter(st.closed_ns, sec.due_business_days) - 1;
+    if (sec.applies == "after_close" && st.closed)
+      st.pir_due_ns = BusinessDaysAfter(st.closed_ns, sec.due_business_days) - 1;
   return st;
 }
 
@@ -462,24 +502,30 @@ std::string UnmetAtClose(const IncidentStatus& st) {
 std::string StatusText(const IncidentStatus& st) {
   std::string o;
   auto t = [](TimeNs v) { return FormatTimeHuman(v); };
-  o += IncidentName(st.incident) + "  " + SeverityName(st.severity) + "  " + (st.closed ? "closed" : "open") + "  " +
-       Printable(st.title) + "\n";
-  o += "declared " + t(st.declared_ns) + " by " + ShortNpub(st.declared_by) + "; " + std::to_string(st.events) +
-       " events; runbook " + EncodeHex(st.runbook).substr(0, 16) + (st.runbook_current ? " (current)" : " (NOT the runbook this custody carries)") + "\n";
-  o += "commander: " + (st.commander ? EncodeNpub(*st.commander) : std::string("none assigned")) + "\n";
-  o += "playbooks: " + (st.playbooks ? PlaybookNames(st.playbooks) : std::string("none active")) + "\n";
+  o += IncidentName(st.incident) + "  " + SeverityName(st.severity) + "  " +
+       (st.closed ? "closed" : "open") + "  " + Printable(st.title) + "\n";
+  o += "declared " + t(st.declared_ns) + " by " + ShortNpub(st.declared_by) + "; " +
+       std::to_string(st.events) + " events; runbook " + EncodeHex(st.runbook).substr(0, 16) +
+       (st.runbook_current ? " (current)" : " (NOT the runbook this custody carries)") + "\n";
+  o += "commander: " + (st.commander ? EncodeNpub(*st.commander) : std::string("none assigned")) +
+       "\n";
+  o += "playbooks: " + (st.playbooks ? PlaybookNames(st.playbooks) : std::string("none active")) +
+       "\n";
   o += "severity history:";
   for (const Change& c : st.severity_history)
-    o += "\n  " + t(c.at_ns) + "  " + c.what + "  " + Printable(c.reason) + " (#" + std::to_string(c.seq) + ")";
+    o += "\n  " + t(c.at_ns) + "  " + c.what + "  " + Printable(c.reason) + " (#" +
+         std::to_string(c.seq) + ")";
   o += "\nfrozen now:";
   if (st.frozen.empty()) o += " nothing";
   for (const Frozen& f : st.frozen)
-    o += "\n  " + f.operation + " since " + t(f.since_ns) + " by " + ShortNpub(f.by) + ": " + Printable(f.reason);
+    o += "\n  " + f.operation + " since " + t(f.since_ns) + " by " + ShortNpub(f.by) + ": " +
+         Printable(f.reason);
   if (!st.freeze_history.empty()) {
     o += "\nfreeze history:";
     for (const Change& c : st.freeze_history)
-      o += "\n  " + t(c.at_ns) + "  " + c.what + (c.reason.empty() ? "" : ": " + Printable(c.reason)) + " (#" +
-           std::to_string(c.seq) + ")";
+      o += "\n  " + t(c.at_ns) + "  " + c.what +
+           (c.reason.empty() ? "" : ": " + Printable(c.reason)) + " (#" + std::to_string(c.seq) +
+           ")";
   }
   o += "\n";
   for (const SectionStatus& sec : st.sections) {
@@ -493,7 +539,8 @@ std::string StatusText(const IncidentStatus& st) {
       o += "  " + label + item.id;
       o += std::string(item.id.size() < 10 ? 10 - item.id.size() : 1, ' ');
       if (item.seq)
-        o += t(item.done_ns) + " by " + ShortNpub(item.by) + " (#" + std::to_string(item.seq) + "): " + Printable(item.detail);
+        o += t(item.done_ns) + " by " + ShortNpub(item.by) + " (#" + std::to_string(item.seq) +
+             "): " + Printable(item.detail);
       else
         o += Printable(item.text) + (item.detail.empty() ? "" : " — " + Printable(item.detail));
       o += "\n";
@@ -501,8 +548,8 @@ std::string StatusText(const IncidentStatus& st) {
   }
   o += "\ncommunications:\n";
   if (st.cadence_minutes) {
-    o += "  comms.1 internal cadence (SEV-1, every " + std::to_string(st.cadence_minutes) + " min): " +
-         std::to_string(st.internal_updates.size()) + " updates";
+    o += "  comms.1 internal cadence (SEV-1, every " + std::to_string(st.cadence_minutes) +
+         " min): " + std::to_string(st.internal_updates.size()) + " updates";
     size_t late = 0;
     for (const Update& u : st.internal_updates) late += u.late;
     o += ", " + std::to_string(late) + " late";
@@ -512,21 +559,23 @@ std::string StatusText(const IncidentStatus& st) {
   }
   o += "  comms.2 external messages: " + std::to_string(st.external.size()) + "\n";
   for (const External& x : st.external)
-    o += "    #" + std::to_string(x.seq) + " " + t(x.at_ns) + ", next update promised by " + t(x.next_update_ns) + ": " +
-         x.followed + "\n";
+    o += "    #" + std::to_string(x.seq) + " " + t(x.at_ns) + ", next update promised by " +
+         t(x.next_update_ns) + ": " + x.followed + "\n";
   o += "\nreconciliation:";
   if (st.reconciliations.empty()) o += " none recorded";
   for (const Reconciled& r : st.reconciliations) {
     o += "\n  #" + std::to_string(r.seq) + " " + t(r.at_ns) + " by " + ShortNpub(r.by) + ": ";
     if (r.discrepancies.empty()) o += "reconciles";
-    for (size_t i = 0; i < r.discrepancies.size(); ++i) o += (i ? "; " : "discrepancy: ") + r.discrepancies[i];
+    for (size_t i = 0; i < r.discrepancies.size(); ++i)
+      o += (i ? "; " : "discrepancy: ") + r.discrepancies[i];
   }
   o += "\n\nexit criteria:\n";
   for (const Criterion& c : st.exit)
-    o += "  [" + std::string(c.holds ? "holds" : "not met") + "] " + c.id + " " + Printable(c.text) + " — " + Printable(c.why) + "\n";
+    o += "  [" + std::string(c.holds ? "holds" : "not met") + "] " + c.id + " " +
+         Printable(c.text) + " — " + Printable(c.why) + "\n";
   if (st.closed) {
-    o += "\nclosed " + t(st.closed_ns) + " by " + ShortNpub(st.closed_by) + " (#" + std::to_string(st.closed_seq) +
-         "); root cause: " + Printable(st.root_cause) + "\n";
+    o += "\nclosed " + t(st.closed_ns) + " by " + ShortNpub(st.closed_by) + " (#" +
+         std::to_string(st.closed_seq) + "); root cause: " + Printable(st.root_cause) + "\n";
     if (!st.override_reason.empty()) {
       const std::string unmet = UnmetAtClose(st);
       o += unmet.empty() ? "override recorded at close although every exit criterion held: "
@@ -535,22 +584,24 @@ std::string StatusText(const IncidentStatus& st) {
     } else if (!st.unmet_at_close.empty()) {
       // The close was checked when appended; events since (a late record, a
       // correction, an event not made through the CLI) say otherwise.
-      o += "WARNING: closed without an override, but by the events as they stand " + UnmetAtClose(st) +
-           " did not hold at the close\n";
+      o += "WARNING: closed without an override, but by the events as they stand " +
+           UnmetAtClose(st) + " did not hold at the close\n";
     }
-    o += "PIR due by " + t(st.pir_due_ns) + " (5 business days after close, Monday to Friday UTC)\n";
+    o +=
+        "PIR due by " + t(st.pir_due_ns) + " (5 business days after close, Monday to Friday UTC)\n";
   } else {
     size_t holding = 0;
     for (const Criterion& c : st.exit) holding += c.holds;
-    o += holding == st.exit.size() ? "\nall exit criteria hold: the incident can close\n"
-                                   : "\nthe incident cannot close yet (" + std::to_string(st.exit.size() - holding) +
-                                         " exit criteria not met); --override REASON records an exception\n";
+    o += holding == st.exit.size()
+             ? "\nall exit criteria hold: the incident can close\n"
+             : "\nthe incident cannot close yet (" + std::to_string(st.exit.size() - holding) +
+                   " exit criteria not met); --override REASON records an exception\n";
   }
   if (!st.corrections.empty()) {
     o += "\ncorrections:\n";
     for (const Corrected& c : st.corrections)
-      o += "  #" + std::to_string(c.seq) + (c.retraction ? " retracts #" : " replaces #") + std::to_string(c.target) +
-           (c.reason.empty() ? "" : ": " + Printable(c.reason)) + "\n";
+      o += "  #" + std::to_string(c.seq) + (c.retraction ? " retracts #" : " replaces #") +
+           std::to_string(c.target) + (c.reason.empty() ? "" : ": " + Printable(c.reason)) + "\n";
   }
   return o;
 }
@@ -561,7 +612,11 @@ nlohmann::ordered_json StatusJson(const IncidentStatus& st) {
   auto changes = [&](const std::vector<Change>& v) {
     J out = J::array();
     for (const Change& c : v)
-      out.push_back({{"seq", c.seq}, {"at", FormatTime(c.at_ns)}, {"by", EncodeNpub(c.by)}, {"what", c.what}, {"reason", c.reason}});
+      out.push_back({{"seq", c.seq},
+                     {"at", FormatTime(c.at_ns)},
+                     {"by", EncodeNpub(c.by)},
+                     {"what", c.what},
+                     {"reason", c.reason}});
     return out;
   };
   J j;
@@ -583,42 +638,70 @@ nlohmann::ordered_json StatusJson(const IncidentStatus& st) {
   j["playbook_history"] = changes(st.playbook_history);
   j["frozen"] = J::array();
   for (const Frozen& f : st.frozen)
-    j["frozen"].push_back({{"operation", f.operation}, {"since", FormatTime(f.since_ns)}, {"by", EncodeNpub(f.by)}, {"reason", f.reason}, {"seq", f.seq}});
+    j["frozen"].push_back({{"operation", f.operation},
+                           {"since", FormatTime(f.since_ns)},
+                           {"by", EncodeNpub(f.by)},
+                           {"reason", f.reason},
+                           {"seq", f.seq}});
   j["freeze_history"] = changes(st.freeze_history);
   j["sections"] = J::array();
   for (const SectionStatus& sec : st.sections) {
     J items = J::array();
     for (const Item& i : sec.items)
-      items.push_back({{"id", i.id}, {"state", std::string(ItemStateName(i.state))}, {"due", when(i.due_ns)},
-                       {"done", when(i.done_ns)}, {"seq", i.seq ? J(i.seq) : J(nullptr)},
-                       {"by", i.seq ? J(EncodeNpub(i.by)) : J(nullptr)}, {"detail", i.detail}, {"text", i.text}});
-    j["sections"].push_back({{"id", sec.id}, {"title", sec.title}, {"due", when(sec.due_ns)}, {"items", items}});
+      items.push_back({{"id", i.id},
+                       {"state", std::string(ItemStateName(i.state))},
+                       {"due", when(i.due_ns)},
+                       {"done", when(i.done_ns)},
+                       {"seq", i.seq ? J(i.seq) : J(nullptr)},
+                       {"by", i.seq ? J(EncodeNpub(i.by)) : J(nullptr)},
+                       {"detail", i.detail},
+                       {"text", i.text}});
+    j["sections"].push_back(
+        {{"id", sec.id}, {"title", sec.title}, {"due", when(sec.due_ns)}, {"items", items}});
   }
   J updates = J::array();
   for (const Update& u : st.internal_updates)
-    updates.push_back({{"seq", u.seq}, {"at", FormatTime(u.at_ns)}, {"due", FormatTime(u.due_ns)}, {"late", u.late}});
+    updates.push_back({{"seq", u.seq},
+                       {"at", FormatTime(u.at_ns)},
+                       {"due", FormatTime(u.due_ns)},
+                       {"late", u.late}});
   J external = J::array();
   for (const External& x : st.external)
-    external.push_back({{"seq", x.seq}, {"at", FormatTime(x.at_ns)}, {"next_update", FormatTime(x.next_update_ns)}, {"followed", x.followed}});
-  j["communications"] = {{"cadence_minutes", st.cadence_minutes}, {"internal_updates", updates},
-                         {"findings", st.cadence_findings}, {"next_internal_due", when(st.next_internal_due_ns)},
+    external.push_back({{"seq", x.seq},
+                        {"at", FormatTime(x.at_ns)},
+                        {"next_update", FormatTime(x.next_update_ns)},
+                        {"followed", x.followed}});
+  j["communications"] = {{"cadence_minutes", st.cadence_minutes},
+                         {"internal_updates", updates},
+                         {"findings", st.cadence_findings},
+                         {"next_internal_due", when(st.next_internal_due_ns)},
                          {"external", external}};
   j["reconciliations"] = J::array();
   for (const Reconciled& r : st.reconciliations)
-    j["reconciliations"].push_back({{"seq", r.seq}, {"at", FormatTime(r.at_ns)}, {"by", EncodeNpub(r.by)},
-                                    {"reconciles", r.discrepancies.empty()}, {"discrepancies", r.discrepancies}});
+    j["reconciliations"].push_back({{"seq", r.seq},
+                                    {"at", FormatTime(r.at_ns)},
+                                    {"by", EncodeNpub(r.by)},
+                                    {"reconciles", r.discrepancies.empty()},
+                                    {"discrepancies", r.discrepancies}});
   j["exit_criteria"] = J::array();
-  for (const Criterion& c : st.exit) j["exit_criteria"].push_back({{"id", c.id}, {"holds", c.holds}, {"why", c.why}});
+  for (const Criterion& c : st.exit)
+    j["exit_criteria"].push_back({{"id", c.id}, {"holds", c.holds}, {"why", c.why}});
   j["containment"] = {{"at", when(st.containment_ns)}, {"means", st.containment}};
   j["observation_window_minutes"] = st.window_minutes;
-  j["close"] = st.closed ? J{{"at", FormatTime(st.closed_ns)}, {"seq", st.closed_seq}, {"by", EncodeNpub(st.closed_by)},
-                             {"root_cause", st.root_cause},
-                             {"override_reason", st.override_reason.empty() ? J(nullptr) : J(st.override_reason)},
-                             {"unmet_at_close", st.unmet_at_close}, {"pir_due", FormatTime(st.pir_due_ns)}}
-                         : J(nullptr);
+  j["close"] =
+      st.closed
+          ? J{{"at", FormatTime(st.closed_ns)},
+              {"seq", st.closed_seq},
+              {"by", EncodeNpub(st.closed_by)},
+              {"root_cause", st.root_cause},
+              {"override_reason", st.override_reason.empty() ? J(nullptr) : J(st.override_reason)},
+              {"unmet_at_close", st.unmet_at_close},
+              {"pir_due", FormatTime(st.pir_due_ns)}}
+          : J(nullptr);
   j["corrections"] = J::array();
   for (const Corrected& c : st.corrections)
-    j["corrections"].push_back({{"seq", c.seq}, {"target", c.target}, {"retraction", c.retraction}, {"reason", c.reason}});
+    j["corrections"].push_back(
+        {{"seq", c.seq}, {"target", c.target}, {"retraction", c.retraction}, {"reason", c.reason}});
   return j;
 }
 

@@ -92,7 +92,7 @@ struct IncidentStatus {
   Hash32 runbook{};
   bool runbook_current = false;  // declared under the runbook this binary carries
   uint64_t events = 0;
-  TimeNs judged_at_ns = 0;       // "now", or the close for what close ends
+  TimeNs judged_at_ns = 0;  // "now", or the close for what close ends
   TimeNs declared_ns = 0;
   Hash32 declared_by{};
   fb::Severity severity = fb::Severity::None;
@@ -101,14 +101,14 @@ struct IncidentStatus {
   std::optional<Hash32> commander;
   uint8_t playbooks = 0;
   std::vector<Change> playbook_history;
-  std::vector<Frozen> frozen;            // frozen now
+  std::vector<Frozen> frozen;  // frozen now
   std::vector<Change> freeze_history;
-  std::vector<SectionStatus> sections;   // those that apply, in runbook order
+  std::vector<SectionStatus> sections;  // those that apply, in runbook order
   // Communications: the SEV-1 internal cadence and external promises.
   int cadence_minutes = 0;
-  std::vector<Update> internal_updates;  // those inside SEV-1 periods
+  std::vector<Update> internal_updates;       // those inside SEV-1 periods
   std::vector<std::string> cadence_findings;  // late or missed updates
-  TimeNs next_internal_due_ns = 0;        // 0: no cadence running
+  TimeNs next_internal_due_ns = 0;            // 0: no cadence running
   std::vector<External> external;
   std::vector<Reconciled> reconciliations;
   std::vector<Criterion> exit;
@@ -118,10 +118,10 @@ struct IncidentStatus {
   Hash32 closed_by{};
   std::string root_cause, override_reason;
   std::vector<std::string> unmet_at_close;  // exit criteria that did not hold at close
-  TimeNs containment_ns = 0;  // 0: not contained
-  std::string containment;    // what containment meant here
+  TimeNs containment_ns = 0;                // 0: not contained
+  std::string containment;                  // what containment meant here
   uint32_t window_minutes = 0;
-  TimeNs pir_due_ns = 0;      // the last nanosecond of the PIR's last business day
+  TimeNs pir_due_ns = 0;  // the last nanosecond of the PIR's last business day
   std::vector<Corrected> corrections;
   std::vector<uint64_t> superseded;  // sequence numbers
 };

@@ -19,28 +19,28 @@ namespace custody {
 
 struct TimelineRow {
   uint64_t seq = 0;
-  std::string event_id;       // 64 hex chars
-  int64_t occurred_ns = 0;    // UTC ns since epoch
+  std::string event_id;     // 64 hex chars
+  int64_t occurred_ns = 0;  // UTC ns since epoch
   int64_t recorded_ns = 0;
-  std::string author;         // npub1... (full)
-  std::string author_short;   // "npub1abcdefgh…wxyz"
-  std::string type;           // "step_done", "note", ...
+  std::string author;                 // npub1... (full)
+  std::string author_short;           // "npub1abcdefgh…wxyz"
+  std::string type;                   // "step_done", "note", ...
   std::vector<std::string> subjects;  // npubs
-  std::string message;        // one human sentence
-  std::string step;           // runbook step id or ""
-  uint64_t corrects = 0;      // seq this row corrects (0 none)
-  bool retraction = false;    // this row retracts `corrects` without replacing it
-  uint64_t corrected_by = 0;  // seq of the row that supersedes this one (0 none)
-  bool late_recorded = false;  // recorded more than 10 minutes after occurred
+  std::string message;                // one human sentence
+  std::string step;                   // runbook step id or ""
+  uint64_t corrects = 0;              // seq this row corrects (0 none)
+  bool retraction = false;            // this row retracts `corrects` without replacing it
+  uint64_t corrected_by = 0;          // seq of the row that supersedes this one (0 none)
+  bool late_recorded = false;         // recorded more than 10 minutes after occurred
 };
 
 struct TimelineHeader {
   std::string incident;  // "INC-7"
   std::string title;
-  std::string severity;  // current, "SEV-1"
-  std::string status;    // "open" / "closed"
-  std::string ledger_id;  // hex
-  std::string checkpoint;  // "size 42 root <hex>" or "" when none
+  std::string severity;          // current, "SEV-1"
+  std::string status;            // "open" / "closed"
+  std::string ledger_id;         // hex
+  std::string checkpoint;        // "size 42 root <hex>" or "" when none
   uint64_t checkpoint_size = 0;  // 0 when none
 };
 
@@ -57,19 +57,22 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h, const std::vector<
 // 2-space indent, trailing newline.
 std::string IncidentTimelineJson(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
-// One row object per line, each ending "\n"; no header line, so Timesketch reads every line as an event. Keys,
-// in order: message, datetime, timestamp_desc ("Occurred"), seq, event_id, checkpoint (the header's string for a row
-// the checkpoint covers, "" otherwise), recorded, author, type, subjects (array), step ("" when none), corrects, corrected_by (0 when none),
-// incident, retraction, late_recorded. Times are in the fixed RFC 3339 form of ledger/base/time.h (FormatTime).
+// One row object per line, each ending "\n"; no header line, so Timesketch reads every line as an
+// event. Keys, in order: message, datetime, timestamp_desc ("Occurred"), seq, event_id, checkpoint
+// (the header's string for a row the checkpoint covers, "" otherwise), recorded, author, type,
+// subjects (array), step ("" when none), corrects, corrected_by (0 when none), incident,
+// retraction, late_recorded. Times are in the fixed RFC 3339 form of ledger/base/time.h
+// (FormatTime).
 std::string IncidentTimelineJsonl(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
-// RFC 4180 with the same columns as the JSON Lines form (subjects space-separated, booleans "true"/"false"),
-// header line first, every line ending "\n". Text fields that a spreadsheet would run as a formula get a leading
-// apostrophe (see timeline.cc).
+// RFC 4180 with the same columns as the JSON Lines form (subjects space-separated, booleans
+// "true"/"false"), header line first, every line ending "\n". Text fields that a spreadsheet would
+// run as a formula get a leading apostrophe (see timeline.cc).
 std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
 // One self-contained HTML file: no scripts, no external resources. Header, an inline SVG chart
-// (id="timeline-svg", one marker per event, one lane per kind of event) and the same table as the Markdown form.
+// (id="timeline-svg", one marker per event, one lane per kind of event) and the same table as the
+// Markdown form.
 std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
 
 }  // namespace custody

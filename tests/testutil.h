@@ -19,7 +19,9 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-inline std::string TestData(const std::string& name) { return std::string(CUSTODY_TESTDATA) + "/" + name; }
+inline std::string TestData(const std::string& name) {
+  return std::string(CUSTODY_TESTDATA) + "/" + name;
+}
 
 // name -> value lines of nostr-nip19-nip49.txt.
 inline std::map<std::string, std::string> NostrVectors() {

@@ -74,7 +74,8 @@ double SignRate(unsigned threads, size_t per_thread) {
       msg[0] = static_cast<uint8_t>(i);
       msg[1] = static_cast<uint8_t>(i >> 8);
       msg[2] = static_cast<uint8_t>(t);
-      if (!secp256k1_schnorrsig_sign32(SecpContext(), sig.data(), msg.data(), &kp, msg.data())) std::abort();
+      if (!secp256k1_schnorrsig_sign32(SecpContext(), sig.data(), msg.data(), &kp, msg.data()))
+        std::abort();
     }
   });
   return threads * per_thread / Seconds(start);
@@ -120,7 +121,8 @@ Result<Run> RunCustody(const std::vector<std::string>& args) {
   exe[n] = '\0';
   int rc = posix_spawn(&pid, exe, &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::IOError("bench: cannot start custody: " + std::string(std::strerror(rc)));
+  if (rc != 0)
+    return Status::IOError("bench: cannot start custody: " + std::string(std::strerror(rc)));
   int status = 0;
   struct rusage usage {};
   if (wait4(pid, &status, 0, &usage) < 0) return Status::IOError("bench: wait failed");
@@ -137,14 +139,15 @@ Result<Run> RunCustody(const std::vector<std::string>& args) {
 }
 
 // count notes; with a subject, `about` of them (spread evenly) are about that user.
-Status WriteNotes(const std::string& path, uint64_t count, uint64_t offset, const std::string& subject = "",
-                  uint64_t about = 0) {
+Status WriteNotes(const std::string& path, uint64_t count, uint64_t offset,
+                  const std::string& subject = "", uint64_t about = 0) {
   std::ofstream out(path, std::ios::trunc);
   const uint64_t every = about ? count / about : 0;
   for (uint64_t i = 0; i < count; ++i) {
     out << "{\"type\":\"note\",\"text\":\"bench event " << offset + i
         << ": settlement queue checked, 0 pending payment tasks\"";
-    if (every && i % every == every / 2 && i / every < about) out << ",\"subjects\":[\"" << subject << "\"]";
+    if (every && i % every == every / 2 && i / every < about)
+      out << ",\"subjects\":[\"" << subject << "\"]";
     out << "}\n";
   }
   out.close();
@@ -171,7 +174,8 @@ Result<IngestFigures> BenchIngest(const std::string& base, uint64_t mib,
     std::ofstream out(src, std::ios::binary | std::ios::trunc);
     std::string chunk;
     for (int i = 0; chunk.size() < (1 << 20); ++i)
-      chunk += "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " settled\n";
+      chunk +=
+          "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " settled\n";
     chunk.resize(1 << 20);
     for (uint64_t i = 0; i < mib; ++i) {
       chunk[0] = static_cast<char>('a' + i % 26);
@@ -187,8 +191,8 @@ Result<IngestFigures> BenchIngest(const std::string& base, uint64_t mib,
   // next, so the copy and the ingest alternate which goes first.
   constexpr int kRounds = 5;
   for (int round = 0; round < kRounds; ++round) {
-    std::cerr << "bench: SHA-256, copy+fsync and evidence add of " << mib << " MiB (round " << round + 1 << " of "
-              << kRounds << ")\n";
+    std::cerr << "bench: SHA-256, copy+fsync and evidence add of " << mib << " MiB (round "
+              << round + 1 << " of " << kRounds << ")\n";
     // SHA-256 on one core, over the file's bytes as read.
     {
       int fd = open(src.c_str(), O_RDONLY | O_CLOEXEC);
@@ -212,7 +216,8 @@ Result<IngestFigures> BenchIngest(const std::string& base, uint64_t mib,
       int out = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (in < 0 || out < 0) return Status::IOError("bench: copy");
       for (ssize_t n; (n = read(in, buf.data(), buf.size())) > 0;)
-        if (!WriteFull(out, buf.data(), static_cast<size_t>(n))) return Status::IOError("bench: copy write");
+        if (!WriteFull(out, buf.data(), static_cast<size_t>(n)))
+          return Status::IOError("bench: copy write");
       fdatasync(out);
       close(in);
       close(out);
@@ -278,7 +283,8 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   };
   if (auto r = cmd({"init", "--name", "bench"}); !r.ok()) return r.status();
   // INC-1: what the evidence snapshots are attached to.
-  if (auto r = cmd({"incident", "declare", "--sev", "SEV-3", "--title", "benchmark"}); !r.ok()) return r.status();
+  if (auto r = cmd({"incident", "declare", "--sev", "SEV-3", "--title", "benchmark"}); !r.ok())
+    return r.status();
 
   const std::string chunk_file = base + "/chunk.jsonl";
   CUSTODY_RETURN_IF_ERROR(WriteNotes(chunk_file, 10000, 0));
@@ -353,7 +359,8 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   }
   long verify_package_rss = 0;
   for (int i = 0; i < 5; ++i) {
-    auto r = RunCustody({"verify-package", base + "/package-0", "--trust", EncodeNpub(key->public_key())});
+    auto r = RunCustody(
+        {"verify-package", base + "/package-0", "--trust", EncodeNpub(key->public_key())});
     if (!r.ok()) return r.status();
     verify_package_ms.push_back(r->seconds * 1000);
     verify_package_rss = std::max(verify_package_rss, r->max_rss_kib);
@@ -375,7 +382,8 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
     std::vector<Appended> out;
     Draft decl;
     decl.occurred_ns = t0;
-    decl.payload = IncidentDeclaredPayload{fb::Severity::Sev1, "bench incident", "", 7, CurrentRunbook().version, 0};
+    decl.payload = IncidentDeclaredPayload{
+        fb::Severity::Sev1, "bench incident", "", 7, CurrentRunbook().version, 0};
     CUSTODY_RETURN_IF_ERROR((*store)->Append(*key, {decl}, AppendOptions(), &out));
     incident = out.back().seq;
     static const char* kSteps[] = {"A.3", "A.4", "B.4", "C.3", "funds.1", "funds.2", "pir.2"};
@@ -385,8 +393,13 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
       d.incident = incident;
       d.occurred_ns = t0 + static_cast<TimeNs>(i) * 2000000000;
       switch (i % 10) {
-        case 4: d.payload = CommunicationPayload{fb::Audience::Internal, "update " + std::to_string(i), "", "", "", 0}; break;
-        case 5: d.payload = StepPayload{kSteps[(i / 10) % 7], "bench step", 0}; break;
+        case 4:
+          d.payload = CommunicationPayload{
+              fb::Audience::Internal, "update " + std::to_string(i), "", "", "", 0};
+          break;
+        case 5:
+          d.payload = StepPayload{kSteps[(i / 10) % 7], "bench step", 0};
+          break;
         case 6: {
           ReconciliationPayload r;
           r.unit = "sat";
@@ -399,12 +412,23 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
           break;
         }
         case 7:
-          if ((i / 10) % 2) d.payload = UnfreezePayload{"op-" + std::to_string(i / 20), ""};
-          else d.payload = FreezePayload{"op-" + std::to_string(i / 20), "bench"};
+          if ((i / 10) % 2)
+            d.payload = UnfreezePayload{"op-" + std::to_string(i / 20), ""};
+          else
+            d.payload = FreezePayload{"op-" + std::to_string(i / 20), "bench"};
           break;
-        case 8: d.payload = CommunicationPayload{fb::Audience::External, "", "facts", "scope", "action", d.occurred_ns + 3600000000000LL}; break;
-        case 9: d.payload = SeverityPayload{(i / 10) % 2 ? fb::Severity::Sev2 : fb::Severity::Sev1, "bench"}; break;
-        default: d.payload = NotePayload{"bench incident note " + std::to_string(i)}; break;
+        case 8:
+          d.payload =
+              CommunicationPayload{fb::Audience::External,         "", "facts", "scope", "action",
+                                   d.occurred_ns + 3600000000000LL};
+          break;
+        case 9:
+          d.payload =
+              SeverityPayload{(i / 10) % 2 ? fb::Severity::Sev2 : fb::Severity::Sev1, "bench"};
+          break;
+        default:
+          d.payload = NotePayload{"bench incident note " + std::to_string(i)};
+          break;
       }
       drafts.push_back(std::move(d));
     }
@@ -444,7 +468,8 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
       if (e.is_regular_file(ec)) total += e.file_size(ec);
     return total / 1048576.0;
   }();
-  auto ingest = BenchIngest(base, a.blob_mib, [&](std::vector<std::string> args) { return cmd(std::move(args)); });
+  auto ingest = BenchIngest(base, a.blob_mib,
+                            [&](std::vector<std::string> args) { return cmd(std::move(args)); });
   if (!ingest.ok()) return ingest.status();
   measure_sv();
   if (!a.keep) fs::remove_all(base);
@@ -463,43 +488,50 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
       {"sign S (all cores, median)", Fmt(S) + "/s", "", "", true},
       {"verify V (all cores, median)", Fmt(V) + "/s", "", "", true},
       {"append limit 1/(1/S+1/V)", Fmt(limit) + "/s", "", "", true},
-      {"import at ~10k events (median of 3)", Fmt(imp_early) + "/s", Fmt(imp_early / limit, 2) + " of limit",
-       ">= 0.70", imp_early / limit >= 0.70},
-      {"import at ~" + std::to_string(a.events / 1000) + "k events (median of 3)", Fmt(imp_late) + "/s",
-       Fmt(imp_late / limit, 2) + " of limit", ">= 0.70", imp_late / limit >= 0.70},
-      {"import rate held as the ledger grows", "", Fmt(imp_late / imp_early, 2) + " late/early", ">= 0.90",
-       imp_late / imp_early >= 0.90},
+      {"import at ~10k events (median of 3)", Fmt(imp_early) + "/s",
+       Fmt(imp_early / limit, 2) + " of limit", ">= 0.70", imp_early / limit >= 0.70},
+      {"import at ~" + std::to_string(a.events / 1000) + "k events (median of 3)",
+       Fmt(imp_late) + "/s", Fmt(imp_late / limit, 2) + " of limit", ">= 0.70",
+       imp_late / limit >= 0.70},
+      {"import rate held as the ledger grows", "", Fmt(imp_late / imp_early, 2) + " late/early",
+       ">= 0.90", imp_late / imp_early >= 0.90},
       {"bulk fill to " + std::to_string(a.note_at) + " / to " + std::to_string(a.events - 30000),
        Fmt(fill1) + "/s, " + Fmt(fill2) + "/s", Fmt(fill2 / limit, 2) + " of limit", "", true},
-      {"custody note at " + std::to_string(a.note_at) + " events (median of " + std::to_string(a.note_runs) + ")",
+      {"custody note at " + std::to_string(a.note_at) + " events (median of " +
+           std::to_string(a.note_runs) + ")",
        Fmt(note_med, 1) + " ms", Fmt(note_med / 25, 2) + " of 25 ms", "<= 1.00", note_med <= 25},
-      {"custody checkpoint at " + std::to_string(size - 1) + " events", Fmt(checkpoint->seconds * 1000, 1) + " ms", "",
+      {"custody checkpoint at " + std::to_string(size - 1) + " events",
+       Fmt(checkpoint->seconds * 1000, 1) + " ms", "", "", true},
+      {"custody prove (median of 11, whole process)", Fmt(Median(prove_ms), 1) + " ms", "", "",
+       true},
+      {"custody consistency from ~30k (median of 11)", Fmt(Median(consistency_ms), 1) + " ms", "",
        "", true},
-      {"custody prove (median of 11, whole process)", Fmt(Median(prove_ms), 1) + " ms", "", "", true},
-      {"custody consistency from ~30k (median of 11)", Fmt(Median(consistency_ms), 1) + " ms", "", "", true},
-      {"full verify of " + std::to_string(size) + " events", Fmt(verify_rate) + "/s (" + Fmt(verify->seconds, 1) + " s)",
+      {"full verify of " + std::to_string(size) + " events",
+       Fmt(verify_rate) + "/s (" + Fmt(verify->seconds, 1) + " s)",
        Fmt(verify_rate / V, 2) + " of V", ">= 0.80", verify_rate / V >= 0.80},
-      {"verify peak resident memory", Fmt(rss_mib, 1) + " MiB", Fmt(rss_mib / 256, 2) + " of 256 MiB", "< 1.00",
-       rss_mib < 256},
+      {"verify peak resident memory", Fmt(rss_mib, 1) + " MiB",
+       Fmt(rss_mib / 256, 2) + " of 256 MiB", "< 1.00", rss_mib < 256},
       {"ledger size on disk", Fmt(disk_mib, 1) + " MiB", "", "", true},
       {"projections rebuild of " + std::to_string(size) + " events (median of 3, whole process)",
-       Fmt(rebuild_rate) + "/s, " + Fmt(rebuild_rss / 1024.0, 1) + " MiB", Fmt(rebuild_rate / 300000, 2) + " of 300k/s",
-       ">= 1.00", rebuild_rate >= 300000},
-      {"status of a 10,000-event incident (median of 5)", Fmt(Median(status_ms), 1) + " ms", "", "", true},
+       Fmt(rebuild_rate) + "/s, " + Fmt(rebuild_rss / 1024.0, 1) + " MiB",
+       Fmt(rebuild_rate / 300000, 2) + " of 300k/s", ">= 1.00", rebuild_rate >= 300000},
+      {"status of a 10,000-event incident (median of 5)", Fmt(Median(status_ms), 1) + " ms", "", "",
+       true},
       {"timeline of it: md / jsonl / csv / html (median of 3)",
-       Fmt(timeline_ms["md"], 0) + " / " + Fmt(timeline_ms["jsonl"], 0) + " / " + Fmt(timeline_ms["csv"], 0) + " / " +
-           Fmt(timeline_ms["html"], 0) + " ms",
+       Fmt(timeline_ms["md"], 0) + " / " + Fmt(timeline_ms["jsonl"], 0) + " / " +
+           Fmt(timeline_ms["csv"], 0) + " / " + Fmt(timeline_ms["html"], 0) + " ms",
        "", "", true},
       {"export of a 100-event user package (median of 5)", Fmt(Median(export_ms), 1) + " ms",
        Fmt(Median(export_ms) / 500, 2) + " of 0.5 s", "< 1.00", Median(export_ms) < 500},
-      {"verify-package of it (median of 5)", Fmt(Median(verify_package_ms), 1) + " ms, " +
-           Fmt(verify_package_rss / 1024.0, 1) + " MiB", "", "", true},
+      {"verify-package of it (median of 5)",
+       Fmt(Median(verify_package_ms), 1) + " ms, " + Fmt(verify_package_rss / 1024.0, 1) + " MiB",
+       "", "", true},
       {"SHA-256, one core (median of 5)", Fmt(ingest->sha_mib_s) + " MiB/s", "", "", true},
       {"copy + fsync (median of 5)", Fmt(ingest->copy_mib_s) + " MiB/s", "", "", true},
       {"evidence ingest of " + std::to_string(a.blob_mib) + " MiB (median of 5)",
        Fmt(ingest->ingest_mib_s) + " MiB/s, " + Fmt(ingest->ingest_rss_mib, 1) + " MiB",
-       Fmt(ingest->ingest_mib_s / std::min(ingest->sha_mib_s, ingest->copy_mib_s), 2) + " of min", ">= 0.50",
-       ingest->ingest_mib_s >= 0.5 * std::min(ingest->sha_mib_s, ingest->copy_mib_s)},
+       Fmt(ingest->ingest_mib_s / std::min(ingest->sha_mib_s, ingest->copy_mib_s), 2) + " of min",
+       ">= 0.50", ingest->ingest_mib_s >= 0.5 * std::min(ingest->sha_mib_s, ingest->copy_mib_s)},
   };
   Json j;
   j["threads"] = threads;
@@ -534,14 +566,18 @@ Status Bench(const Context& ctx, const BenchArgs& a) {
   j["ingest_mib_s"] = ingest->ingest_mib_s;
   j["ingest_max_rss_mib"] = ingest->ingest_rss_mib;
   bool all = true;
-  std::string text = "custody bench: " + std::to_string(size) + " events, " + std::to_string(threads) + " threads\n";
+  std::string text = "custody bench: " + std::to_string(size) + " events, " +
+                     std::to_string(threads) + " threads\n";
   for (auto& r : rows) {
     char line[256];
-    std::snprintf(line, sizeof line, "%-46s %-24s %-20s %s\n", r.name.c_str(), r.figure.c_str(), r.ratio.c_str(),
-                  r.target.empty() ? "" : ((r.met ? "met (" : "MISSED (") + r.target + ")").c_str());
+    std::snprintf(
+        line, sizeof line, "%-46s %-24s %-20s %s\n", r.name.c_str(), r.figure.c_str(),
+        r.ratio.c_str(),
+        r.target.empty() ? "" : ((r.met ? "met (" : "MISSED (") + r.target + ")").c_str());
     text += line;
     all = all && r.met;
-    if (!r.target.empty()) j["targets"][r.name] = {{"ratio", r.ratio}, {"target", r.target}, {"met", r.met}};
+    if (!r.target.empty())
+      j["targets"][r.name] = {{"ratio", r.ratio}, {"target", r.target}, {"met", r.met}};
   }
   ctx.Print(j, text);
   (void)all;  // a benchmark reports; it does not fail on a missed target
@@ -554,15 +590,19 @@ void AddBenchCommand(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand(
       "bench",
-      "Measure sign/verify rates, then bulk import, custody note latency, checkpoint, prove, consistency "
+      "Measure sign/verify rates, then bulk import, custody note latency, checkpoint, prove, "
+      "consistency "
       "and full verify on a fresh ledger; print each figure and its ratio to the DESIGN.md target "
       "(see docs/performance.md)");
   cmd->add_option("--events", args->events, "Ledger size to grow to (default 1000000)");
-  cmd->add_option("--note-at", args->note_at, "Ledger size at which to time custody note (default 100000)");
+  cmd->add_option("--note-at", args->note_at,
+                  "Ledger size at which to time custody note (default 100000)");
   cmd->add_option("--note-runs", args->note_runs, "custody note runs (default 21)");
   cmd->add_option("--rounds", args->rounds, "Sign/verify rounds before and after (default 5 each)");
-  cmd->add_option("--blob-mib", args->blob_mib, "Size of the evidence file ingested (default 1024 MiB)");
-  cmd->add_option("--dir", args->dir, "Work directory (default: a new one in /tmp, removed afterwards)");
+  cmd->add_option("--blob-mib", args->blob_mib,
+                  "Size of the evidence file ingested (default 1024 MiB)");
+  cmd->add_option("--dir", args->dir,
+                  "Work directory (default: a new one in /tmp, removed afterwards)");
   cmd->add_flag("--keep", args->keep, "Keep the work directory");
   cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return Bench(ctx, *args); }; });
 }

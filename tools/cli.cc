@@ -73,20 +73,27 @@ void Context::Print(const Json& j, const std::string& text) const {
 
 int ExitCode(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kOk: return 0;
+    case Status::Code::kOk:
+      return 0;
     case Status::Code::kCorruption:
-    case Status::Code::kVerificationFailed: return 1;
-    case Status::Code::kUsage: return 2;
+    case Status::Code::kVerificationFailed:
+      return 1;
+    case Status::Code::kUsage:
+      return 2;
     case Status::Code::kNotFound:
     case Status::Code::kInvalidArgument:
-    case Status::Code::kUnauthorized: return 3;
-    case Status::Code::kIOError: return 4;
-    case Status::Code::kBusy: return 5;
+    case Status::Code::kUnauthorized:
+      return 3;
+    case Status::Code::kIOError:
+      return 4;
+    case Status::Code::kBusy:
+      return 5;
   }
   return 4;
 }
 
-Progress::Progress(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
+Progress::Progress(std::string label)
+    : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
 
 Progress::~Progress() {
   if (shown_) std::cerr << "\r\033[K" << std::flush;

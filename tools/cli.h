@@ -18,10 +18,10 @@ namespace custody::cli {
 using Json = nlohmann::ordered_json;
 
 struct Context {
-  std::string ledger;    // --ledger, else CUSTODY_LEDGER
-  std::string key_path;  // --key
-  bool json = false;     // --json
-  std::string argv0;     // for commands that run custody itself (bench)
+  std::string ledger;           // --ledger, else CUSTODY_LEDGER
+  std::string key_path;         // --key
+  bool json = false;            // --json
+  std::string argv0;            // for commands that run custody itself (bench)
   std::function<Status()> run;  // the selected command
 
   // --key FILE, else CUSTODY_KEY_FD=N, else CUSTODY_KEY=FILE.
@@ -61,12 +61,13 @@ Result<Hash32> ParseNpubArg(const std::string& what, const std::string& text);
 
 // Command groups, each in its own file.
 void AddKeyCommands(CLI::App& app, Context& ctx);
-void AddLedgerCommands(CLI::App& app, Context& ctx);  // init, member, note, log, show, verify, stats
+void AddLedgerCommands(CLI::App& app,
+                       Context& ctx);  // init, member, note, log, show, verify, stats
 void AddImportCommand(CLI::App& app, Context& ctx);
 void AddIncidentCommands(CLI::App& app, Context& ctx);
 void AddProjectionCommands(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
-void AddMerkleCommands(CLI::App& app, Context& ctx);  // checkpoint, prove, consistency
+void AddMerkleCommands(CLI::App& app, Context& ctx);    // checkpoint, prove, consistency
 void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy
 void AddExportCommands(CLI::App& app, Context& ctx);    // export, verify-package
 

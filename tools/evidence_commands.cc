@@ -64,12 +64,24 @@ Status Declare(const Context& ctx, const DeclareArgs& a) {
 // A media type from the file name; --media-type overrides it.
 std::string GuessMediaType(const std::string& name) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".log", "text/plain"},          {".txt", "text/plain"},           {".json", "application/json"},
-      {".jsonl", "application/x-ndjson"}, {".ndjson", "application/x-ndjson"}, {".csv", "text/csv"},
-      {".yaml", "application/yaml"},   {".yml", "application/yaml"},     {".toml", "application/toml"},
-      {".prom", "text/plain"},         {".md", "text/markdown"},         {".html", "text/html"},
-      {".gz", "application/gzip"},     {".zst", "application/zstd"},     {".tar", "application/x-tar"},
-      {".zip", "application/zip"},     {".pcap", "application/vnd.tcpdump.pcap"}, {".png", "image/png"},
+      {".log", "text/plain"},
+      {".txt", "text/plain"},
+      {".json", "application/json"},
+      {".jsonl", "application/x-ndjson"},
+      {".ndjson", "application/x-ndjson"},
+      {".csv", "text/csv"},
+      {".yaml", "application/yaml"},
+      {".yml", "application/yaml"},
+      {".toml", "application/toml"},
+      {".prom", "text/plain"},
+      {".md", "text/markdown"},
+      {".html", "text/html"},
+      {".gz", "application/gzip"},
+      {".zst", "application/zstd"},
+      {".tar", "application/x-tar"},
+      {".zip", "application/zip"},
+      {".pcap", "application/vnd.tcpdump.pcap"},
+      {".png", "image/png"},
       {".pdf", "application/pdf"},
   };
   const std::string ext = fs::path(name).extension().string();
@@ -90,15 +102,17 @@ Status PreCheck(const Context& ctx, const Hash32& author, uint64_t incident) {
   if (!store.ok()) return store.status();
   auto declared = (*store)->IsIncident(incident);
   if (!declared.ok()) return declared.status();
-  if (!*declared) return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
+  if (!*declared)
+    return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
   auto members = (*store)->Members();
   if (!members.ok()) return members.status();
   auto it = members->find(author);
   const uint32_t roles = it == members->end() ? 0 : it->second.roles;
   if ((roles & RolesAllowedToAppend(fb::Payload::EvidenceAttached)) == 0)
-    return Status::Unauthorized(EncodeNpub(author) + (roles ? " (" + RoleNames(roles) + ")" : " (not a member)") +
-                                " may not append evidence (needs " +
-                                RoleNames(RolesAllowedToAppend(fb::Payload::EvidenceAttached)) + ")");
+    return Status::Unauthorized(
+        EncodeNpub(author) + (roles ? " (" + RoleNames(roles) + ")" : " (not a member)") +
+        " may not append evidence (needs " +
+        RoleNames(RolesAllowedToAppend(fb::Payload::EvidenceAttached)) + ")");
   return Status::OK();
 }
 
@@ -140,7 +154,8 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
     int fd = is_stdin ? 0 : open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       discard();
-      return Status::InvalidArgument("cannot open " + Printable(file) + ": " + std::strerror(errno));
+      return Status::InvalidArgument("cannot open " + Printable(file) + ": " +
+                                     std::strerror(errno));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
@@ -157,7 +172,9 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
       return blob.status();
     }
     staged.push_back(*blob);
-    std::string name = !a.name.empty() ? a.name : is_stdin ? "stdin" : fs::path(file).filename().string();
+    std::string name = !a.name.empty() ? a.name
+                       : is_stdin      ? "stdin"
+                                       : fs::path(file).filename().string();
     EvidencePayload p;
     p.sha256 = blob->sha256;
     p.size = blob->size;
@@ -196,8 +213,8 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
                  {"name", p.name},
                  {"media_type", p.media_type},
                  {"kind", std::string(EvidenceKindName(p.kind))}});
-    text += "appended #" + std::to_string(out[i].seq) + " evidence " + Printable(p.name) + " sha256:" +
-            EncodeHex(p.sha256) + " (" + std::to_string(p.size) + " bytes)\n";
+    text += "appended #" + std::to_string(out[i].seq) + " evidence " + Printable(p.name) +
+            " sha256:" + EncodeHex(p.sha256) + " (" + std::to_string(p.size) + " bytes)\n";
   }
   ctx.Print(j, text);
   return Status::OK();
@@ -207,26 +224,35 @@ Status EvidenceGet(const Context& ctx, const std::string& hash_text, const std::
   std::string_view h = hash_text;
   if (h.substr(0, 7) == "sha256:") h.remove_prefix(7);
   auto hash = DecodeHex32(h);
-  if (!hash.ok()) return Status::InvalidArgument("HASH must be 64 hex digits (sha256:… also accepted)");
+  if (!hash.ok())
+    return Status::InvalidArgument("HASH must be 64 hex digits (sha256:… also accepted)");
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   auto size = (*store)->BlobSize(*hash);
-  if (!size.ok()) return size.status().IsNotFound() ? Status::InvalidArgument(size.status().message()) : size.status();
+  if (!size.ok())
+    return size.status().IsNotFound() ? Status::InvalidArgument(size.status().message())
+                                      : size.status();
   const bool to_stdout = out_path == "-";
-  int fd = to_stdout ? 1 : open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = to_stdout
+               ? 1
+               : open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST)
-    return Status::InvalidArgument(Printable(out_path) + " already exists; custody does not overwrite files");
-  if (fd < 0) return Status::IOError("cannot create " + Printable(out_path) + ": " + std::strerror(errno));
+    return Status::InvalidArgument(Printable(out_path) +
+                                   " already exists; custody does not overwrite files");
+  if (fd < 0)
+    return Status::IOError("cannot create " + Printable(out_path) + ": " + std::strerror(errno));
   Status s = CopyVerified((*store)->BlobFile(*hash), *hash, *size, fd);
   if (!to_stdout) {
-    if (s.ok() && fsync(fd) != 0) s = Status::IOError("sync " + Printable(out_path) + ": " + std::strerror(errno));
+    if (s.ok() && fsync(fd) != 0)
+      s = Status::IOError("sync " + Printable(out_path) + ": " + std::strerror(errno));
     close(fd);
     if (!s.ok()) unlink(out_path.c_str());  // what was written is not the evidence
   }
   CUSTODY_RETURN_IF_ERROR(s);
   if (!to_stdout)
     ctx.Print({{"sha256", EncodeHex(*hash)}, {"size", *size}, {"out", out_path}},
-              "wrote " + std::to_string(*size) + " bytes to " + Printable(out_path) + " (sha256 checked)");
+              "wrote " + std::to_string(*size) + " bytes to " + Printable(out_path) +
+                  " (sha256 checked)");
   return Status::OK();
 }
 
@@ -256,37 +282,54 @@ Status DeployRecord(const Context& ctx, const DeployArgs& a) {
 }  // namespace
 
 void AddEvidenceCommands(CLI::App& app, Context& ctx) {
-  auto* incident = app.add_subcommand("incident", "Incidents: declare, playbook, commander, severity, root-cause, close");
+  auto* incident = app.add_subcommand(
+      "incident", "Incidents: declare, playbook, commander, severity, root-cause, close");
   incident->require_subcommand(1);
   auto declare_args = std::make_shared<DeclareArgs>();
-  auto* declare = incident->add_subcommand("declare", "Declare an incident; prints its id, INC-<seq> (commander or admin)");
-  declare->add_option("--sev", declare_args->severity, "SEV-1, SEV-2 or SEV-3 (RUNBOOK.md)")->required();
+  auto* declare = incident->add_subcommand(
+      "declare", "Declare an incident; prints its id, INC-<seq> (commander or admin)");
+  declare->add_option("--sev", declare_args->severity, "SEV-1, SEV-2 or SEV-3 (RUNBOOK.md)")
+      ->required();
   declare->add_option("--title", declare_args->title, "A short title")->required();
   declare->add_option("--summary", declare_args->summary, "What is known so far");
-  declare->add_option("--playbook", declare_args->playbooks, "A playbook active from the start: A, B or C (repeatable)");
-  declare->add_option("--occurred", declare_args->occurred, "When it was declared, if earlier than now (RFC 3339)");
+  declare->add_option("--playbook", declare_args->playbooks,
+                      "A playbook active from the start: A, B or C (repeatable)");
+  declare->add_option("--occurred", declare_args->occurred,
+                      "When it was declared, if earlier than now (RFC 3339)");
   declare->add_option("--observation-window", declare_args->window,
-                      "How long monitoring must see a stable state before close (exit.4): 90m, 24h, 2d (default 24h)");
-  declare->callback([&ctx, declare_args] { ctx.run = [&ctx, declare_args] { return Declare(ctx, *declare_args); }; });
+                      "How long monitoring must see a stable state before close (exit.4): 90m, "
+                      "24h, 2d (default 24h)");
+  declare->callback([&ctx, declare_args] {
+    ctx.run = [&ctx, declare_args] { return Declare(ctx, *declare_args); };
+  });
 
   auto* evidence = app.add_subcommand("evidence", "Log and metrics snapshots, stored by SHA-256");
   evidence->require_subcommand(1);
   auto add_args = std::make_shared<EvidenceArgs>();
-  auto* add = evidence->add_subcommand(
-      "add", "Store files (any size, streamed) and append one signed evidence event per file, all or none");
+  auto* add = evidence->add_subcommand("add",
+                                       "Store files (any size, streamed) and append one signed "
+                                       "evidence event per file, all or none");
   add->add_option("INCIDENT", add_args->incident, "The incident (INC-<n>)")->required();
   add->add_option("FILE", add_args->files, "Files to store; - reads standard input")->required();
   add->add_option("--kind", add_args->kind, "logs, metrics, config or other (default other)");
-  add->add_option("--subject", add_args->subjects, "A user the snapshot is about (npub; repeatable)");
+  add->add_option("--subject", add_args->subjects,
+                  "A user the snapshot is about (npub; repeatable)");
   add->add_option("--source", add_args->source, "Where it came from: host, path, query");
   add->add_option("--media-type", add_args->media_type, "Media type (default: from the file name)");
-  add->add_option("--name", add_args->name, "The name to record (default: the file's; \"stdin\" for -)");
-  add->add_option("--acquired", add_args->acquired, "When it was acquired (RFC 3339; default: when reading began); also the event's occurred time");
-  add->callback([&ctx, add_args] { ctx.run = [&ctx, add_args] { return EvidenceAdd(ctx, *add_args); }; });
+  add->add_option("--name", add_args->name,
+                  "The name to record (default: the file's; \"stdin\" for -)");
+  add->add_option("--acquired", add_args->acquired,
+                  "When it was acquired (RFC 3339; default: when reading began); also the event's "
+                  "occurred time");
+  add->callback(
+      [&ctx, add_args] { ctx.run = [&ctx, add_args] { return EvidenceAdd(ctx, *add_args); }; });
   auto get_args = std::make_shared<std::pair<std::string, std::string>>();
-  auto* get = evidence->add_subcommand("get", "Write a stored snapshot to a new file, re-checking its SHA-256");
+  auto* get = evidence->add_subcommand(
+      "get", "Write a stored snapshot to a new file, re-checking its SHA-256");
   get->add_option("HASH", get_args->first, "The content's SHA-256 (64 hex)")->required();
-  get->add_option("--out", get_args->second, "A new file (never overwritten), or - for standard output")->required();
+  get->add_option("--out", get_args->second,
+                  "A new file (never overwritten), or - for standard output")
+      ->required();
   get->callback([&ctx, get_args] {
     ctx.run = [&ctx, get_args] { return EvidenceGet(ctx, get_args->first, get_args->second); };
   });
@@ -294,14 +337,18 @@ void AddEvidenceCommands(CLI::App& app, Context& ctx) {
   auto* deploy = app.add_subcommand("deploy", "Deploy hashes");
   deploy->require_subcommand(1);
   auto deploy_args = std::make_shared<DeployArgs>();
-  auto* record = deploy->add_subcommand("record", "Record a deployed commit (git SHA-1 or SHA-256)");
+  auto* record =
+      deploy->add_subcommand("record", "Record a deployed commit (git SHA-1 or SHA-256)");
   record->add_option("INCIDENT", deploy_args->incident, "The incident (INC-<n>)")->required();
   record->add_option("--service", deploy_args->service, "The service deployed")->required();
   record->add_option("--hash", deploy_args->hash, "The commit: 40 or 64 hex digits")->required();
   record->add_option("--deployed-at", deploy_args->deployed_at, "When it was deployed (RFC 3339)");
   record->add_option("--repo", deploy_args->repo, "The repository (URL)");
-  record->add_option("--occurred", deploy_args->occurred, "When it was found, if earlier than now (RFC 3339)");
-  record->callback([&ctx, deploy_args] { ctx.run = [&ctx, deploy_args] { return DeployRecord(ctx, *deploy_args); }; });
+  record->add_option("--occurred", deploy_args->occurred,
+                     "When it was found, if earlier than now (RFC 3339)");
+  record->callback([&ctx, deploy_args] {
+    ctx.run = [&ctx, deploy_args] { return DeployRecord(ctx, *deploy_args); };
+  });
 }
 
 }  // namespace custody::cli

@@ -21,12 +21,15 @@ Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t*
     // Not a file: a tree size.
     auto [p, err] = std::from_chars(text.data(), text.data() + text.size(), *size);
     if (err != std::errc() || p != text.data() + text.size() || *size == 0)
-      return Status::InvalidArgument("--checkpoint " + Printable(text) +
-                                     ": neither a saved checkpoint file nor a stored checkpoint's tree size");
+      return Status::InvalidArgument(
+          "--checkpoint " + Printable(text) +
+          ": neither a saved checkpoint file nor a stored checkpoint's tree size");
     return Status::OK();
   }
   std::ifstream in(text, std::ios::binary);
-  if (!in) return Status::InvalidArgument("--checkpoint " + Printable(text) + ": not a tree size, nor a readable file");
+  if (!in)
+    return Status::InvalidArgument("--checkpoint " + Printable(text) +
+                                   ": not a tree size, nor a readable file");
   std::stringstream ss;
   ss << in.rdbuf();
   auto note = ParseSignedNote(ss.str());
@@ -34,9 +37,13 @@ Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t*
   auto cp = ParseCheckpointBody(note->text);
   if (!cp.ok()) return cp.status().Prefixed("--checkpoint " + Printable(text));
   auto stored = store.CheckpointEvent(cp->size);
-  if (!stored.ok()) return Status::InvalidArgument("--checkpoint: this ledger stores no checkpoint of size " + std::to_string(cp->size));
+  if (!stored.ok())
+    return Status::InvalidArgument("--checkpoint: this ledger stores no checkpoint of size " +
+                                   std::to_string(cp->size));
   if (ToHash(stored->event().payload_as_Checkpoint()->root()) != cp->root)
-    return Status::VerificationFailed("--checkpoint: its root differs from the stored checkpoint of size " + std::to_string(cp->size));
+    return Status::VerificationFailed(
+        "--checkpoint: its root differs from the stored checkpoint of size " +
+        std::to_string(cp->size));
   *size = cp->size;
   return Status::OK();
 }
@@ -90,44 +97,61 @@ Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
              {"payload_bytes", r.bytes},
              {"tagmanifest_sha256", EncodeHex(r.tagmanifest_sha256)},
              {"export_event", r.recorded.seq}},
-            "wrote " + Printable(a.out) + ": " + std::to_string(r.index.events.size()) + " events, " +
-                std::to_string(r.index.membership.size()) + " membership events, " + std::to_string(included) +
-                " snapshots (" + std::to_string(r.index.blobs.size() - included) + " shared, listed by hash only)\n" +
-                "checkpoint " + std::to_string(r.index.checkpoint_size) + ", root " + EncodeHex(r.index.checkpoint_root) +
-                "\nrecorded as event #" + std::to_string(r.recorded.seq) +
-                "\ncheck it with: custody verify-package " + Printable(a.out) + " --trust NPUB-OF-THE-CHECKPOINT-SIGNER");
+            "wrote " + Printable(a.out) + ": " + std::to_string(r.index.events.size()) +
+                " events, " + std::to_string(r.index.membership.size()) + " membership events, " +
+                std::to_string(included) + " snapshots (" +
+                std::to_string(r.index.blobs.size() - included) +
+                " shared, listed by hash only)\n" + "checkpoint " +
+                std::to_string(r.index.checkpoint_size) + ", root " +
+                EncodeHex(r.index.checkpoint_root) + "\nrecorded as event #" +
+                std::to_string(r.recorded.seq) + "\ncheck it with: custody verify-package " +
+                Printable(a.out) + " --trust NPUB-OF-THE-CHECKPOINT-SIGNER");
   return Status::OK();
 }
 
 }  // namespace
 
 void AddExportCommands(CLI::App& app, Context& ctx) {
-  auto* exp = app.add_subcommand("export", "Write a signed evidence package (BagIt) for a user or an incident (legal or admin)");
+  auto* exp = app.add_subcommand(
+      "export",
+      "Write a signed evidence package (BagIt) for a user or an incident (legal or admin)");
   exp->require_subcommand(1);
   auto add_common = [](CLI::App* sub, ExportArgs* a) {
-    sub->add_option("--checkpoint", a->checkpoint,
-                    "A stored checkpoint: its tree size, or a saved checkpoint file (default: the latest)");
-    sub->add_option("--out", a->out, "A new or empty directory (never through a symlink)")->required();
-    sub->add_flag("--include-shared-blobs", a->shared,
-                  "Include snapshots also attached to other users (default: listed by hash and size only)");
+    sub->add_option(
+        "--checkpoint", a->checkpoint,
+        "A stored checkpoint: its tree size, or a saved checkpoint file (default: the latest)");
+    sub->add_option("--out", a->out, "A new or empty directory (never through a symlink)")
+        ->required();
+    sub->add_flag(
+        "--include-shared-blobs", a->shared,
+        "Include snapshots also attached to other users (default: listed by hash and size only)");
   };
   auto user_args = std::make_shared<ExportArgs>();
-  auto* user = exp->add_subcommand("user", "Every event about one user (npub), with proofs: for the user and legal follow-up");
+  auto* user = exp->add_subcommand(
+      "user", "Every event about one user (npub), with proofs: for the user and legal follow-up");
   user->add_option("NPUB", user_args->who, "The user")->required();
-  user->add_option("--incident", user_args->incident, "Only this incident's events about the user (INC-<n>)");
+  user->add_option("--incident", user_args->incident,
+                   "Only this incident's events about the user (INC-<n>)");
   add_common(user, user_args.get());
-  user->callback([&ctx, user_args] { ctx.run = [&ctx, user_args] { return Export(ctx, *user_args, fb::ExportScope::User); }; });
+  user->callback([&ctx, user_args] {
+    ctx.run = [&ctx, user_args] { return Export(ctx, *user_args, fb::ExportScope::User); };
+  });
   auto inc_args = std::make_shared<ExportArgs>();
   auto* inc = exp->add_subcommand("incident", "Every event of one incident, with proofs");
   inc->add_option("ID", inc_args->who, "The incident (INC-<n>)")->required();
   add_common(inc, inc_args.get());
-  inc->callback([&ctx, inc_args] { ctx.run = [&ctx, inc_args] { return Export(ctx, *inc_args, fb::ExportScope::Incident); }; });
+  inc->callback([&ctx, inc_args] {
+    ctx.run = [&ctx, inc_args] { return Export(ctx, *inc_args, fb::ExportScope::Incident); };
+  });
 
   auto vp = std::make_shared<std::pair<std::string, std::string>>();
   auto* verify = app.add_subcommand(
-      "verify-package", "Verify an evidence package offline: no ledger needed (also: custody-verify-package)");
+      "verify-package",
+      "Verify an evidence package offline: no ledger needed (also: custody-verify-package)");
   verify->add_option("DIR", vp->first, "The package directory")->required();
-  verify->add_option("--trust", vp->second, "The checkpoint signer's key (npub), as you know it from outside the package")
+  verify
+      ->add_option("--trust", vp->second,
+                   "The checkpoint signer's key (npub), as you know it from outside the package")
       ->required();
   verify->callback([&ctx, vp] {
     ctx.run = [&ctx, vp] { return VerifyPackageCommand(vp->first, vp->second, ctx.json); };

@@ -4,11 +4,11 @@
 // every core.
 #include <unistd.h>
 
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <future>
-#include <optional>
 #include <iostream>
+#include <optional>
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
@@ -49,16 +49,15 @@ class LineReader {
   FILE* f_;
 };
 
-bool Blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool Blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 // The input is read twice (validate, then append), so it is first copied to
 // an unlinked temporary file: what is appended is exactly what was validated,
 // even if the file changes meanwhile, and standard input can be read once.
 Result<FILE*> OpenInput(const std::string& path) {
   FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (!in) return Status::InvalidArgument("import: cannot open " + path + ": " + std::strerror(errno));
+  if (!in)
+    return Status::InvalidArgument("import: cannot open " + path + ": " + std::strerror(errno));
   FILE* f = std::tmpfile();
   if (!f) {
     if (in != stdin) std::fclose(in);
@@ -67,7 +66,8 @@ Result<FILE*> OpenInput(const std::string& path) {
   std::vector<char> buf(1 << 16);
   size_t n;
   bool ok = true;
-  while (ok && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) ok = std::fwrite(buf.data(), 1, n, f) == n;
+  while (ok && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0)
+    ok = std::fwrite(buf.data(), 1, n, f) == n;
   ok = ok && !std::ferror(in) && std::fflush(f) == 0;
   if (in != stdin) std::fclose(in);
   if (!ok) {
@@ -105,7 +105,9 @@ Status Import(const Context& ctx, const std::string& path) {
     bool too_long;
     while (raw.size() < kImportChunk && reader.Next(&line, &too_long)) {
       ++*lineno;
-      if (too_long) return Status::InvalidArgument("import: line " + std::to_string(*lineno) + ": longer than 256 KiB");
+      if (too_long)
+        return Status::InvalidArgument("import: line " + std::to_string(*lineno) +
+                                       ": longer than 256 KiB");
       if (!Blank(line)) raw.emplace_back(*lineno, std::move(line));
     }
     if (reader.error()) return Status::IOError("import: read error in " + path);
@@ -136,7 +138,8 @@ Status Import(const Context& ctx, const std::string& path) {
       for (Line& l : lines) {
         const std::string where = "import: line " + std::to_string(l.number);
         if (!l.draft.ok()) return l.draft.status().Prefixed(where);
-        CUSTODY_RETURN_IF_ERROR(store.CheckDraft(key->public_key(), *l.draft, now, &state).Prefixed(where));
+        CUSTODY_RETURN_IF_ERROR(
+            store.CheckDraft(key->public_key(), *l.draft, now, &state).Prefixed(where));
       }
       events += lines.size();
     } while (!lines.empty());
@@ -163,8 +166,10 @@ Status Import(const Context& ctx, const std::string& path) {
       std::vector<Draft> drafts;
       drafts.reserve(lines.size());
       for (Line& l : lines) {
-        if (!l.draft.ok()) return wait_validation().ok() ? Status::IOError("import: the input changed while importing")
-                                                         : wait_validation();
+        if (!l.draft.ok())
+          return wait_validation().ok()
+                     ? Status::IOError("import: the input changed while importing")
+                     : wait_validation();
         drafts.push_back(std::move(*l.draft));
       }
       if (drafts.empty()) break;
@@ -180,9 +185,10 @@ Status Import(const Context& ctx, const std::string& path) {
       if (!s.ok()) {
         // Batches written before the failure are durable: say which.
         const uint64_t committed = done + written;
-        return s.Prefixed(committed ? "import: events #" + std::to_string(first) + "..#" +
-                                          std::to_string(first + committed - 1) + " were appended, then"
-                                    : "import: nothing appended");
+        return s.Prefixed(committed
+                              ? "import: events #" + std::to_string(first) + "..#" +
+                                    std::to_string(first + committed - 1) + " were appended, then"
+                              : "import: nothing appended");
       }
       done += drafts.size();
     } while (!lines.empty());
@@ -192,9 +198,10 @@ Status Import(const Context& ctx, const std::string& path) {
   const double seconds = (NowNs() - start) / 1e9;
   const uint64_t last = store.size() - 1;
   const uint64_t imported = events.load();
-  ctx.Print({{"imported", imported}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},
-            "imported " + std::to_string(imported) + " events (#" + std::to_string(first) + "..#" +
-                std::to_string(last) + ")");
+  ctx.Print(
+      {{"imported", imported}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},
+      "imported " + std::to_string(imported) + " events (#" + std::to_string(first) + "..#" +
+          std::to_string(last) + ")");
   return Status::OK();
 }
 

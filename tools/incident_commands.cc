@@ -35,27 +35,37 @@ struct Common {
 
 void AddCommon(CLI::App* cmd, Common* c, bool correctable = true) {
   cmd->add_option("INCIDENT", c->incident, "The incident (INC-<n>)")->required();
-  cmd->add_option("--occurred", c->occurred, "When it happened, if earlier than now (RFC 3339); lateness is judged on it");
+  cmd->add_option("--occurred", c->occurred,
+                  "When it happened, if earlier than now (RFC 3339); lateness is judged on it");
   if (correctable)
     cmd->add_option("--corrects", c->corrects,
-                    "Replace an earlier event of the same type in this incident (its seq or id); the old one stays, superseded");
+                    "Replace an earlier event of the same type in this incident (its seq or id); "
+                    "the old one stays, superseded");
 }
 
-bool IsBlank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
+bool IsBlank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
 
 Result<uint64_t> ResolveEvent(const Store& store, const std::string& text) {
   uint64_t seq = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
   if (ec == std::errc() && p == text.data() + text.size()) {
-    if (seq >= store.size()) return Status::InvalidArgument("no event " + text + " (the ledger has " + std::to_string(store.size()) + ")");
+    if (seq >= store.size())
+      return Status::InvalidArgument("no event " + text + " (the ledger has " +
+                                     std::to_string(store.size()) + ")");
     return seq;
   }
   auto id = DecodeHex(text);
-  if (!id.ok() || id->size() != 32) return Status::InvalidArgument("event \"" + Printable(text) + "\": want a sequence number or a 64-hex event id");
+  if (!id.ok() || id->size() != 32)
+    return Status::InvalidArgument("event \"" + Printable(text) +
+                                   "\": want a sequence number or a 64-hex event id");
   Hash32 h;
   std::memcpy(h.data(), id->data(), 32);
   auto found = store.SeqOfId(h);
-  if (!found.ok()) return found.status().IsNotFound() ? Status::InvalidArgument("no event with id " + text) : found.status();
+  if (!found.ok())
+    return found.status().IsNotFound() ? Status::InvalidArgument("no event with id " + text)
+                                       : found.status();
   return *found;
 }
 
@@ -74,7 +84,8 @@ Result<Checked> Open(const Context& ctx, uint64_t incident) {
   if (!store.ok()) return store.status();
   auto state = LoadIncident(**store, incident);
   if (!state.ok())
-    return state.status().IsNotFound() ? Status::InvalidArgument(state.status().message()) : state.status();
+    return state.status().IsNotFound() ? Status::InvalidArgument(state.status().message())
+                                       : state.status();
   Checked c{std::move(*store), std::move(*state), {}, std::move(*key)};
   c.status = Evaluate(c.state, CurrentRunbook(), NowNs());
   return c;
@@ -86,8 +97,9 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
   CUSTODY_RETURN_IF_ERROR(ParseOccurred(common.occurred, d));
   // The runbook's actions answer the incident: none happens before it was declared.
   if (d->occurred_ns && d->occurred_ns < c.status.declared_ns)
-    return Status::InvalidArgument("--occurred " + FormatTime(d->occurred_ns) + " is before " + IncidentName(c.state.incident) +
-                                   " was declared (" + FormatTime(c.status.declared_ns) + ")");
+    return Status::InvalidArgument("--occurred " + FormatTime(d->occurred_ns) + " is before " +
+                                   IncidentName(c.state.incident) + " was declared (" +
+                                   FormatTime(c.status.declared_ns) + ")");
   if (common.corrects.empty()) return Status::OK();
   auto seq = ResolveEvent(*c.store, common.corrects);
   if (!seq.ok()) return seq.status().Prefixed("--corrects");
@@ -96,15 +108,18 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
   // Incident, type and role are the append path's rules (Store::CheckCorrection).
   for (uint64_t s : c.status.superseded)
     if (s == *seq)
-      return Status::InvalidArgument("event " + std::to_string(*seq) + " is already superseded; correct what superseded it");
+      return Status::InvalidArgument("event " + std::to_string(*seq) +
+                                     " is already superseded; correct what superseded it");
   d->references.push_back({target->id(), *seq, fb::Relation::Corrects});
   return Status::OK();
 }
 
 Status RefuseIfClosed(const Checked& c) {
   if (c.status.closed)
-    return Status::InvalidArgument(IncidentName(c.state.incident) + " is closed (#" + std::to_string(c.status.closed_seq) +
-                                   "); after a close come the PIR and its steps, notes, evidence, deploy hashes and corrections");
+    return Status::InvalidArgument(IncidentName(c.state.incident) + " is closed (#" +
+                                   std::to_string(c.status.closed_seq) +
+                                   "); after a close come the PIR and its steps, notes, evidence, "
+                                   "deploy hashes and corrections");
   return Status::OK();
 }
 
@@ -118,8 +133,8 @@ Status Append(const Context& ctx, Checked& c, Draft d) {
              {"type", std::string(PayloadTypeName(type))},
              {"incident", IncidentName(c.state.incident)},
              {"recorded", FormatTime(a.recorded_ns)}},
-            "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) + " to " +
-                IncidentName(c.state.incident) + " " + EncodeHex(a.id));
+            "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) +
+                " to " + IncidentName(c.state.incident) + " " + EncodeHex(a.id));
   return Status::OK();
 }
 
@@ -143,7 +158,8 @@ Status Playbook(const Context& ctx, const PlaybookArgs& a) {
   if (!c.ok()) return c.status();
   CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   if (c->status.playbooks & *bit)
-    return Status::InvalidArgument("playbook " + PlaybookNames(*bit) + " is already active for " + IncidentName(c->state.incident));
+    return Status::InvalidArgument("playbook " + PlaybookNames(*bit) + " is already active for " +
+                                   IncidentName(c->state.incident));
   Draft d;
   d.payload = PlaybookPayload{*bit};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -165,9 +181,11 @@ Status Commander(const Context& ctx, const CommanderArgs& a) {
   if (!members.ok()) return members.status();
   auto it = members->find(*key);
   if (it == members->end() || !(it->second.roles & (kCommander | kAdmin)) || it->second.compromised)
-    return Status::InvalidArgument(EncodeNpub(*key) + " is not a member with the commander or admin role");
+    return Status::InvalidArgument(EncodeNpub(*key) +
+                                   " is not a member with the commander or admin role");
   if (c->status.commander == *key && a.common.corrects.empty())
-    return Status::InvalidArgument(EncodeNpub(*key) + " is already the commander of " + IncidentName(c->state.incident));
+    return Status::InvalidArgument(EncodeNpub(*key) + " is already the commander of " +
+                                   IncidentName(c->state.incident));
   Draft d;
   d.payload = CommanderPayload{*key};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -187,7 +205,8 @@ Status Severity(const Context& ctx, const SeverityArgs& a) {
   if (!c.ok()) return c.status();
   CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   if (c->status.severity == *sev && a.common.corrects.empty())
-    return Status::InvalidArgument(IncidentName(c->state.incident) + " is already " + SeverityName(*sev));
+    return Status::InvalidArgument(IncidentName(c->state.incident) + " is already " +
+                                   SeverityName(*sev));
   Draft d;
   d.payload = SeverityPayload{*sev, a.reason};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -232,12 +251,14 @@ Status Close(const Context& ctx, const CloseArgs& a) {
   const IncidentStatus& at = backdated ? *backdated : c->status;
   std::string unmet;
   for (const Criterion& cr : at.exit)
-    if (!cr.holds && cr.id != "exit.1") unmet += (unmet.empty() ? "" : "; ") + cr.id + " not met (" + cr.why + ")";
+    if (!cr.holds && cr.id != "exit.1")
+      unmet += (unmet.empty() ? "" : "; ") + cr.id + " not met (" + cr.why + ")";
   if (!unmet.empty() && a.override_reason.empty())
     return Status::InvalidArgument(IncidentName(c->state.incident) + " cannot close: " + unmet +
                                    "; meet them, or close with --override REASON (recorded)");
   if (unmet.empty() && !a.override_reason.empty())
-    return Status::InvalidArgument("every exit criterion holds; close without --override (add a note for anything else)");
+    return Status::InvalidArgument(
+        "every exit criterion holds; close without --override (add a note for anything else)");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -251,7 +272,8 @@ struct FreezeArgs {
 Status Freeze(const Context& ctx, const FreezeArgs& a, bool freeze) {
   if (!IsOperationName(a.operation))
     return Status::InvalidArgument("operation \"" + Printable(a.operation) +
-                                   "\": want a lower-case name of a-z, 0-9 and '-' (card-issuance, card-rotation, outbound-payments, …)");
+                                   "\": want a lower-case name of a-z, 0-9 and '-' (card-issuance, "
+                                   "card-rotation, outbound-payments, …)");
   CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--reason", a.reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
@@ -259,12 +281,18 @@ Status Freeze(const Context& ctx, const FreezeArgs& a, bool freeze) {
   bool frozen = false;
   for (const Frozen& f : c->status.frozen) frozen |= f.operation == a.operation;
   if (a.common.corrects.empty()) {
-    if (freeze && frozen) return Status::InvalidArgument(a.operation + " is already frozen in " + IncidentName(c->state.incident));
-    if (!freeze && !frozen) return Status::InvalidArgument(a.operation + " is not frozen in " + IncidentName(c->state.incident));
+    if (freeze && frozen)
+      return Status::InvalidArgument(a.operation + " is already frozen in " +
+                                     IncidentName(c->state.incident));
+    if (!freeze && !frozen)
+      return Status::InvalidArgument(a.operation + " is not frozen in " +
+                                     IncidentName(c->state.incident));
   }
   Draft d;
-  if (freeze) d.payload = FreezePayload{a.operation, a.reason};
-  else d.payload = UnfreezePayload{a.operation, a.reason};
+  if (freeze)
+    d.payload = FreezePayload{a.operation, a.reason};
+  else
+    d.payload = UnfreezePayload{a.operation, a.reason};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   return Append(ctx, *c, std::move(d));
 }
@@ -279,12 +307,15 @@ struct StepArgs {
 
 // Steps another command records, and which.
 const char* RecordedElsewhere(const std::string& step) {
-  if (step == "first15.1") return "it is done by assigning a commander: custody incident commander ID NPUB";
+  if (step == "first15.1")
+    return "it is done by assigning a commander: custody incident commander ID NPUB";
   if (step == "first15.4") return "the declaration starts the incident's timeline";
-  if (step == "funds.3") return "it is done by a reconciliation that reconciles: custody reconcile ID --file FILE";
+  if (step == "funds.3")
+    return "it is done by a reconciliation that reconciles: custody reconcile ID --file FILE";
   if (step.rfind("comms.", 0) == 0) return "communications are recorded with custody comms";
   if (step == "exit.1") return "record the root cause: custody incident root-cause ID TEXT";
-  if (step == "exit.2") return "it holds once the active playbooks' rotations and invalidations are done";
+  if (step == "exit.2")
+    return "it holds once the active playbooks' rotations and invalidations are done";
   if (step == "exit.3") return "it holds once the latest reconciliation reconciles";
   if (step == "pir.1") return "it is done by publishing the PIR: custody pir publish ID FILE";
   return nullptr;
@@ -293,10 +324,14 @@ const char* RecordedElsewhere(const std::string& step) {
 Status Step(const Context& ctx, const StepArgs& a) {
   const Runbook& rb = CurrentRunbook();
   const RunbookStep* step = rb.FindStep(a.step);
-  if (!step) return Status::InvalidArgument("step \"" + Printable(a.step) + "\" is not in the runbook (first15.N, A.N, B.N, C.N, funds.N, exit.4, pir.N)");
+  if (!step)
+    return Status::InvalidArgument(
+        "step \"" + Printable(a.step) +
+        "\" is not in the runbook (first15.N, A.N, B.N, C.N, funds.N, exit.4, pir.N)");
   if (const char* why = RecordedElsewhere(a.step))
     return Status::InvalidArgument("step " + a.step + " is not recorded with custody step: " + why);
-  for (auto* text : {&a.note, &a.label, &a.channel}) CUSTODY_RETURN_IF_ERROR(RefuseSecrets("step text", *text));
+  for (auto* text : {&a.note, &a.label, &a.channel})
+    CUSTODY_RETURN_IF_ERROR(RefuseSecrets("step text", *text));
   Draft d;
   for (const auto& s : a.subjects) {
     auto key = ParseNpubArg("--subject", s);
@@ -310,17 +345,23 @@ Status Step(const Context& ctx, const StepArgs& a) {
     new_key = *key;
   }
   auto refuse = [&](bool given, const char* option) {
-    return given ? Status::Usage(std::string(option) + " does not apply to step " + a.step) : Status::OK();
+    return given ? Status::Usage(std::string(option) + " does not apply to step " + a.step)
+                 : Status::OK();
   };
   const std::string& id = a.step;
   if (id == "A.1" || id == "B.3" || id == "C.1") {
-    if (id == "A.1" && a.new_key.empty()) return Status::Usage("step A.1 records the new SERVICE_NSEC's public key: --new-key NPUB");
+    if (id == "A.1" && a.new_key.empty())
+      return Status::Usage("step A.1 records the new SERVICE_NSEC's public key: --new-key NPUB");
     if (id == "A.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.label.empty(), "--secret-label"));
     if (id == "C.1" && (a.label.empty() || d.subjects.empty()))
-      return Status::Usage("step C.1 records the affected user and the new secret's label: --subject NPUB --secret-label LABEL");
+      return Status::Usage(
+          "step C.1 records the affected user and the new secret's label: --subject NPUB "
+          "--secret-label LABEL");
     if (id == "C.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.new_key.empty(), "--new-key"));
     if (id == "B.3" && (d.subjects.empty() || (a.new_key.empty() && a.label.empty())))
-      return Status::Usage("step B.3 records the user and their new wallet key or card secret label: --subject NPUB and --new-key NPUB or --secret-label LABEL");
+      return Status::Usage(
+          "step B.3 records the user and their new wallet key or card secret label: --subject NPUB "
+          "and --new-key NPUB or --secret-label LABEL");
     d.payload = SecretRotatedPayload{id, new_key, a.label, a.note};
   } else {
     CUSTODY_RETURN_IF_ERROR(refuse(!a.new_key.empty(), "--new-key"));
@@ -328,15 +369,19 @@ Status Step(const Context& ctx, const StepArgs& a) {
     if (id == "A.2" || id == "C.2") {
       d.payload = InvalidatedPayload{id, a.note};
     } else if (id == "B.1") {
-      if (d.subjects.empty()) return Status::Usage("step B.1 names the user notified: --subject NPUB");
+      if (d.subjects.empty())
+        return Status::Usage("step B.1 names the user notified: --subject NPUB");
       d.payload = UserNotifiedPayload{id, a.channel, a.note};
     } else if (id == "B.2") {
-      if (d.subjects.empty()) return Status::Usage("step B.2 names the user whose actions are blocked: --subject NPUB");
+      if (d.subjects.empty())
+        return Status::Usage("step B.2 names the user whose actions are blocked: --subject NPUB");
       d.payload = BlockedPayload{id, a.note};
     } else {
       StepPayload p{id, a.note, 0};
       if (id == "exit.4") {
-        if (a.stable_since.empty()) return Status::Usage("step exit.4 says since when monitoring saw a stable state: --stable-since TIME");
+        if (a.stable_since.empty())
+          return Status::Usage(
+              "step exit.4 says since when monitoring saw a stable state: --stable-since TIME");
         auto t = ParseTime(a.stable_since);
         if (!t.ok()) return t.status().Prefixed("--stable-since");
         p.stable_since_ns = *t;
@@ -350,23 +395,29 @@ Status Step(const Context& ctx, const StepArgs& a) {
   if (!c.ok()) return c.status();
   const RunbookSection* sec = rb.FindSection(step->section);
   if (sec->applies == "after_close") {
-    if (!c->status.closed) return Status::InvalidArgument("step " + id + " follows the close; " + IncidentName(c->state.incident) + " is open");
+    if (!c->status.closed)
+      return Status::InvalidArgument("step " + id + " follows the close; " +
+                                     IncidentName(c->state.incident) + " is open");
   } else {
     CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   }
   if (sec->applies == "playbook") {
     auto bit = ParsePlaybook(sec->id);
     if (bit.ok() && !(c->status.playbooks & *bit))
-      return Status::InvalidArgument("playbook " + sec->id + " is not active for " + IncidentName(c->state.incident) +
-                                     " (activate it: custody incident playbook " + IncidentName(c->state.incident) + " " + sec->id + ")");
+      return Status::InvalidArgument("playbook " + sec->id + " is not active for " +
+                                     IncidentName(c->state.incident) +
+                                     " (activate it: custody incident playbook " +
+                                     IncidentName(c->state.incident) + " " + sec->id + ")");
   }
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
-  if (!d.occurred_ns && id == "exit.4" && std::get<StepPayload>(d.payload).stable_since_ns > NowNs())
+  if (!d.occurred_ns && id == "exit.4" &&
+      std::get<StepPayload>(d.payload).stable_since_ns > NowNs())
     return Status::InvalidArgument("--stable-since is in the future");
   // A stable state is observed during the incident: not since before it.
   if (id == "exit.4" && std::get<StepPayload>(d.payload).stable_since_ns < c->status.declared_ns)
-    return Status::InvalidArgument("--stable-since is before " + IncidentName(c->state.incident) + " was declared (" +
-                                   FormatTime(c->status.declared_ns) + "); the observation window starts during the incident");
+    return Status::InvalidArgument("--stable-since is before " + IncidentName(c->state.incident) +
+                                   " was declared (" + FormatTime(c->status.declared_ns) +
+                                   "); the observation window starts during the incident");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -379,13 +430,15 @@ struct CommsArgs {
 
 Status Comms(const Context& ctx, const CommsArgs& a) {
   CommunicationPayload p;
-  for (auto* text : {&a.message, &a.facts, &a.impact, &a.user_action}) CUSTODY_RETURN_IF_ERROR(RefuseSecrets("message", *text));
+  for (auto* text : {&a.message, &a.facts, &a.impact, &a.user_action})
+    CUSTODY_RETURN_IF_ERROR(RefuseSecrets("message", *text));
   p.message = a.message;
   if (a.audience == "internal") {
     p.audience = fb::Audience::Internal;
     if (IsBlank(a.message)) return Status::InvalidArgument("an internal update needs --message");
     if (!a.facts.empty() || !a.impact.empty() || !a.user_action.empty() || !a.next_update.empty())
-      return Status::Usage("--facts, --impact, --user-action and --next-update are for external messages");
+      return Status::Usage(
+          "--facts, --impact, --user-action and --next-update are for external messages");
   } else if (a.audience == "external") {
     p.audience = fb::Audience::External;
     // The parts the runbook requires (runbook-v1.json, "external_required");
@@ -398,11 +451,17 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
     std::string missing;
     for (const std::string& part : CurrentRunbook().external_required) {
       auto it = parts.find(part);
-      if (it == parts.end()) return Status::IOError("the runbook requires an external message part this build does not know: " + part);
-      if (IsBlank(*it->second.first)) missing += (missing.empty() ? "" : ", ") + std::string(it->second.second);
+      if (it == parts.end())
+        return Status::IOError(
+            "the runbook requires an external message part this build does not know: " + part);
+      if (IsBlank(*it->second.first))
+        missing += (missing.empty() ? "" : ", ") + std::string(it->second.second);
     }
     if (!missing.empty())
-      return Status::InvalidArgument("an external message must carry facts, impact scope, user action and next update time; missing: " + missing);
+      return Status::InvalidArgument(
+          "an external message must carry facts, impact scope, user action and next update time; "
+          "missing: " +
+          missing);
     p.facts = a.facts;
     p.impact_scope = a.impact;
     p.user_action = a.user_action;
@@ -420,7 +479,8 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   const TimeNs at = d.occurred_ns ? d.occurred_ns : NowNs();
   if (p.audience == fb::Audience::External && p.next_update_ns <= at)
-    return Status::InvalidArgument("--next-update must be after the message (" + FormatTimeHuman(at) + ")");
+    return Status::InvalidArgument("--next-update must be after the message (" +
+                                   FormatTimeHuman(at) + ")");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -433,12 +493,14 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
 //    "tx_history": {"entries": 42, "sent": 27000, "received": 27000},
 //    "note": "…"}
 // wallet and note are optional; amounts are whole numbers of the unit.
-Result<ReconciliationPayload> ParseReconciliation(const std::string& path, std::vector<Hash32>* wallets) {
+Result<ReconciliationPayload> ParseReconciliation(const std::string& path,
+                                                  std::vector<Hash32>* wallets) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidArgument("cannot read " + Printable(path));
   std::ostringstream text;
   text << in.rdbuf();
-  if (text.str().size() > (1 << 20)) return Status::InvalidArgument(Printable(path) + ": larger than 1 MiB");
+  if (text.str().size() > (1 << 20))
+    return Status::InvalidArgument(Printable(path) + ": larger than 1 MiB");
   Json j;
   try {
     j = Json::parse(text.str());
@@ -454,22 +516,27 @@ Result<ReconciliationPayload> ParseReconciliation(const std::string& path, std::
   if (!j.contains("unit") || !j["unit"].is_string() || (j["unit"] != "sat" && j["unit"] != "msat"))
     return Status::InvalidArgument(where + "\"unit\" must be \"sat\" or \"msat\"");
   r.unit = j["unit"].get<std::string>();
-  auto amount = [&](const Json& obj, const char* parent, const char* field, uint64_t* out) -> Status {
+  auto amount = [&](const Json& obj, const char* parent, const char* field,
+                    uint64_t* out) -> Status {
     if (!obj.contains(field) || !obj[field].is_number_unsigned())
-      return Status::InvalidArgument(where + "\"" + parent + "." + field + "\" must be a whole, non-negative number");
+      return Status::InvalidArgument(where + "\"" + parent + "." + field +
+                                     "\" must be a whole, non-negative number");
     *out = obj[field].get<uint64_t>();
     return Status::OK();
   };
   auto wallet = [&](const char* name, uint64_t* balance, uint64_t* proofs, Hash32* key) -> Status {
-    if (!j.contains(name) || !j[name].is_object()) return Status::InvalidArgument(where + "\"" + name + "\" must be an object");
+    if (!j.contains(name) || !j[name].is_object())
+      return Status::InvalidArgument(where + "\"" + name + "\" must be an object");
     const Json& w = j[name];
     for (auto& [k, v] : w.items())
       if (k != "wallet" && k != "balance" && k != "proofs")
-        return Status::InvalidArgument(where + "unknown field \"" + name + "." + Printable(k) + "\"");
+        return Status::InvalidArgument(where + "unknown field \"" + name + "." + Printable(k) +
+                                       "\"");
     CUSTODY_RETURN_IF_ERROR(amount(w, name, "balance", balance));
     CUSTODY_RETURN_IF_ERROR(amount(w, name, "proofs", proofs));
     if (w.contains("wallet")) {
-      if (!w["wallet"].is_string()) return Status::InvalidArgument(where + "\"" + name + ".wallet\" must be an npub");
+      if (!w["wallet"].is_string())
+        return Status::InvalidArgument(where + "\"" + name + ".wallet\" must be an npub");
       auto k = DecodeNpub(w["wallet"].get<std::string>());
       if (!k.ok()) return k.status().Prefixed(where + name + ".wallet");
       *key = *k;
@@ -478,8 +545,10 @@ Result<ReconciliationPayload> ParseReconciliation(const std::string& path, std::
     return Status::OK();
   };
   CUSTODY_RETURN_IF_ERROR(wallet("sender", &r.sender_balance, &r.sender_proofs, &r.sender_wallet));
-  CUSTODY_RETURN_IF_ERROR(wallet("receiver", &r.receiver_balance, &r.receiver_proofs, &r.receiver_wallet));
-  if (!j.contains("tx_history") || !j["tx_history"].is_object()) return Status::InvalidArgument(where + "\"tx_history\" must be an object");
+  CUSTODY_RETURN_IF_ERROR(
+      wallet("receiver", &r.receiver_balance, &r.receiver_proofs, &r.receiver_wallet));
+  if (!j.contains("tx_history") || !j["tx_history"].is_object())
+    return Status::InvalidArgument(where + "\"tx_history\" must be an object");
   for (auto& [k, v] : j["tx_history"].items())
     if (k != "entries" && k != "sent" && k != "received")
       return Status::InvalidArgument(where + "unknown field \"tx_history." + Printable(k) + "\"");
@@ -514,8 +583,10 @@ Status Reconcile(const Context& ctx, const ReconcileArgs& a) {
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
   CUSTODY_RETURN_IF_ERROR(Append(ctx, *c, std::move(d)));
   if (!ctx.json)
-    std::cout << (reconciles ? "reconciles: balances match proofs, tx history sent matches received\n"
-                             : "DISCREPANCY recorded: see custody status " + IncidentName(c->state.incident) + "\n");
+    std::cout << (reconciles
+                      ? "reconciles: balances match proofs, tx history sent matches received\n"
+                      : "DISCREPANCY recorded: see custody status " +
+                            IncidentName(c->state.incident) + "\n");
   return Status::OK();
 }
 
@@ -533,7 +604,8 @@ Status Correct(const Context& ctx, const CorrectArgs& a) {
   auto target = ResolveEvent(*c->store, a.event);
   if (!target.ok()) return target.status();
   if (*target == c->state.incident)
-    return Status::InvalidArgument("a declaration cannot be retracted; correct its details with the events that follow it");
+    return Status::InvalidArgument(
+        "a declaration cannot be retracted; correct its details with the events that follow it");
   auto ev = c->store->Get(*target);
   if (!ev.ok()) return ev.status();
   // After the close, what it was judged on stands: retract the close first
@@ -542,8 +614,9 @@ Status Correct(const Context& ctx, const CorrectArgs& a) {
   if (c->status.closed && t != fb::Payload::IncidentClosed && t != fb::Payload::PirPublished &&
       !(t == fb::Payload::StepDone && ev->event().payload_as_StepDone()->step() &&
         ev->event().payload_as_StepDone()->step()->string_view().substr(0, 4) == "pir."))
-    return Status::InvalidArgument(IncidentName(c->state.incident) + " is closed (#" + std::to_string(c->status.closed_seq) +
-                                   "); retract the close first to reopen it, then correct event " + std::to_string(*target));
+    return Status::InvalidArgument(
+        IncidentName(c->state.incident) + " is closed (#" + std::to_string(c->status.closed_seq) +
+        "); retract the close first to reopen it, then correct event " + std::to_string(*target));
   Draft d;
   d.payload = CorrectionPayload{a.reason};
   Common common = a.common;
@@ -563,9 +636,12 @@ Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
   if (!c->status.closed)
-    return Status::InvalidArgument(IncidentName(c->state.incident) + " is open; the PIR is published after the close");
+    return Status::InvalidArgument(IncidentName(c->state.incident) +
+                                   " is open; the PIR is published after the close");
   int fd = open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::InvalidArgument("cannot read " + Printable(a.file) + ": " + std::strerror(errno));
+  if (fd < 0)
+    return Status::InvalidArgument("cannot read " + Printable(a.file) + ": " +
+                                   std::strerror(errno));
   auto dir = ctx.LedgerDir();
   if (!dir.ok()) {
     close(fd);
@@ -578,11 +654,12 @@ Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
   p.sha256 = blob->sha256;
   p.size = blob->size;
   p.name = fs::path(a.file).filename().string();
-  p.media_type = !a.media_type.empty() ? a.media_type
+  p.media_type = !a.media_type.empty()                                            ? a.media_type
                  : p.name.size() > 3 && p.name.substr(p.name.size() - 3) == ".md" ? "text/markdown"
                  : p.name.size() > 5 && p.name.substr(p.name.size() - 5) == ".html" ? "text/html"
-                 : p.name.size() > 4 && p.name.substr(p.name.size() - 4) == ".pdf" ? "application/pdf"
-                                                                                    : "application/octet-stream";
+                 : p.name.size() > 4 && p.name.substr(p.name.size() - 4) == ".pdf"
+                     ? "application/pdf"
+                     : "application/octet-stream";
   Draft d;
   d.payload = p;
   d.staged_blob = blob->path;
@@ -598,82 +675,106 @@ void AddIncidentCommands(CLI::App& app, Context& ctx) {
   CLI::App* incident = app.get_subcommand("incident");
 
   auto pb = std::make_shared<PlaybookArgs>();
-  auto* playbook = incident->add_subcommand("playbook", "Activate a playbook (A, B or C) for the incident (commander or admin)");
+  auto* playbook = incident->add_subcommand(
+      "playbook", "Activate a playbook (A, B or C) for the incident (commander or admin)");
   AddCommon(playbook, &pb->common, false);
-  playbook->add_option("PLAYBOOK", pb->playbook, "A (SERVICE_NSEC), B (wallet key, user scope) or C (NWC secret mapping)")->required();
+  playbook
+      ->add_option("PLAYBOOK", pb->playbook,
+                   "A (SERVICE_NSEC), B (wallet key, user scope) or C (NWC secret mapping)")
+      ->required();
   playbook->callback([&ctx, pb] { ctx.run = [&ctx, pb] { return Playbook(ctx, *pb); }; });
 
   auto cm = std::make_shared<CommanderArgs>();
-  auto* commander = incident->add_subcommand("commander", "Assign the incident commander, a member with the commander or admin role (first15.1)");
+  auto* commander = incident->add_subcommand(
+      "commander",
+      "Assign the incident commander, a member with the commander or admin role (first15.1)");
   AddCommon(commander, &cm->common);
   commander->add_option("NPUB", cm->npub, "The commander's npub")->required();
   commander->callback([&ctx, cm] { ctx.run = [&ctx, cm] { return Commander(ctx, *cm); }; });
 
   auto sv = std::make_shared<SeverityArgs>();
-  auto* severity = incident->add_subcommand("severity", "Change the severity, with a reason (commander or admin)");
+  auto* severity = incident->add_subcommand(
+      "severity", "Change the severity, with a reason (commander or admin)");
   AddCommon(severity, &sv->common);
   severity->add_option("SEVERITY", sv->severity, "SEV-1, SEV-2 or SEV-3")->required();
   severity->add_option("--reason", sv->reason, "Why")->required();
   severity->callback([&ctx, sv] { ctx.run = [&ctx, sv] { return Severity(ctx, *sv); }; });
 
   auto rc = std::make_shared<RootCauseArgs>();
-  auto* root = incident->add_subcommand("root-cause", "Record the root cause, identified or bounded (exit.1; commander or admin)");
+  auto* root = incident->add_subcommand(
+      "root-cause", "Record the root cause, identified or bounded (exit.1; commander or admin)");
   AddCommon(root, &rc->common);
   root->add_option("TEXT", rc->text, "The root cause")->required();
   root->add_flag("--bounded", rc->bounded, "The cause is bounded, not yet identified");
   root->callback([&ctx, rc] { ctx.run = [&ctx, rc] { return RootCause(ctx, *rc); }; });
 
   auto cl = std::make_shared<CloseArgs>();
-  auto* close_cmd = incident->add_subcommand(
-      "close", "Close the incident; refused (exit 3) until the exit criteria hold, unless --override REASON (recorded)");
+  auto* close_cmd = incident->add_subcommand("close",
+                                             "Close the incident; refused (exit 3) until the exit "
+                                             "criteria hold, unless --override REASON (recorded)");
   AddCommon(close_cmd, &cl->common, false);
-  close_cmd->add_option("--root-cause", cl->root_cause, "The root cause, identified or bounded")->required();
-  close_cmd->add_option("--override", cl->override_reason, "Close although exit criteria do not hold, and why");
+  close_cmd->add_option("--root-cause", cl->root_cause, "The root cause, identified or bounded")
+      ->required();
+  close_cmd->add_option("--override", cl->override_reason,
+                        "Close although exit criteria do not hold, and why");
   close_cmd->callback([&ctx, cl] { ctx.run = [&ctx, cl] { return Close(ctx, *cl); }; });
 
   for (bool freeze : {true, false}) {
     auto fa = std::make_shared<FreezeArgs>();
     auto* cmd = app.add_subcommand(freeze ? "freeze" : "unfreeze",
-                                   freeze ? "Pause a risky operation (first15.2): card-issuance, card-rotation, outbound-payments, or another name"
+                                   freeze ? "Pause a risky operation (first15.2): card-issuance, "
+                                            "card-rotation, outbound-payments, or another name"
                                           : "Resume a frozen operation");
     AddCommon(cmd, &fa->common);
-    cmd->add_option("OPERATION", fa->operation, "The operation, e.g. outbound-payments")->required();
+    cmd->add_option("OPERATION", fa->operation, "The operation, e.g. outbound-payments")
+        ->required();
     auto* reason = cmd->add_option("--reason", fa->reason, "Why");
     if (freeze) reason->required();
-    cmd->callback([&ctx, fa, freeze] { ctx.run = [&ctx, fa, freeze] { return Freeze(ctx, *fa, freeze); }; });
+    cmd->callback(
+        [&ctx, fa, freeze] { ctx.run = [&ctx, fa, freeze] { return Freeze(ctx, *fa, freeze); }; });
   }
 
   auto st = std::make_shared<StepArgs>();
-  auto* step = app.add_subcommand("step", "Record a runbook step done (A.1, B.4, funds.2, exit.4, pir.2 …); see docs/cli.md for each step's options");
+  auto* step = app.add_subcommand("step",
+                                  "Record a runbook step done (A.1, B.4, funds.2, exit.4, pir.2 "
+                                  "…); see docs/cli.md for each step's options");
   AddCommon(step, &st->common);
   step->add_option("STEP", st->step, "The runbook step id")->required();
   step->add_option("--subject", st->subjects, "The affected user (npub; repeatable): B.1-B.4, C.1");
   step->add_option("--note", st->note, "What was done");
   step->add_option("--new-key", st->new_key, "A.1, B.3: the new key's npub (never the secret)");
-  step->add_option("--secret-label", st->label, "B.3, C.1: the new secret's label or version name (never the secret)");
+  step->add_option("--secret-label", st->label,
+                   "B.3, C.1: the new secret's label or version name (never the secret)");
   step->add_option("--channel", st->channel, "B.1: how the user was told");
-  step->add_option("--stable-since", st->stable_since, "exit.4: since when monitoring has seen a stable state (RFC 3339)");
+  step->add_option("--stable-since", st->stable_since,
+                   "exit.4: since when monitoring has seen a stable state (RFC 3339)");
   step->callback([&ctx, st] { ctx.run = [&ctx, st] { return Step(ctx, *st); }; });
 
   auto co = std::make_shared<CommsArgs>();
-  auto* comms = app.add_subcommand("comms", "Record a status update: internal (SEV-1 every 30 min) or external (commander or admin)");
+  auto* comms = app.add_subcommand(
+      "comms",
+      "Record a status update: internal (SEV-1 every 30 min) or external (commander or admin)");
   AddCommon(comms, &co->common);
   comms->add_option("--audience", co->audience, "internal or external")->required();
   comms->add_option("--message", co->message, "The update (internal: required)");
   comms->add_option("--facts", co->facts, "External: the facts, only facts");
   comms->add_option("--impact", co->impact, "External: the impact scope");
   comms->add_option("--user-action", co->user_action, "External: what users must do now");
-  comms->add_option("--next-update", co->next_update, "External: when the next update comes (RFC 3339)");
+  comms->add_option("--next-update", co->next_update,
+                    "External: when the next update comes (RFC 3339)");
   comms->callback([&ctx, co] { ctx.run = [&ctx, co] { return Comms(ctx, *co); }; });
 
   auto rec = std::make_shared<ReconcileArgs>();
-  auto* reconcile = app.add_subcommand("reconcile", "Record sender/receiver balances and proofs and tx history from a JSON file (funds.3)");
+  auto* reconcile = app.add_subcommand(
+      "reconcile",
+      "Record sender/receiver balances and proofs and tx history from a JSON file (funds.3)");
   AddCommon(reconcile, &rec->common);
   reconcile->add_option("--file", rec->file, "The figures (format in docs/cli.md)")->required();
   reconcile->callback([&ctx, rec] { ctx.run = [&ctx, rec] { return Reconcile(ctx, *rec); }; });
 
   auto cr = std::make_shared<CorrectArgs>();
-  auto* correct = app.add_subcommand("correct", "Retract an earlier event of the incident, with a reason (it stays, superseded)");
+  auto* correct = app.add_subcommand(
+      "correct", "Retract an earlier event of the incident, with a reason (it stays, superseded)");
   AddCommon(correct, &cr->common, false);
   correct->add_option("EVENT", cr->event, "The event: sequence number or id")->required();
   correct->add_option("--reason", cr->reason, "Why it is wrong")->required();
@@ -681,7 +782,9 @@ void AddIncidentCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* pir = app.get_subcommand("pir");
   auto pp = std::make_shared<PirPublishArgs>();
-  auto* publish = pir->add_subcommand("publish", "Record the published PIR document, stored by SHA-256 (pir.1; commander or admin)");
+  auto* publish = pir->add_subcommand(
+      "publish",
+      "Record the published PIR document, stored by SHA-256 (pir.1; commander or admin)");
   AddCommon(publish, &pp->common, false);
   publish->add_option("FILE", pp->file, "The PIR document")->required();
   publish->add_option("--media-type", pp->media_type, "Media type (default: from the file name)");

@@ -50,7 +50,8 @@ void AddKeyCommands(CLI::App& app, Context& ctx) {
   auto* key = app.add_subcommand("key", "Make, show, rotate keys; record a compromised key");
   key->require_subcommand(1);
 
-  auto* make = key->add_subcommand("new", "Make a new secret key file (mode 0600) and print its npub");
+  auto* make =
+      key->add_subcommand("new", "Make a new secret key file (mode 0600) and print its npub");
   auto out = std::make_shared<std::string>();
   make->add_option("--out", *out, "Where to write the key file (must not exist)")->required();
   make->callback([&ctx, out] { ctx.run = [&ctx, out] { return KeyNew(ctx, *out); }; });
@@ -58,8 +59,8 @@ void AddKeyCommands(CLI::App& app, Context& ctx) {
   auto* show = key->add_subcommand("show", "Print the npub of --key");
   show->callback([&ctx] { ctx.run = [&ctx] { return KeyShow(ctx); }; });
 
-  auto* rotate = key->add_subcommand(
-      "rotate", "Hand --key's roles to a new key; signed by both (admin only)");
+  auto* rotate =
+      key->add_subcommand("rotate", "Hand --key's roles to a new key; signed by both (admin only)");
   auto next = std::make_shared<std::string>();
   rotate->add_option("--new", *next, "The new key's file")->required();
   rotate->callback([&ctx, next] { ctx.run = [&ctx, next] { return KeyRotate(ctx, *next); }; });

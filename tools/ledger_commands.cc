@@ -65,10 +65,12 @@ Status Init(const Context& ctx, const std::string& name) {
   auto store = Store::Init(*dir, name, *key);
   if (!store.ok()) return store.status();
   const ChainHead& h = (*store)->head();
-  ctx.Print({{"ledger_id", EncodeHex(h.ledger_id)}, {"name", name}, {"admin", EncodeNpub(h.genesis_admin)},
+  ctx.Print({{"ledger_id", EncodeHex(h.ledger_id)},
+             {"name", name},
+             {"admin", EncodeNpub(h.genesis_admin)},
              {"dir", *dir}},
-            "created ledger \"" + Printable(name) + "\" in " + Printable(*dir) + "\nledger id  " + EncodeHex(h.ledger_id) +
-                "\nadmin      " + EncodeNpub(h.genesis_admin));
+            "created ledger \"" + Printable(name) + "\" in " + Printable(*dir) + "\nledger id  " +
+                EncodeHex(h.ledger_id) + "\nadmin      " + EncodeNpub(h.genesis_admin));
   return Status::OK();
 }
 
@@ -80,16 +82,17 @@ Result<uint32_t> ParseRoles(const std::vector<std::string>& names) {
     while (std::getline(ss, name, ',')) {
       uint32_t bit = RoleFromName(name);
       if (!bit)
-        return Status::InvalidArgument("unknown role \"" + Printable(name) +
-                             "\" (roles: admin, notary, commander, responder, legal, auditor)");
+        return Status::InvalidArgument(
+            "unknown role \"" + Printable(name) +
+            "\" (roles: admin, notary, commander, responder, legal, auditor)");
       roles |= bit;
     }
   }
   return roles;
 }
 
-Status MemberChange(const Context& ctx, const std::string& npub, const std::vector<std::string>& role_names,
-                    fb::MemberOp op) {
+Status MemberChange(const Context& ctx, const std::string& npub,
+                    const std::vector<std::string>& role_names, fb::MemberOp op) {
   auto member = ParseNpubArg("member", npub);
   if (!member.ok()) return member.status();
   auto roles = ParseRoles(role_names);
@@ -108,7 +111,9 @@ Status MemberList(const Context& ctx) {
   Json j = Json::array();
   std::string text;
   for (auto& [key, rec] : *members) {
-    j.push_back({{"npub", EncodeNpub(key)}, {"roles", RoleNames(rec.roles)}, {"compromised", rec.compromised}});
+    j.push_back({{"npub", EncodeNpub(key)},
+                 {"roles", RoleNames(rec.roles)},
+                 {"compromised", rec.compromised}});
     text += EncodeNpub(key) + "  " + (rec.roles ? RoleNames(rec.roles) : "(no roles)") +
             (rec.compromised ? "  COMPROMISED" : "") + "\n";
   }
@@ -149,7 +154,8 @@ Status Log(const Context& ctx, const LogArgs& a) {
   fb::Payload type = fb::Payload::NONE;
   if (!a.type.empty()) {
     type = PayloadTypeFromName(a.type);
-    if (type == fb::Payload::NONE) return Status::InvalidArgument("unknown event type \"" + Printable(a.type) + "\"");
+    if (type == fb::Payload::NONE)
+      return Status::InvalidArgument("unknown event type \"" + Printable(a.type) + "\"");
   }
   TimeNs since = 0, until = INT64_MAX;
   if (!a.since.empty()) {
@@ -182,7 +188,8 @@ Status Log(const Context& ctx, const LogArgs& a) {
   if (incident) {
     auto declared = (*store)->IsIncident(incident);
     if (!declared.ok()) return declared.status();
-    if (!*declared) return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
+    if (!*declared)
+      return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
   }
   if (!a.subject.empty() || incident) {
     // An index lists the candidates: the subject's, else the incident's.
@@ -230,12 +237,14 @@ Status Show(const Context& ctx, const std::string& which, bool raw) {
     if (!digits.empty() && digits[0] == '#') digits.remove_prefix(1);
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
     if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty())
-      return Status::InvalidArgument("\"" + Printable(which) + "\" is neither a sequence number nor a 64-hex event id");
+      return Status::InvalidArgument("\"" + Printable(which) +
+                                     "\" is neither a sequence number nor a 64-hex event id");
   }
   if (raw) {
     auto bytes = (*store)->GetRaw(seq);
     if (!bytes.ok()) return bytes.status();
-    std::cout.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    std::cout.write(reinterpret_cast<const char*>(bytes->data()),
+                    static_cast<std::streamsize>(bytes->size()));
     std::cout.flush();
     return std::cout ? Status::OK() : Status::IOError("standard output: write failed");
   }
@@ -246,7 +255,8 @@ Status Show(const Context& ctx, const std::string& which, bool raw) {
   return Status::OK();
 }
 
-Status Verify(const Context& ctx, const std::string& trust_npub, const std::string& checkpoint_file) {
+Status Verify(const Context& ctx, const std::string& trust_npub,
+              const std::string& checkpoint_file) {
   VerifyOptions options;
   if (!trust_npub.empty()) {
     auto trust = ParseNpubArg("--trust", trust_npub);
@@ -254,13 +264,15 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
     options.trust = *trust;
   }
   if (!checkpoint_file.empty()) {
-    if (trust_npub.empty()) return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
+    if (trust_npub.empty())
+      return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
     std::ifstream in(checkpoint_file, std::ios::binary);
     if (!in) return Status::InvalidArgument("checkpoint " + checkpoint_file + ": cannot open");
     std::string text(kMaxNoteSize + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxNoteSize) return Status::InvalidArgument("checkpoint " + checkpoint_file + ": larger than 16 KiB");
+    if (text.size() > kMaxNoteSize)
+      return Status::InvalidArgument("checkpoint " + checkpoint_file + ": larger than 16 KiB");
     options.checkpoint = std::move(text);
   }
   auto store = ctx.OpenReader();
@@ -277,7 +289,8 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
     j["ledger_id"] = EncodeHex(report.ledger_id);
     j["name"] = report.name;
     j["genesis_admin"] = EncodeNpub(report.genesis_admin);
-    text += "ledger         " + EncodeHex(report.ledger_id) + " \"" + Printable(report.name) + "\"\n";
+    text +=
+        "ledger         " + EncodeHex(report.ledger_id) + " \"" + Printable(report.name) + "\"\n";
     text += "genesis admin  " + EncodeNpub(report.genesis_admin) + "\n";
   } else {
     j["ledger_id"] = nullptr;
@@ -286,19 +299,21 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
   if (options.trust && !options.checkpoint) {
     j["trust"] = trust_npub;
     const bool matches = report.have_genesis && *options.trust == report.genesis_admin;
-    text += "trusted key    " + trust_npub + (matches ? " (is the genesis admin)\n" : " (is NOT the genesis admin)\n");
+    text += "trusted key    " + trust_npub +
+            (matches ? " (is the genesis admin)\n" : " (is NOT the genesis admin)\n");
   }
   if (options.checkpoint) {
     j["trust"] = trust_npub;
     j["checkpoint"] = checkpoint_file;
     j["extends_checkpoint"] = s.ok();
-    text += "checkpoint     " + checkpoint_file + (s.ok() ? ", signed by " + trust_npub + ": the ledger extends it\n" : "\n");
+    text += "checkpoint     " + checkpoint_file +
+            (s.ok() ? ", signed by " + trust_npub + ": the ledger extends it\n" : "\n");
   }
   j["events_verified"] = report.events;
   j["ok"] = s.ok();
   if (!s.ok()) j["error"] = s.message();
-  text += "events         " + std::to_string(report.events) + (s.ok() ? " verified" : " verified before the failure") +
-          "\n";
+  text += "events         " + std::to_string(report.events) +
+          (s.ok() ? " verified" : " verified before the failure") + "\n";
   if (s.ok()) {
     j["head_id"] = EncodeHex(report.head_id);
     j["root"] = EncodeHex(report.root);
@@ -306,11 +321,14 @@ Status Verify(const Context& ctx, const std::string& trust_npub, const std::stri
     j["seconds"] = seconds;
     text += "head           " + EncodeHex(report.head_id) + "\n";
     text += "tree root      " + EncodeHex(report.root) + "\n";
-    text += "checkpoints    " + std::to_string(report.checkpoints) + " stored, each matches the recomputed tree\n";
-    text += "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
-            "               per-user back-links, declared incidents, references, authorization,\n"
-            "               Merkle tree, checkpoints, every evidence file's SHA-256, head, members,\n"
-            "               event id, subject, tree, checkpoint, incident, membership and blob indexes\n";
+    text += "checkpoints    " + std::to_string(report.checkpoints) +
+            " stored, each matches the recomputed tree\n";
+    text +=
+        "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
+        "               per-user back-links, declared incidents, references, authorization,\n"
+        "               Merkle tree, checkpoints, every evidence file's SHA-256, head, members,\n"
+        "               event id, subject, tree, checkpoint, incident, membership and blob "
+        "indexes\n";
     text += "result         OK\n";
   } else {
     text += "result         FAILED\n";
@@ -352,12 +370,14 @@ Status Stats(const Context& ctx) {
   j["members"] = with_roles;
   j["by_type"] = by_type;
   j["disk_bytes"] = st.DiskBytes();
-  std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" + Printable(st.name()) + "\"\n" +
-                     "events         " + std::to_string(st.size()) + "\n" + "first recorded " +
-                     FormatTime(first) + "\n" + "last recorded  " + FormatTime(last) + "\n" +
-                     "members        " + std::to_string(with_roles) + "\n";
-  for (auto& [type, n] : by_type) text += "  " + type + std::string(13 - std::min<size_t>(13, type.size()), ' ') +
-                                          std::to_string(n) + "\n";
+  std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" +
+                     Printable(st.name()) + "\"\n" + "events         " + std::to_string(st.size()) +
+                     "\n" + "first recorded " + FormatTime(first) + "\n" + "last recorded  " +
+                     FormatTime(last) + "\n" + "members        " + std::to_string(with_roles) +
+                     "\n";
+  for (auto& [type, n] : by_type)
+    text += "  " + type + std::string(13 - std::min<size_t>(13, type.size()), ' ') +
+            std::to_string(n) + "\n";
   text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";
   ctx.Print(j, text);
   return Status::OK();
@@ -376,18 +396,24 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
   auto add_args = std::make_shared<std::pair<std::string, std::vector<std::string>>>();
   auto* add = member->add_subcommand("add", "Grant roles to a key");
   add->add_option("NPUB", add_args->first, "The member's key")->required();
-  add->add_option("--role", add_args->second,
-                  "admin, notary, commander, responder, legal or auditor (repeat or comma-separate)")
+  add->add_option(
+         "--role", add_args->second,
+         "admin, notary, commander, responder, legal or auditor (repeat or comma-separate)")
       ->required();
   add->callback([&ctx, add_args] {
-    ctx.run = [&ctx, add_args] { return MemberChange(ctx, add_args->first, add_args->second, fb::MemberOp::Grant); };
+    ctx.run = [&ctx, add_args] {
+      return MemberChange(ctx, add_args->first, add_args->second, fb::MemberOp::Grant);
+    };
   });
   auto rm_args = std::make_shared<std::pair<std::string, std::vector<std::string>>>();
-  auto* rm = member->add_subcommand("remove", "Revoke roles (all of them without --role); the last admin stays");
+  auto* rm = member->add_subcommand(
+      "remove", "Revoke roles (all of them without --role); the last admin stays");
   rm->add_option("NPUB", rm_args->first, "The member's key")->required();
   rm->add_option("--role", rm_args->second, "Only these roles");
   rm->callback([&ctx, rm_args] {
-    ctx.run = [&ctx, rm_args] { return MemberChange(ctx, rm_args->first, rm_args->second, fb::MemberOp::Revoke); };
+    ctx.run = [&ctx, rm_args] {
+      return MemberChange(ctx, rm_args->first, rm_args->second, fb::MemberOp::Revoke);
+    };
   });
   auto* list = member->add_subcommand("list", "List members and their roles");
   list->callback([&ctx] { ctx.run = [&ctx] { return MemberList(ctx); }; });
@@ -399,21 +425,26 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
   note->add_option("--subject", note_args->subjects, "A user it is about (npub; repeatable)");
   note->add_option("--occurred", note_args->occurred,
                    "When it happened (RFC 3339; default now; at most 120 s ahead)");
-  note->callback([&ctx, note_args] { ctx.run = [&ctx, note_args] { return Note(ctx, *note_args); }; });
+  note->callback(
+      [&ctx, note_args] { ctx.run = [&ctx, note_args] { return Note(ctx, *note_args); }; });
 
   auto log_args = std::make_shared<LogArgs>();
   auto* log = app.add_subcommand("log", "List events, oldest first");
   log->add_option("--incident", log_args->incident, "Only this incident's events (INC-<n>)");
-  log->add_option("--subject", log_args->subject, "Only events about this user (npub; uses the subject index)");
+  log->add_option("--subject", log_args->subject,
+                  "Only events about this user (npub; uses the subject index)");
   log->add_option("--type", log_args->type, "Only this type (note, membership, key_rotated, …)");
-  log->add_option("--since", log_args->since, "Only events that occurred at or after this time (RFC 3339)");
-  log->add_option("--until", log_args->until, "Only events that occurred before this time (RFC 3339)");
+  log->add_option("--since", log_args->since,
+                  "Only events that occurred at or after this time (RFC 3339)");
+  log->add_option("--until", log_args->until,
+                  "Only events that occurred before this time (RFC 3339)");
   log->add_option("--limit", log_args->limit, "At most this many events");
   log->callback([&ctx, log_args] { ctx.run = [&ctx, log_args] { return Log(ctx, *log_args); }; });
 
   auto show_args = std::make_shared<std::pair<std::string, bool>>();
   auto* show = app.add_subcommand("show", "Show one event by sequence number or id");
-  show->add_option("SEQ-or-ID", show_args->first, "Sequence number, or 64-hex event id")->required();
+  show->add_option("SEQ-or-ID", show_args->first, "Sequence number, or 64-hex event id")
+      ->required();
   show->add_flag("--raw", show_args->second,
                  "Write the stored signed-event bytes (the Merkle leaf data) to standard output");
   show->callback([&ctx, show_args] {
@@ -421,16 +452,20 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
   });
 
   auto trust = std::make_shared<std::pair<std::string, std::string>>();
-  auto* verify = app.add_subcommand(
-      "verify",
-      "Verify the whole ledger: chain, ids, signatures, times, authorization, Merkle tree and stored "
-      "checkpoints (exit 1 on failure)");
-  verify->add_option("--trust", trust->first,
-                     "Without --checkpoint: fail unless this key (npub) is the genesis admin. With it: the key "
-                     "that must have signed the checkpoint");
+  auto* verify = app.add_subcommand("verify",
+                                    "Verify the whole ledger: chain, ids, signatures, times, "
+                                    "authorization, Merkle tree and stored "
+                                    "checkpoints (exit 1 on failure)");
+  verify->add_option(
+      "--trust", trust->first,
+      "Without --checkpoint: fail unless this key (npub) is the genesis admin. With it: the key "
+      "that must have signed the checkpoint");
   verify->add_option("--checkpoint", trust->second,
-                     "A checkpoint saved earlier: fail unless this ledger extends it (no rollback, fork or rewrite)");
-  verify->callback([&ctx, trust] { ctx.run = [&ctx, trust] { return Verify(ctx, trust->first, trust->second); }; });
+                     "A checkpoint saved earlier: fail unless this ledger extends it (no rollback, "
+                     "fork or rewrite)");
+  verify->callback([&ctx, trust] {
+    ctx.run = [&ctx, trust] { return Verify(ctx, trust->first, trust->second); };
+  });
 
   auto* stats = app.add_subcommand("stats", "Counts by type, members, times and size on disk");
   stats->callback([&ctx] { ctx.run = [&ctx] { return Stats(ctx); }; });

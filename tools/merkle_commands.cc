@@ -1,11 +1,11 @@
 // custody checkpoint | prove | consistency: the Merkle tree's signed
 // checkpoints and the proofs against them (docs/checkpoints.md).
-#include <filesystem>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -26,7 +26,8 @@ Result<std::string> ReadSmallFile(const std::string& path, const std::string& wh
   std::string text(kMaxProofText + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxProofText) return Status::InvalidArgument(what + " " + path + ": larger than 64 KiB");
+  if (text.size() > kMaxProofText)
+    return Status::InvalidArgument(what + " " + path + ": larger than 64 KiB");
   return text;
 }
 
@@ -34,7 +35,8 @@ Result<std::string> ReadSmallFile(const std::string& path, const std::string& wh
 Status WriteNewFile(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return Status::IOError(path + ": " + std::strerror(errno));
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   int err = errno;
   close(fd);
   return ok ? Status::OK() : Status::IOError(path + ": " + std::strerror(err));
@@ -43,9 +45,12 @@ Status WriteNewFile(const std::string& path, const std::string& text) {
 // Checked before anything is appended, so a bad path writes nothing.
 Status RefuseExisting(const std::string& path) {
   if (path.empty()) return Status::OK();
-  if (access(path.c_str(), F_OK) == 0) return Status::InvalidArgument(path + " already exists; refusing to replace it");
-  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
-  if (access(dir.c_str(), W_OK) != 0) return Status::InvalidArgument(path + ": cannot write in " + dir);
+  if (access(path.c_str(), F_OK) == 0)
+    return Status::InvalidArgument(path + " already exists; refusing to replace it");
+  const std::string dir =
+      path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  if (access(dir.c_str(), W_OK) != 0)
+    return Status::InvalidArgument(path + ": cannot write in " + dir);
   return Status::OK();
 }
 
@@ -60,7 +65,8 @@ Status List(const Context& ctx) {
     auto ev = (*store)->Get(seq);
     if (!ev.ok()) return ev.status();
     auto* cp = ev->event().payload_as_Checkpoint();
-    if (cp == nullptr) return Status::Corruption("checkpoints index points at event " + std::to_string(seq));
+    if (cp == nullptr)
+      return Status::Corruption("checkpoints index points at event " + std::to_string(seq));
     const std::string root = EncodeHex(ToHash(cp->root()));
     j.push_back({{"size", size},
                  {"root", root},
@@ -68,8 +74,9 @@ Status List(const Context& ctx) {
                  {"recorded", FormatTime(ev->event().recorded_ns())},
                  {"signer", EncodeNpub(ToHash(ev->event().author()))},
                  {"note", cp->note()->str()}});
-    text += "size " + std::to_string(size) + "  root " + root + "  event #" + std::to_string(seq) + "  " +
-            FormatTimeHuman(ev->event().recorded_ns()) + "  " + EncodeNpub(ToHash(ev->event().author())) + "\n";
+    text += "size " + std::to_string(size) + "  root " + root + "  event #" + std::to_string(seq) +
+            "  " + FormatTimeHuman(ev->event().recorded_ns()) + "  " +
+            EncodeNpub(ToHash(ev->event().author())) + "\n";
   }
   if (list->empty()) text = "no checkpoints yet (make one with: custody checkpoint)\n";
   ctx.Print(j, text);
@@ -110,10 +117,11 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
              {"origin", cp.origin},
              {"note", *note},
              {"nostr", Json::parse(*nostr)}},
-            out.empty() ? *note
-                        : "checkpoint of the first " + std::to_string(cp.size) + " events (event #" +
-                              std::to_string(seq) + "), root " + EncodeHex(cp.root) + "\nsaved to " + out +
-                              (nostr_out.empty() ? "" : " and " + nostr_out));
+            out.empty()
+                ? *note
+                : "checkpoint of the first " + std::to_string(cp.size) + " events (event #" +
+                      std::to_string(seq) + "), root " + EncodeHex(cp.root) + "\nsaved to " + out +
+                      (nostr_out.empty() ? "" : " and " + nostr_out));
   return Status::OK();
 }
 
@@ -124,15 +132,19 @@ Status Prove(const Context& ctx, uint64_t seq, uint64_t size) {
   if (!ev.ok()) return ev.status();
   auto* cp = ev->event().payload_as_Checkpoint();
   if (seq >= cp->size())
-    return Status::InvalidArgument("event " + std::to_string(seq) + " is not in the checkpoint of size " +
-                                   std::to_string(cp->size()) + " (make a newer one with: custody checkpoint)");
+    return Status::InvalidArgument(
+        "event " + std::to_string(seq) + " is not in the checkpoint of size " +
+        std::to_string(cp->size()) + " (make a newer one with: custody checkpoint)");
   auto proof = InclusionProof((*store)->Nodes(), seq, cp->size());
-  if (!proof.ok()) return proof.status().IsNotFound() ? Status::Corruption(proof.status().message()) : proof.status();
+  if (!proof.ok())
+    return proof.status().IsNotFound() ? Status::Corruption(proof.status().message())
+                                       : proof.status();
   auto raw = (*store)->GetRaw(seq);
   if (!raw.ok()) return raw.status();
   // Never hand out a proof that does not check.
   const Hash32 leaf = HashLeaf(*raw), root = ToHash(cp->root());
-  CUSTODY_RETURN_IF_ERROR(VerifyInclusion(seq, cp->size(), leaf, *proof, root).Prefixed("stored tree"));
+  CUSTODY_RETURN_IF_ERROR(
+      VerifyInclusion(seq, cp->size(), leaf, *proof, root).Prefixed("stored tree"));
   TlogProof p;
   p.index = seq;
   p.hashes = *proof;
@@ -140,8 +152,12 @@ Status Prove(const Context& ctx, uint64_t seq, uint64_t size) {
   const std::string text = FormatTlogProof(p);
   Json hashes = Json::array();
   for (auto& h : *proof) hashes.push_back(EncodeBase64(h));
-  ctx.Print({{"index", seq}, {"size", cp->size()}, {"root", EncodeHex(root)}, {"leaf_hash", EncodeHex(leaf)},
-             {"proof", hashes}, {"tlog_proof", text}},
+  ctx.Print({{"index", seq},
+             {"size", cp->size()},
+             {"root", EncodeHex(root)},
+             {"leaf_hash", EncodeHex(leaf)},
+             {"proof", hashes},
+             {"tlog_proof", text}},
             text);
   return Status::OK();
 }
@@ -156,30 +172,38 @@ Status Consistency(const Context& ctx, const std::string& from) {
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   if (old->origin != CheckpointOrigin((*store)->head().ledger_id))
-    return Status::VerificationFailed(from + " is a checkpoint of " + Printable(old->origin) + ", not of this ledger");
+    return Status::VerificationFailed(from + " is a checkpoint of " + Printable(old->origin) +
+                                      ", not of this ledger");
   auto ev = (*store)->CheckpointEvent(0);
   if (!ev.ok()) return ev.status();
   auto* latest = ev->event().payload_as_Checkpoint();
-  if (old->size == 0) return Status::InvalidArgument(from + ": a checkpoint of the empty tree proves nothing");
+  if (old->size == 0)
+    return Status::InvalidArgument(from + ": a checkpoint of the empty tree proves nothing");
   if (old->size > latest->size())
     return Status::VerificationFailed("the saved checkpoint has " + std::to_string(old->size) +
-                                      " events, the latest stored one " + std::to_string(latest->size()) +
+                                      " events, the latest stored one " +
+                                      std::to_string(latest->size()) +
                                       ": truncated or rolled back");
   std::vector<Hash32> proof;
   if (old->size < latest->size()) {
     auto p = ConsistencyProof((*store)->Nodes(), old->size, latest->size());
-    if (!p.ok()) return p.status().IsNotFound() ? Status::Corruption(p.status().message()) : p.status();
+    if (!p.ok())
+      return p.status().IsNotFound() ? Status::Corruption(p.status().message()) : p.status();
     proof = std::move(*p);
   }
   Status s = VerifyConsistency(old->size, latest->size(), proof, old->root, ToHash(latest->root()));
   if (!s.ok())
     return Status::VerificationFailed("this ledger does not extend the checkpoint in " + from +
-                                      " (its root at size " + std::to_string(old->size) + " differs)");
+                                      " (its root at size " + std::to_string(old->size) +
+                                      " differs)");
   ConsistencyProofText out{old->size, proof, latest->note()->str()};
   const std::string body = FormatConsistencyProof(out);
   Json hashes = Json::array();
   for (auto& h : proof) hashes.push_back(EncodeBase64(h));
-  ctx.Print({{"old_size", old->size}, {"new_size", latest->size()}, {"proof", hashes}, {"consistency_proof", body}},
+  ctx.Print({{"old_size", old->size},
+             {"new_size", latest->size()},
+             {"proof", hashes},
+             {"consistency_proof", body}},
             body);
   return Status::OK();
 }
@@ -200,22 +224,25 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
     bool list = false;
   };
   auto a = std::make_shared<Args>();
-  auto* cp = app.add_subcommand(
-      "checkpoint",
-      "Sign a checkpoint of the Merkle tree (admin or notary key), store it in the ledger, and print it "
-      "as a C2SP signed note; or --list the stored ones");
+  auto* cp = app.add_subcommand("checkpoint",
+                                "Sign a checkpoint of the Merkle tree (admin or notary key), store "
+                                "it in the ledger, and print it "
+                                "as a C2SP signed note; or --list the stored ones");
   cp->add_option("--out", a->out, "Also save the signed note to this new file");
-  cp->add_option("--nostr", a->nostr, "Also save the checkpoint as a NIP-01 event (JSON) to this new file");
+  cp->add_option("--nostr", a->nostr,
+                 "Also save the checkpoint as a NIP-01 event (JSON) to this new file");
   cp->add_flag("--list", a->list, "List the stored checkpoints instead");
   cp->callback([&ctx, a] {
     ctx.run = [&ctx, a]() -> Status {
-      if (a->list && (!a->out.empty() || !a->nostr.empty())) return Status::Usage("--list takes no --out or --nostr");
+      if (a->list && (!a->out.empty() || !a->nostr.empty()))
+        return Status::Usage("--list takes no --out or --nostr");
       return a->list ? List(ctx) : Make(ctx, a->out, a->nostr);
     };
   });
 
-  auto* prove = app.add_subcommand(
-      "prove", "Print a C2SP tlog-proof that event SEQ is in the latest stored checkpoint (or the one of --size N)");
+  auto* prove = app.add_subcommand("prove",
+                                   "Print a C2SP tlog-proof that event SEQ is in the latest stored "
+                                   "checkpoint (or the one of --size N)");
   prove->add_option("SEQ", a->seq, "The event's sequence number")->required();
   prove->add_option("--size", a->size, "Prove against the stored checkpoint of this tree size");
   prove->callback([&ctx, a] {
@@ -233,9 +260,9 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto* cons = app.add_subcommand(
-      "consistency",
-      "Prove that the latest stored checkpoint extends a checkpoint saved earlier (exit 1 if it does not)");
+  auto* cons = app.add_subcommand("consistency",
+                                  "Prove that the latest stored checkpoint extends a checkpoint "
+                                  "saved earlier (exit 1 if it does not)");
   cons->add_option("--from", a->from, "The saved checkpoint (signed note)")->required();
   cons->callback([&ctx, a] { ctx.run = [&ctx, a] { return Consistency(ctx, a->from); }; });
 }

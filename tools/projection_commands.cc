@@ -35,12 +35,16 @@ Status Emit(const std::string& out, const std::string& text) {
     return std::cout ? Status::OK() : Status::IOError("write to standard output failed");
   }
   int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EEXIST) return Status::InvalidArgument(Printable(out) + " already exists; custody does not overwrite files");
-  if (fd < 0) return Status::IOError("cannot create " + Printable(out) + ": " + std::strerror(errno));
+  if (fd < 0 && errno == EEXIST)
+    return Status::InvalidArgument(Printable(out) +
+                                   " already exists; custody does not overwrite files");
+  if (fd < 0)
+    return Status::IOError("cannot create " + Printable(out) + ": " + std::strerror(errno));
   Status s = WriteFull(fd, reinterpret_cast<const uint8_t*>(text.data()), text.size())
                  ? Status::OK()
                  : Status::IOError("write " + Printable(out) + ": " + std::strerror(errno));
-  if (s.ok() && fsync(fd) != 0) s = Status::IOError("sync " + Printable(out) + ": " + std::strerror(errno));
+  if (s.ok() && fsync(fd) != 0)
+    s = Status::IOError("sync " + Printable(out) + ": " + std::strerror(errno));
   close(fd);
   if (!s.ok()) unlink(out.c_str());
   return s;
@@ -59,10 +63,12 @@ Status StatusCmd(const Context& ctx, const std::string& incident_text) {
 }
 
 // The incident's events before `size` (0: all), read by sequence number.
-Result<std::vector<SignedEvent>> IncidentEvents(const Store& store, uint64_t incident, uint64_t size) {
+Result<std::vector<SignedEvent>> IncidentEvents(const Store& store, uint64_t incident,
+                                                uint64_t size) {
   auto seqs = store.EventsOfIncident(incident);
   if (!seqs.ok()) return seqs.status();
-  if (seqs->empty()) return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
+  if (seqs->empty())
+    return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
   std::vector<SignedEvent> events;
   events.reserve(seqs->size());
   for (uint64_t seq : *seqs) {
@@ -74,7 +80,8 @@ Result<std::vector<SignedEvent>> IncidentEvents(const Store& store, uint64_t inc
   return events;
 }
 
-TimelineHeader Header(const Store& store, const IncidentStatus& st, uint64_t cp_size, const Hash32& cp_root) {
+TimelineHeader Header(const Store& store, const IncidentStatus& st, uint64_t cp_size,
+                      const Hash32& cp_root) {
   TimelineHeader h;
   h.incident = IncidentName(st.incident);
   h.title = st.title;
@@ -96,8 +103,10 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
   auto incident = IncidentArg(a.incident);
   if (!incident.ok()) return incident.status();
   const std::string format = ctx.json && a.format == "md" ? "json" : a.format;
-  if (format != "md" && format != "json" && format != "jsonl" && format != "csv" && format != "html")
-    return Status::Usage("--format \"" + Printable(a.format) + "\": want md, json, jsonl, csv or html");
+  if (format != "md" && format != "json" && format != "jsonl" && format != "csv" &&
+      format != "html")
+    return Status::Usage("--format \"" + Printable(a.format) +
+                         "\": want md, json, jsonl, csv or html");
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   auto state = Load(**store, *incident);
@@ -124,8 +133,8 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
                                          : IncidentTimelineHtml(h, rows);
   CUSTODY_RETURN_IF_ERROR(Emit(a.out, text));
   if (!a.out.empty() && a.out != "-")
-    std::cerr << "wrote the " << format << " timeline of " << IncidentName(*incident) << " (" << rows.size() << " events) to "
-              << Printable(a.out) << "\n";
+    std::cerr << "wrote the " << format << " timeline of " << IncidentName(*incident) << " ("
+              << rows.size() << " events) to " << Printable(a.out) << "\n";
   return Status::OK();
 }
 
@@ -136,7 +145,8 @@ struct PirReportArgs {
 Status PirReport(const Context& ctx, const PirReportArgs& a) {
   auto incident = IncidentArg(a.incident);
   if (!incident.ok()) return incident.status();
-  if (a.format != "md" && a.format != "html") return Status::Usage("--format \"" + Printable(a.format) + "\": want md or html");
+  if (a.format != "md" && a.format != "html")
+    return Status::Usage("--format \"" + Printable(a.format) + "\": want md or html");
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   uint64_t size = 0;
@@ -144,15 +154,18 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
   auto cp = (*store)->CheckpointEvent(size);
   if (!cp.ok()) {
     if (!cp.status().IsNotFound()) return cp.status();
-    return Status::InvalidArgument(size ? "this ledger stores no checkpoint of size " + std::to_string(size)
-                                        : "the PIR report is pinned to a checkpoint and this ledger has none yet: run custody checkpoint");
+    return Status::InvalidArgument(size ? "this ledger stores no checkpoint of size " +
+                                              std::to_string(size)
+                                        : "the PIR report is pinned to a checkpoint and this "
+                                          "ledger has none yet: run custody checkpoint");
   }
   const uint64_t cp_size = cp->event().payload_as_Checkpoint()->size();
   const Hash32 cp_root = ToHash(cp->event().payload_as_Checkpoint()->root());
   auto state = Load(**store, *incident);
   if (!state.ok()) return state.status();
   if (*incident >= cp_size)
-    return Status::InvalidArgument(IncidentName(*incident) + " was declared after checkpoint " + std::to_string(cp_size) +
+    return Status::InvalidArgument(IncidentName(*incident) + " was declared after checkpoint " +
+                                   std::to_string(cp_size) +
                                    "; make a newer one: custody checkpoint");
   auto events = IncidentEvents(**store, *incident, cp_size);
   if (!events.ok()) return events.status();
@@ -183,11 +196,14 @@ Status Rebuild(const Context& ctx) {
              {"extra", r.extra},
              {"seconds", r.seconds},
              {"events_per_second", rate}},
-            "rebuilt the projections of " + std::to_string(r.incidents) + " incidents from " + std::to_string(r.events) +
-                " events in " + std::to_string(r.seconds).substr(0, 5) + " s (" + std::to_string(static_cast<uint64_t>(rate)) +
-                " events/s)\nstored projections (applied up to #" + std::to_string(r.applied_before) + "): " +
-                std::to_string(r.matched) + " identical, " + std::to_string(r.differed) + " different, " +
-                std::to_string(r.missing) + " missing, " + std::to_string(r.extra) + " extra; all replaced by the rebuilt ones");
+            "rebuilt the projections of " + std::to_string(r.incidents) + " incidents from " +
+                std::to_string(r.events) + " events in " + std::to_string(r.seconds).substr(0, 5) +
+                " s (" + std::to_string(static_cast<uint64_t>(rate)) +
+                " events/s)\nstored projections (applied up to #" +
+                std::to_string(r.applied_before) + "): " + std::to_string(r.matched) +
+                " identical, " + std::to_string(r.differed) + " different, " +
+                std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
+                " extra; all replaced by the rebuilt ones");
   return Status::OK();
 }
 
@@ -195,31 +211,43 @@ Status Rebuild(const Context& ctx) {
 
 void AddProjectionCommands(CLI::App& app, Context& ctx) {
   auto status_arg = std::make_shared<std::string>();
-  auto* status = app.add_subcommand("status", "The incident against the runbook: done, pending, overdue; cadence, reconciliation, exit criteria");
+  auto* status = app.add_subcommand("status",
+                                    "The incident against the runbook: done, pending, overdue; "
+                                    "cadence, reconciliation, exit criteria");
   status->add_option("INCIDENT", *status_arg, "The incident (INC-<n>)")->required();
-  status->callback([&ctx, status_arg] { ctx.run = [&ctx, status_arg] { return StatusCmd(ctx, *status_arg); }; });
+  status->callback(
+      [&ctx, status_arg] { ctx.run = [&ctx, status_arg] { return StatusCmd(ctx, *status_arg); }; });
 
   auto ta = std::make_shared<TimelineArgs>();
-  auto* timeline = app.add_subcommand("timeline", "The incident's UTC timeline in occurred-time order; csv/jsonl import into Timesketch");
+  auto* timeline = app.add_subcommand(
+      "timeline",
+      "The incident's UTC timeline in occurred-time order; csv/jsonl import into Timesketch");
   timeline->add_option("INCIDENT", ta->incident, "The incident (INC-<n>)")->required();
-  timeline->add_option("--format", ta->format, "md (default), json, jsonl, csv or html (one self-contained file with an SVG chart)");
+  timeline->add_option(
+      "--format", ta->format,
+      "md (default), json, jsonl, csv or html (one self-contained file with an SVG chart)");
   timeline->add_option("--out", ta->out, "A new file (never overwritten); default standard output");
   timeline->callback([&ctx, ta] { ctx.run = [&ctx, ta] { return TimelineCmd(ctx, *ta); }; });
 
   auto* pir = app.add_subcommand("pir", "Post-incident review: report, publish");
   pir->require_subcommand(1);
   auto pa = std::make_shared<PirReportArgs>();
-  auto* report = pir->add_subcommand("report", "The PIR report, pinned to a checkpoint: byte-identical whenever regenerated");
+  auto* report = pir->add_subcommand(
+      "report", "The PIR report, pinned to a checkpoint: byte-identical whenever regenerated");
   report->add_option("INCIDENT", pa->incident, "The incident (INC-<n>)")->required();
   report->add_option("--format", pa->format, "md (default) or html");
-  report->add_option("--checkpoint", pa->checkpoint, "A stored checkpoint: its tree size, or a saved checkpoint file (default: the latest)");
+  report->add_option(
+      "--checkpoint", pa->checkpoint,
+      "A stored checkpoint: its tree size, or a saved checkpoint file (default: the latest)");
   report->add_option("--out", pa->out, "A new file (never overwritten); default standard output");
   report->callback([&ctx, pa] { ctx.run = [&ctx, pa] { return PirReport(ctx, *pa); }; });
 
   auto* projections = app.add_subcommand("projections", "Derived state kept at append");
   projections->require_subcommand(1);
-  auto* rebuild = projections->add_subcommand(
-      "rebuild", "Rebuild every projection from the events alone, say whether the stored ones were identical, and replace them");
+  auto* rebuild =
+      projections->add_subcommand("rebuild",
+                                  "Rebuild every projection from the events alone, say whether the "
+                                  "stored ones were identical, and replace them");
   rebuild->callback([&ctx] { ctx.run = [&ctx] { return Rebuild(ctx); }; });
 }
 

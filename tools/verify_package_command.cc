@@ -19,7 +19,8 @@ Status VerifyPackageCommand(const std::string& dir, const std::string& trust_npu
     j["trust"] = trust_npub;
     j["ok"] = s.ok();
     j["checks"] = nlohmann::ordered_json::array();
-    for (auto& [topic, found] : report.checks) j["checks"].push_back({{"check", topic}, {"result", found}});
+    for (auto& [topic, found] : report.checks)
+      j["checks"].push_back({{"check", topic}, {"result", found}});
     j["failure"] = s.ok() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.message());
     std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
@@ -27,7 +28,8 @@ Status VerifyPackageCommand(const std::string& dir, const std::string& trust_npu
     if (report.index.user || report.index.incident) {
       const auto& x = report.index;
       std::cout << "selection      "
-                << (x.user ? "events about " + EncodeNpub(*x.user) + (x.incident ? " in " + IncidentName(x.incident) : "")
+                << (x.user ? "events about " + EncodeNpub(*x.user) +
+                                 (x.incident ? " in " + IncidentName(x.incident) : "")
                            : "events of " + IncidentName(x.incident))
                 << "\n";
     }

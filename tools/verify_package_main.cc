@@ -16,7 +16,9 @@ int main(int argc, char** argv) {
   std::string dir, trust;
   bool json = false;
   app.add_option("DIR", dir, "The package directory")->required();
-  app.add_option("--trust", trust, "The checkpoint signer's key (npub), as you know it from outside the package")->required();
+  app.add_option("--trust", trust,
+                 "The checkpoint signer's key (npub), as you know it from outside the package")
+      ->required();
   app.add_flag("--json", json, "Print one JSON document for programs");
   try {
     app.parse(argc, argv);

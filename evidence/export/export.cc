@@ -34,7 +34,8 @@ class BagWriter {
   explicit BagWriter(fs::path root) : root_(std::move(root)) {}
 
   Status Dir(const std::string& rel) {
-    if (mkdir((root_ / rel).c_str(), 0755) != 0) return Status::IOError(Errno("create directory " + (root_ / rel).string()));
+    if (mkdir((root_ / rel).c_str(), 0755) != 0)
+      return Status::IOError(Errno("create directory " + (root_ / rel).string()));
     return Status::OK();
   }
   // A file from bytes in memory.
@@ -50,7 +51,8 @@ class BagWriter {
     return Status::OK();
   }
   // A file copied from a stored blob, re-hashed on the way.
-  Status Blob(const std::string& rel, const std::string& from, const Hash32& sha256, uint64_t size) {
+  Status Blob(const std::string& rel, const std::string& from, const Hash32& sha256,
+              uint64_t size) {
     int fd = Create(rel);
     if (fd < 0) return Status::IOError(Errno("create " + (root_ / rel).string()));
     Status s = CopyVerified(from, sha256, size, fd);
@@ -104,10 +106,15 @@ Status PrepareTarget(const std::string& dir, bool* created) {
   *created = false;
   struct stat st;
   if (lstat(dir.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode)) return Status::InvalidArgument("--out " + dir + " is a symbolic link; export does not follow links");
-    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("--out " + dir + " exists and is not a directory");
+    if (S_ISLNK(st.st_mode))
+      return Status::InvalidArgument("--out " + dir +
+                                     " is a symbolic link; export does not follow links");
+    if (!S_ISDIR(st.st_mode))
+      return Status::InvalidArgument("--out " + dir + " exists and is not a directory");
     std::error_code ec;
-    if (!fs::is_empty(dir, ec) || ec) return Status::InvalidArgument("--out " + dir + " is not empty; export writes only into a new or empty directory");
+    if (!fs::is_empty(dir, ec) || ec)
+      return Status::InvalidArgument(
+          "--out " + dir + " is not empty; export writes only into a new or empty directory");
     return Status::OK();
   }
   if (errno != ENOENT) return Status::IOError(Errno("--out " + dir));
@@ -118,14 +125,17 @@ Status PrepareTarget(const std::string& dir, bool* created) {
 
 }  // namespace
 
-Status ExportPackage(Store* store, const SecretKey& exporter, const ExportRequest& req, ExportResult* result) {
+Status ExportPackage(Store* store, const SecretKey& exporter, const ExportRequest& req,
+                     ExportResult* result) {
   *result = ExportResult();
   // The checkpoint bounds everything that follows.
   auto cp_event = store->CheckpointEvent(req.checkpoint_size);
   if (!cp_event.ok())
     return cp_event.status().IsNotFound()
-               ? Status::InvalidArgument(req.checkpoint_size ? "no stored checkpoint of size " + std::to_string(req.checkpoint_size)
-                                                             : "the ledger has no checkpoint yet: make one with custody checkpoint")
+               ? Status::InvalidArgument(
+                     req.checkpoint_size
+                         ? "no stored checkpoint of size " + std::to_string(req.checkpoint_size)
+                         : "the ledger has no checkpoint yet: make one with custody checkpoint")
                : cp_event.status();
   const fb::Checkpoint* cp = cp_event->event().payload_as_Checkpoint();
   const uint64_t size = cp->size();
@@ -142,9 +152,11 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   if (x.incident) {
     auto declared = store->IsIncident(x.incident);
     if (!declared.ok()) return declared.status();
-    if (!*declared) return Status::InvalidArgument(IncidentName(x.incident) + " is not a declared incident");
+    if (!*declared)
+      return Status::InvalidArgument(IncidentName(x.incident) + " is not a declared incident");
     if (x.incident >= size)
-      return Status::InvalidArgument(IncidentName(x.incident) + " was declared after checkpoint " + std::to_string(size));
+      return Status::InvalidArgument(IncidentName(x.incident) + " was declared after checkpoint " +
+                                     std::to_string(size));
   }
 
   // The selection, through the indexes.
@@ -174,15 +186,18 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   for (uint64_t seq : candidates) {
     CUSTODY_RETURN_IF_ERROR(load(seq));
     const fb::Event& e = events.at(seq).event();
-    if (req.scope == fb::ExportScope::User && x.incident && e.incident() != x.incident && seq != x.incident) continue;
+    if (req.scope == fb::ExportScope::User && x.incident && e.incident() != x.incident &&
+        seq != x.incident)
+      continue;
     x.events.push_back(seq);
   }
   if (x.events.empty())
     return Status::InvalidArgument(req.scope == fb::ExportScope::User
                                        ? "no events about " + EncodeNpub(req.user) +
-                                             (x.incident ? " in " + IncidentName(x.incident) : "") + " up to checkpoint " +
-                                             std::to_string(size)
-                                       : "no events of " + IncidentName(x.incident) + " up to checkpoint " + std::to_string(size));
+                                             (x.incident ? " in " + IncidentName(x.incident) : "") +
+                                             " up to checkpoint " + std::to_string(size)
+                                       : "no events of " + IncidentName(x.incident) +
+                                             " up to checkpoint " + std::to_string(size));
   auto membership = store->MembershipEvents(size);
   if (!membership.ok()) return membership.status();
   x.membership = *membership;
@@ -192,8 +207,10 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
     members.Apply(events.at(seq).event());
   }
   if ((members.RolesOf(x.exporter) & RolesAllowedToAppend(fb::Payload::ExportPerformed)) == 0)
-    return Status::Unauthorized(EncodeNpub(x.exporter) + " is not a legal or admin member at checkpoint " + std::to_string(size) +
-                                " (a package proves its exporter's role at its checkpoint; make a newer checkpoint)");
+    return Status::Unauthorized(
+        EncodeNpub(x.exporter) + " is not a legal or admin member at checkpoint " +
+        std::to_string(size) +
+        " (a package proves its exporter's role at its checkpoint; make a newer checkpoint)");
 
   // Users: the selection's subjects, each with every event about them.
   std::set<Hash32> subjects;
@@ -253,7 +270,9 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
     for (uint64_t seq : all) {
       const SignedEvent& ev = events.at(seq);
       const Bytes& bytes = ev.bytes();
-      CUSTODY_RETURN_IF_ERROR(bag.File(EventPath(seq), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+      CUSTODY_RETURN_IF_ERROR(
+          bag.File(EventPath(seq),
+                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
       CUSTODY_RETURN_IF_ERROR(bag.File(RenderingPath(seq), EventDetail(ev, ev.id())));
       auto proof = InclusionProof(store->Nodes(), seq, size);
       if (!proof.ok()) return proof.status();
@@ -273,7 +292,8 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
         dirs.insert(dirs.end(), {"data/blobs", "data/blobs/sha256"});
         any_blob = true;
       }
-      CUSTODY_RETURN_IF_ERROR(bag.Blob(package::BlobPath(b.sha256), store->BlobFile(b.sha256), b.sha256, b.size));
+      CUSTODY_RETURN_IF_ERROR(
+          bag.Blob(package::BlobPath(b.sha256), store->BlobFile(b.sha256), b.sha256, b.size));
     }
     std::vector<const SignedEvent*> selection;
     for (uint64_t seq : x.events) selection.push_back(&events.at(seq));
@@ -283,16 +303,19 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
     auto payload = bag.TakePayload();
     const uint64_t payload_files = payload.size(), payload_bytes = bag.payload_bytes();
     const std::string manifest = FormatManifest(std::move(payload));
-    const std::string info = BagInfo(x, payload_bytes, payload_files, cp_event->event().recorded_ns());
+    const std::string info =
+        BagInfo(x, payload_bytes, payload_files, cp_event->event().recorded_ns());
     CUSTODY_RETURN_IF_ERROR(bag.File("bagit.txt", kBagitTxt));
     CUSTODY_RETURN_IF_ERROR(bag.File("bag-info.txt", info));
     CUSTODY_RETURN_IF_ERROR(bag.File("manifest-sha256.txt", manifest));
-    const std::string tagmanifest = FormatManifest({{"bagit.txt", Sha256(AsSpan(kBagitTxt))},
-                                                    {"bag-info.txt", Sha256(AsSpan(info))},
-                                                    {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
+    const std::string tagmanifest =
+        FormatManifest({{"bagit.txt", Sha256(AsSpan(kBagitTxt))},
+                        {"bag-info.txt", Sha256(AsSpan(info))},
+                        {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
     CUSTODY_RETURN_IF_ERROR(bag.File("tagmanifest-sha256.txt", tagmanifest));
     result->tagmanifest_sha256 = Sha256(AsSpan(tagmanifest));
-    auto signature = SignBag(exporter, {CheckpointOrigin(x.ledger_id), size, result->tagmanifest_sha256, x.exporter});
+    auto signature = SignBag(
+        exporter, {CheckpointOrigin(x.ledger_id), size, result->tagmanifest_sha256, x.exporter});
     if (!signature.ok()) return signature.status();
     CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kBagSignatureFile), *signature));
     CUSTODY_RETURN_IF_ERROR(bag.Sync(dirs));
@@ -309,7 +332,12 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   Draft d;
   d.incident = x.incident;
   if (req.scope == fb::ExportScope::User) d.subjects = {req.user};
-  d.payload = ExportPayload{req.scope, req.user, size, x.checkpoint_root, result->tagmanifest_sha256, x.events.size(),
+  d.payload = ExportPayload{req.scope,
+                            req.user,
+                            size,
+                            x.checkpoint_root,
+                            result->tagmanifest_sha256,
+                            x.events.size(),
                             req.include_shared_blobs};
   std::vector<Appended> out;
   s = store->Append(exporter, {std::move(d)}, AppendOptions(), &out);

@@ -18,8 +18,8 @@ namespace custody {
 
 struct ExportRequest {
   fb::ExportScope scope = fb::ExportScope::User;
-  Hash32 user{};              // scope User
-  uint64_t incident = 0;      // scope Incident; for User, limits to one incident (0: all)
+  Hash32 user{};                 // scope User
+  uint64_t incident = 0;         // scope Incident; for User, limits to one incident (0: all)
   uint64_t checkpoint_size = 0;  // a stored checkpoint's size; 0: the latest
   bool include_shared_blobs = false;
   std::string out_dir;
@@ -36,6 +36,7 @@ struct ExportResult {
 
 // REQUIRES: store opened as writer (the export event is appended, and no other
 // writer changes the ledger meanwhile).
-Status ExportPackage(Store* store, const SecretKey& exporter, const ExportRequest& request, ExportResult* result);
+Status ExportPackage(Store* store, const SecretKey& exporter, const ExportRequest& request,
+                     ExportResult* result);
 
 }  // namespace custody

@@ -114,8 +114,7 @@ Result<Bytes> DecodeGitCommit(std::string_view hex) {
 
 Result<Hash32> DecodeHex32(std::string_view hex) {
   if (hex.size() != 64)
-    return Status::InvalidArgument("hex: got " + std::to_string(hex.size()) +
-                                   " digits, want 64");
+    return Status::InvalidArgument("hex: got " + std::to_string(hex.size()) + " digits, want 64");
   auto bytes = DecodeHex(hex);
   if (!bytes.ok()) return bytes.status();
   Hash32 h;
@@ -184,7 +183,8 @@ Result<Hash32> DecodeBase64Hash(std::string_view text) {
   auto b = DecodeBase64(text);
   if (!b.ok()) return b.status();
   if (b->size() != 32)
-    return Status::InvalidArgument("base64: hash of " + std::to_string(b->size()) + " bytes, want 32");
+    return Status::InvalidArgument("base64: hash of " + std::to_string(b->size()) +
+                                   " bytes, want 32");
   Hash32 h;
   std::memcpy(h.data(), b->data(), 32);
   return h;
@@ -303,11 +303,16 @@ std::string Printable(std::string_view s) {
   while (i < s.size()) {
     const auto c = static_cast<uint8_t>(s[i]);
     if (c < 0x80) {
-      if (c == '\n') out += "\\n";
-      else if (c == '\t') out += "\\t";
-      else if (c == '\r') out += "\\r";
-      else if (c < 0x20 || c == 0x7f) hex_byte(c);
-      else out.push_back(static_cast<char>(c));
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c < 0x20 || c == 0x7f)
+        hex_byte(c);
+      else
+        out.push_back(static_cast<char>(c));
       ++i;
       continue;
     }
@@ -363,26 +368,30 @@ bool EqualsIgnoringCase(std::string_view text, std::string_view lower) {
 // and an NWC secret needs "secret=", found by its '='.
 Status RefuseSecrets(std::string_view what, std::string_view text) {
   for (std::string_view prefix : {std::string_view("nsec1"), std::string_view("NSEC1")}) {
-    for (size_t at = text.find(prefix); at != std::string_view::npos; at = text.find(prefix, at + 1)) {
+    for (size_t at = text.find(prefix); at != std::string_view::npos;
+         at = text.find(prefix, at + 1)) {
       size_t end = at;
       while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
       auto secret = DecodeNsec(text.substr(at, end - at));
       if (secret.ok()) {
         OPENSSL_cleanse(secret->data(), secret->size());
-        return Status::InvalidArgument(std::string(what) +
-                                       " holds a secret key (nsec); record a public key or a label, never a secret");
+        return Status::InvalidArgument(
+            std::string(what) +
+            " holds a secret key (nsec); record a public key or a label, never a secret");
       }
     }
   }
   bool secret_param = false;
-  for (size_t eq = text.find('='); eq != std::string_view::npos && !secret_param; eq = text.find('=', eq + 1))
+  for (size_t eq = text.find('='); eq != std::string_view::npos && !secret_param;
+       eq = text.find('=', eq + 1))
     secret_param = eq >= 6 && EqualsIgnoringCase(text.substr(eq - 6, 6), "secret");
   if (secret_param) {
     constexpr std::string_view kScheme = "nostr+walletconnect:";
     for (size_t at = 0; at + kScheme.size() <= text.size(); ++at)
       if (EqualsIgnoringCase(text.substr(at, kScheme.size()), kScheme))
-        return Status::InvalidArgument(std::string(what) +
-                                       " holds an NWC connection secret; record the mapping's label, never the secret");
+        return Status::InvalidArgument(
+            std::string(what) +
+            " holds an NWC connection secret; record the mapping's label, never the secret");
   }
   return Status::OK();
 }

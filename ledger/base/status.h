@@ -24,8 +24,8 @@ class [[nodiscard]] Status {
     kUnauthorized = 4,        // the author may not append this
     kVerificationFailed = 5,  // a signature, proof or trust check failed
     kIOError = 6,
-    kBusy = 7,                // the ledger is locked by another writer
-    kUsage = 8,               // the command line itself is wrong
+    kBusy = 7,   // the ledger is locked by another writer
+    kUsage = 8,  // the command line itself is wrong
   };
 
   Status() = default;
@@ -74,8 +74,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: REQUIRES: !status.ok()
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: REQUIRES: !status.ok()
   bool ok() const { return v_.index() == 0; }
   const Status& status() const {
     static const Status kOk;
@@ -94,10 +94,10 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-#define CUSTODY_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    ::custody::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define CUSTODY_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::custody::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 }  // namespace custody

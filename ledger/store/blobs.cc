@@ -37,8 +37,8 @@ Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd, const Progre
   // them. A day old is old enough that no live stager still writes them.
   for (auto& entry : fs::directory_iterator(tmp_dir, ec)) {
     struct stat st;
-    if (entry.path().extension() == ".part" && lstat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        time(nullptr) - st.st_mtime > 24 * 3600)
+    if (entry.path().extension() == ".part" && lstat(entry.path().c_str(), &st) == 0 &&
+        S_ISREG(st.st_mode) && time(nullptr) - st.st_mtime > 24 * 3600)
       unlink(entry.path().c_str());
   }
   ec.clear();
@@ -51,9 +51,11 @@ Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd, const Progre
   Status s = StreamHashed(
       fd,
       [&](const uint8_t* data, size_t n) {
-        return WriteFull(out, data, n) ? Status::OK() : Status::IOError(Errno("write " + blob.path));
+        return WriteFull(out, data, n) ? Status::OK()
+                                       : Status::IOError(Errno("write " + blob.path));
       },
-      "input", &blob.sha256, &blob.size, [&progress](uint64_t done) {
+      "input", &blob.sha256, &blob.size,
+      [&progress](uint64_t done) {
         if (progress) progress(done, 0);
       });
   if (s.ok() && fdatasync(out) != 0) s = Status::IOError(Errno("sync " + blob.path));

@@ -28,7 +28,8 @@ struct StagedBlob {
 // Streams everything readable from fd into the ledger's staging directory,
 // hashing while it writes (the hash of one chunk runs beside the write of the
 // next), then syncs the file. Needs no lock. progress(done, 0) per chunk.
-Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd, const ProgressFn& progress = {});
+Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd,
+                             const ProgressFn& progress = {});
 
 // Removes a staged file that will not be appended.
 void DiscardStagedBlob(const StagedBlob& blob);

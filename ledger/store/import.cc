@@ -16,7 +16,8 @@ Result<std::string> GetString(const json& j, const char* name, bool required) {
     if (required) return Status::InvalidArgument(std::string("missing \"") + name + "\"");
     return std::string();
   }
-  if (!it->is_string()) return Status::InvalidArgument(std::string("\"") + name + "\" must be a string");
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string("\"") + name + "\" must be a string");
   return it->get<std::string>();
 }
 
@@ -67,11 +68,13 @@ Result<Draft> ParseImportLine(std::string_view line) {
     // commands (a close against the exit criteria, a step against the active
     // playbooks); evidence carries content; membership and checkpoints are the
     // ledger's own. None of them is imported.
-    return Status::InvalidArgument("type \"" + Printable(*type) +
-                                   "\" cannot be imported (importable: note, deploy; other events have their own commands)");
+    return Status::InvalidArgument(
+        "type \"" + Printable(*type) +
+        "\" cannot be imported (importable: note, deploy; other events have their own commands)");
   }
   for (auto& [key, value] : j.items())
-    if (!allowed.count(key)) return Status::InvalidArgument("unknown member \"" + Printable(key) + "\"");
+    if (!allowed.count(key))
+      return Status::InvalidArgument("unknown member \"" + Printable(key) + "\"");
 
   auto incident = GetString(j, "incident", false);
   if (!incident.ok()) return incident.status();

@@ -14,16 +14,17 @@ namespace custody::layout {
 
 inline constexpr uint32_t kStorageFormat = 3;
 
-inline constexpr std::string_view kMetaCf = "meta";          // format, name, head
-inline constexpr std::string_view kEventsCf = "events";      // seq -> signed-event bytes
+inline constexpr std::string_view kMetaCf = "meta";           // format, name, head
+inline constexpr std::string_view kEventsCf = "events";       // seq -> signed-event bytes
 inline constexpr std::string_view kEventIdsCf = "event_ids";  // event id -> seq
-inline constexpr std::string_view kMembersCf = "members";    // x-only key -> roles
-inline constexpr std::string_view kSubjectsCf = "subjects";  // user key || seq -> ""
-inline constexpr std::string_view kTreeCf = "tree";          // level || index -> node hash (levels >= 1)
+inline constexpr std::string_view kMembersCf = "members";     // x-only key -> roles
+inline constexpr std::string_view kSubjectsCf = "subjects";   // user key || seq -> ""
+inline constexpr std::string_view kTreeCf = "tree";  // level || index -> node hash (levels >= 1)
 inline constexpr std::string_view kCheckpointsCf = "checkpoints";  // tree size -> seq of its event
 // incident (its declaration's seq) || seq -> "": the declaration and every event naming it
 inline constexpr std::string_view kIncidentsCf = "incidents";
-inline constexpr std::string_view kMembershipCf = "membership";  // seq -> "": genesis, membership, key lifecycle
+inline constexpr std::string_view kMembershipCf =
+    "membership";  // seq -> "": genesis, membership, key lifecycle
 // sha256 -> size (8 bytes big-endian): a committed blob;
 // sha256 || seq -> "": an evidence event that attaches it
 inline constexpr std::string_view kBlobsCf = "blobs";

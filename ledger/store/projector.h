@@ -30,7 +30,8 @@ class Projector {
 
   // events[i] is the signed event of sequence number first + i, checked and
   // signed, about to be written. Adds the entries the batch changes to *puts.
-  virtual Status Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get, Puts* puts) = 0;
+  virtual Status Apply(uint64_t first, const std::vector<Bytes>& events, const GetFn& get,
+                       Puts* puts) = 0;
 };
 
 }  // namespace custody

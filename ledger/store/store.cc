@@ -1,22 +1,21 @@
 #include "ledger/store/store.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/transaction_log.h>
-#include <rocksdb/options.h>
-#include <rocksdb/utilities/options_util.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/transaction_log.h>
+#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cstring>
 #include <chrono>
-#include <future>
+#include <cstring>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "ledger/base/encoding.h"
@@ -71,8 +70,8 @@ rocksdb::Options BaseOptions() {
 std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf, kCheckpointsCf, kIncidentsCf,
-                    kMembershipCf, kBlobsCf, kProjectionsCf})
+  for (auto name : {kMetaCf, kEventsCf, kEventIdsCf, kMembersCf, kSubjectsCf, kTreeCf,
+                    kCheckpointsCf, kIncidentsCf, kMembershipCf, kBlobsCf, kProjectionsCf})
     cfs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
   return cfs;
 }
@@ -125,14 +124,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     // A ledger of another storage format may have other column families;
     // say so before RocksDB refuses in its own words.
     std::vector<std::string> names;
-    CUSTODY_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(o, dir, &names), "open ledger " + dir));
+    CUSTODY_RETURN_IF_ERROR(
+        FromRocks(rocksdb::DB::ListColumnFamilies(o, dir, &names), "open ledger " + dir));
     std::vector<std::string> want;
     for (auto& cf : Families()) want.push_back(cf.name);
     std::sort(names.begin(), names.end());
     std::sort(want.begin(), want.end());
     if (names != want)
-      return Status::IOError("ledger " + dir + " has column families this custody does not know; it reads storage format " +
-                             std::to_string(kStorageFormat) + " only");
+      return Status::IOError(
+          "ledger " + dir +
+          " has column families this custody does not know; it reads storage format " +
+          std::to_string(kStorageFormat) + " only");
   }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
@@ -148,10 +150,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     }
   } else {
     char tmpl[] = "/tmp/custody-reader-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) return Status::IOError("cannot create a reader directory in /tmp");
+    if (mkdtemp(tmpl) == nullptr)
+      return Status::IOError("cannot create a reader directory in /tmp");
     store->secondary_dir_ = tmpl;
     o.max_open_files = -1;  // required of a secondary instance
-    s = rocksdb::DB::OpenAsSecondary(o, dir, store->secondary_dir_, Families(), &store->handles_, &db);
+    s = rocksdb::DB::OpenAsSecondary(o, dir, store->secondary_dir_, Families(), &store->handles_,
+                                     &db);
     if (s.ok()) s = db->TryCatchUpWithPrimary();
   }
   if (!s.ok()) {
@@ -183,7 +187,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     }
     const Store* self = store.get();
     auto range = CompactRange::FromNodes(store->head_.next_seq, store->Nodes());
-    if (!range.ok()) return range.status().IsNotFound() ? Status::Corruption("tree: " + range.status().message()) : range.status();
+    if (!range.ok())
+      return range.status().IsNotFound() ? Status::Corruption("tree: " + range.status().message())
+                                         : range.status();
     store->range_ = std::move(*range);
     store->checker_ = std::make_unique<ChainChecker>(
         store->head_, MemberState(std::move(roles)),
@@ -199,8 +205,9 @@ Status Store::LoadMeta() {
   if (s.IsNotFound()) return Status::IOError(dir_ + " is not a custody ledger (no storage format)");
   CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read storage format"));
   if (v != std::to_string(kStorageFormat))
-    return Status::IOError("ledger " + dir_ + " has storage format " + Printable(v) + "; this custody reads format " +
-                           std::to_string(kStorageFormat) + " only");
+    return Status::IOError("ledger " + dir_ + " has storage format " + Printable(v) +
+                           "; this custody reads format " + std::to_string(kStorageFormat) +
+                           " only");
   // A ledger with a format but no name or head is damaged, not missing.
   auto get = [&](std::string_view key, std::string* out) {
     auto st = db_->Get(rocksdb::ReadOptions(), meta_, std::string(key), out);
@@ -215,7 +222,8 @@ Status Store::LoadMeta() {
     projections_applied_ = 0;
   } else {
     CUSTODY_RETURN_IF_ERROR(FromRocks(st, "read projections marker"));
-    if (v.size() != 8 || SeqFromKey(v) > head_.next_seq) return Status::Corruption("projections marker: malformed");
+    if (v.size() != 8 || SeqFromKey(v) > head_.next_seq)
+      return Status::Corruption("projections marker: malformed");
     projections_applied_ = SeqFromKey(v);
   }
   return Status::OK();
@@ -229,10 +237,12 @@ Result<std::optional<std::string>> Store::GetProjection(const std::string& key) 
   return std::optional<std::string>(std::move(v));
 }
 
-Status Store::ScanProjections(const std::function<void(std::string_view, std::string_view)>& fn) const {
+Status Store::ScanProjections(
+    const std::function<void(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), projections_));
   for (it->SeekToFirst(); it->Valid(); it->Next())
-    fn(std::string_view(it->key().data(), it->key().size()), std::string_view(it->value().data(), it->value().size()));
+    fn(std::string_view(it->key().data(), it->key().size()),
+       std::string_view(it->value().data(), it->value().size()));
   return FromRocks(it->status(), "scan projections");
 }
 
@@ -258,18 +268,22 @@ Status Store::CheckHeadForWriting() const {
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(head_.next_seq), &v);
   if (s.ok())
-    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) + " events, but event " +
-                              std::to_string(head_.next_seq) + " exists; run custody verify");
+    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) +
+                              " events, but event " + std::to_string(head_.next_seq) +
+                              " exists; run custody verify");
   if (!s.IsNotFound()) return FromRocks(s, "read ledger");
   if (head_.next_seq == 0) return Status::Corruption("ledger head: no events");
   auto last = Get(head_.next_seq - 1);
   if (!last.ok() && last.status().IsNotFound())
-    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) + " events, but event " +
-                              std::to_string(head_.next_seq - 1) + " is missing; run custody verify");
-  if (!last.ok()) return last.status().IsCorruption() ? last.status().Prefixed("run custody verify") : last.status();
+    return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) +
+                              " events, but event " + std::to_string(head_.next_seq - 1) +
+                              " is missing; run custody verify");
+  if (!last.ok())
+    return last.status().IsCorruption() ? last.status().Prefixed("run custody verify")
+                                        : last.status();
   if (last->id() != head_.last_id)
-    return Status::Corruption("ledger head does not match event " + std::to_string(head_.next_seq - 1) +
-                              "; run custody verify");
+    return Status::Corruption("ledger head does not match event " +
+                              std::to_string(head_.next_seq - 1) + "; run custody verify");
   return Status::OK();
 }
 
@@ -332,7 +346,8 @@ Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::st
   return store;
 }
 
-Result<std::unique_ptr<Store>> Store::OpenWriter(const std::string& dir, const OpenOptions& options) {
+Result<std::unique_ptr<Store>> Store::OpenWriter(const std::string& dir,
+                                                 const OpenOptions& options) {
   return Open(dir, true, false, options);
 }
 
@@ -374,14 +389,17 @@ Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, ChainCh
     if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
     if (stored.ok() && *stored != blob_size)
       return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": stored with size " +
-                                     std::to_string(*stored) + ", not " + std::to_string(blob_size));
+                                     std::to_string(*stored) + ", not " +
+                                     std::to_string(blob_size));
     if (!d.staged_blob.empty()) {
       std::error_code ec;
       auto size = fs::file_size(d.staged_blob, ec);
       if (ec || size != blob_size)
-        return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": staged content is missing or has another size");
+        return Status::InvalidArgument("content " + EncodeHex(blob_hash) +
+                                       ": staged content is missing or has another size");
     } else if (!stored.ok()) {
-      return Status::InvalidArgument("content " + EncodeHex(blob_hash) + ": no such content in the ledger");
+      return Status::InvalidArgument("content " + EncodeHex(blob_hash) +
+                                     ": no such content in the ledger");
     }
   } else if (!d.staged_blob.empty()) {
     return Status::InvalidArgument("content staged for an event that stores none");
@@ -416,18 +434,24 @@ Status Store::CheckCorrection(const fb::Event& e, const MemberState& members) co
   if (!target.ok()) return target.status();
   const fb::Event& t = target->event();
   if (IsMembershipType(t.payload_type()))
-    return Status::InvalidArgument(where + "membership and key events cannot be corrected, only followed by new ones");
-  const std::string target_is = "event " + std::to_string(ref->seq()) + " is a " + std::string(PayloadTypeName(t.payload_type()));
+    return Status::InvalidArgument(
+        where + "membership and key events cannot be corrected, only followed by new ones");
+  const std::string target_is = "event " + std::to_string(ref->seq()) + " is a " +
+                                std::string(PayloadTypeName(t.payload_type()));
   if (t.incident() == 0 || t.incident() != e.incident())
-    return Status::InvalidArgument(where + "a correction stays within the incident of the event it corrects (" + target_is +
-                                   (t.incident() ? " of " + IncidentName(t.incident()) : std::string(" outside any incident")) + ")");
+    return Status::InvalidArgument(
+        where + "a correction stays within the incident of the event it corrects (" + target_is +
+        (t.incident() ? " of " + IncidentName(t.incident())
+                      : std::string(" outside any incident")) +
+        ")");
   if (e.payload_type() != fb::Payload::Correction && e.payload_type() != t.payload_type())
-    return Status::InvalidArgument(where + "a replacement has the type of the event it replaces (" + target_is + ")");
+    return Status::InvalidArgument(where + "a replacement has the type of the event it replaces (" +
+                                   target_is + ")");
   // Correcting an event is deciding it again: only a role that may append
   // that event may correct it (an external message: admin or commander).
   if ((members.RolesOf(ToHash(e.author())) & RolesAllowedToAppend(t)) == 0)
-    return Status::Unauthorized(where + "only a role that may append a " + std::string(PayloadTypeName(t.payload_type())) +
-                                " may correct it");
+    return Status::Unauthorized(where + "only a role that may append a " +
+                                std::string(PayloadTypeName(t.payload_type())) + " may correct it");
   return Status::OK();
 }
 
@@ -448,7 +472,7 @@ struct Store::Batch {
   std::vector<Hash32> ids;
   std::vector<Bytes> framed;
   std::vector<Hash32> leaves;  // Merkle leaf hashes of framed, computed by the signers
-  ChainChecker state;  // the chain after this batch
+  ChainChecker state;          // the chain after this batch
 };
 
 Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
@@ -477,7 +501,8 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
     if (options.atomic) return drafts.size();
     return index >= 4 ? batch_size : std::min(batch_size, size_t{512} << index);
   };
-  auto prepare = [&](size_t begin, size_t index, const ChainChecker& from, std::unique_ptr<Batch>* out_batch) {
+  auto prepare = [&](size_t begin, size_t index, const ChainChecker& from,
+                     std::unique_ptr<Batch>* out_batch) {
     auto batch = std::make_unique<Batch>();
     batch->drafts = drafts.data() + begin;
     batch->n = std::min(size_at(index), drafts.size() - begin);
@@ -487,7 +512,8 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
     return s;
   };
   auto sign = [&](Batch* b) {
-    return std::async(std::launch::async, [this, &author, b, threads] { return Sign(author, threads, b); });
+    return std::async(std::launch::async,
+                      [this, &author, b, threads] { return Sign(author, threads, b); });
   };
   std::unique_ptr<Batch> current;
   CUSTODY_RETURN_IF_ERROR(prepare(0, 0, *checker_, &current));
@@ -497,10 +523,12 @@ Status Store::Append(const SecretKey& author, const std::vector<Draft>& drafts,
     std::unique_ptr<Batch> next;
     Status next_status;
     const size_t next_begin = done + current->n;
-    if (next_begin < drafts.size()) next_status = prepare(next_begin, index + 1, current->state, &next);
+    if (next_begin < drafts.size())
+      next_status = prepare(next_begin, index + 1, current->state, &next);
     CUSTODY_RETURN_IF_ERROR(signing.get());
     if (next && next_status.ok()) signing = sign(next.get());
-    Status written = index == 0 && options.before_first_write ? options.before_first_write() : Status::OK();
+    Status written =
+        index == 0 && options.before_first_write ? options.before_first_write() : Status::OK();
     if (written.ok()) written = Write(*current, out);
     if (!written.ok()) {
       if (next && next_status.ok()) signing.get().PermitUnchecked();
@@ -529,7 +557,8 @@ Status Store::Prepare(const SecretKey& author, const AppendOptions& options, Bat
   b->bodies.resize(b->n);
   b->ids.resize(b->n);
   for (size_t i = 0; i < b->n; ++i)
-    CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), b->drafts[i], now, &b->state, &b->bodies[i], &b->ids[i]));
+    CUSTODY_RETURN_IF_ERROR(
+        Build(author.public_key(), b->drafts[i], now, &b->state, &b->bodies[i], &b->ids[i]));
   return Status::OK();
 }
 
@@ -573,18 +602,22 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   // its sequence number (Nodes() reads it from there).
   auto put_node = [&](unsigned level, uint64_t index, const Hash32& h) {
     if (level > 0)
-      wb.Put(tree_, NodeKey(level, index), rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+      wb.Put(tree_, NodeKey(level, index),
+             rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
   };
   for (size_t i = 0; i < b.n; ++i) {
     const uint64_t seq = b.first + i;
     const std::string key = SeqKey(seq);
-    wb.Put(events_, key, rocksdb::Slice(reinterpret_cast<const char*>(b.framed[i].data()), b.framed[i].size()));
+    wb.Put(events_, key,
+           rocksdb::Slice(reinterpret_cast<const char*>(b.framed[i].data()), b.framed[i].size()));
     wb.Put(ids_, HashKey(b.ids[i]), key);
     for (const Hash32& user : b.drafts[i].subjects) wb.Put(subjects_, SubjectKey(user, seq), "");
     const Payload& payload = b.drafts[i].payload;
-    if (auto* cp = std::get_if<CheckpointPayload>(&payload)) wb.Put(checkpoints_, SeqKey(cp->size), key);
+    if (auto* cp = std::get_if<CheckpointPayload>(&payload))
+      wb.Put(checkpoints_, SeqKey(cp->size), key);
     if (b.drafts[i].incident) wb.Put(incidents_, PairKey(b.drafts[i].incident, seq), "");
-    if (std::holds_alternative<IncidentDeclaredPayload>(payload)) wb.Put(incidents_, PairKey(seq, seq), "");
+    if (std::holds_alternative<IncidentDeclaredPayload>(payload))
+      wb.Put(incidents_, PairKey(seq, seq), "");
     if (IsMembershipType(PayloadTypeOf(payload))) wb.Put(membership_, key, "");
     Hash32 blob_hash{};
     uint64_t blob_size = 0;
@@ -626,7 +659,8 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     int dfd = open((fs::path(dir_) / kBlobDir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
       if (dfd >= 0) close(dfd);
-      return Status::IOError("sync " + (fs::path(dir_) / kBlobDir).string() + ": " + std::strerror(errno));
+      return Status::IOError("sync " + (fs::path(dir_) / kBlobDir).string() + ": " +
+                             std::strerror(errno));
     }
     close(dfd);
   }
@@ -635,7 +669,8 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
   const auto& after = b.state.members().members();
   for (auto& [key, record] : after) {
     auto it = before.find(key);
-    if (it == before.end() || it->second != record) wb.Put(members_, HashKey(key), MemberValue(record));
+    if (it == before.end() || it->second != record)
+      wb.Put(members_, HashKey(key), MemberValue(record));
   }
   for (auto& [key, record] : before)
     if (!after.count(key)) wb.Delete(members_, HashKey(key));
@@ -667,7 +702,8 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
 Result<Bytes> Store::GetRaw(uint64_t seq) const {
   rocksdb::PinnableSlice v;
   auto s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(seq), &v);
-  if (s.IsNotFound()) return Status::NotFound("event " + std::to_string(seq) + ": not in the ledger");
+  if (s.IsNotFound())
+    return Status::NotFound("event " + std::to_string(seq) + ": not in the ledger");
   CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read event " + std::to_string(seq)));
   return Bytes(v.data(), v.data() + v.size());
 }
@@ -678,7 +714,8 @@ Result<SignedEvent> Store::Get(uint64_t seq) const {
   auto ev = SignedEvent::Decode(std::move(*raw));
   if (!ev.ok()) return ev.status().Prefixed("stored event " + std::to_string(seq));
   if (ev->event().seq() != seq)
-    return Status::Corruption("event " + std::to_string(seq) + ": stored under the wrong sequence number");
+    return Status::Corruption("event " + std::to_string(seq) +
+                              ": stored under the wrong sequence number");
   return ev;
 }
 
@@ -691,8 +728,9 @@ Result<uint64_t> Store::SeqOfId(const Hash32& id) const {
   uint64_t seq = SeqFromKey(v);
   auto ev = Get(seq);
   if (!ev.ok()) return ev.status();
-  if (ev->id() != id) return Status::Corruption("event id index: entry for " + EncodeHex(id) + " points at event " +
-                                                std::to_string(seq) + ", which has another id");
+  if (ev->id() != id)
+    return Status::Corruption("event id index: entry for " + EncodeHex(id) + " points at event " +
+                              std::to_string(seq) + ", which has another id");
   return seq;
 }
 
@@ -725,11 +763,12 @@ Result<std::vector<uint64_t>> Store::EventsAbout(const Hash32& user) const {
 
 namespace {
 // The second sequence number of every key in cf that starts with prefix.
-Status CollectSeqs(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix, size_t key_size,
-                   uint64_t before, std::vector<uint64_t>* out) {
+Status CollectSeqs(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                   size_t key_size, uint64_t before, std::vector<uint64_t>* out) {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != key_size) return Status::Corruption(cf->GetName() + " index: malformed entry");
+    if (it->key().size() != key_size)
+      return Status::Corruption(cf->GetName() + " index: malformed entry");
     uint64_t seq = SeqFromKey(std::string_view(it->key().data() + key_size - 8, 8));
     if (seq >= before) break;
     out->push_back(seq);
@@ -740,7 +779,8 @@ Status CollectSeqs(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::
 
 Result<std::vector<uint64_t>> Store::EventsOfIncident(uint64_t incident) const {
   std::vector<uint64_t> out;
-  CUSTODY_RETURN_IF_ERROR(CollectSeqs(db_.get(), incidents_, SeqKey(incident), 16, UINT64_MAX, &out));
+  CUSTODY_RETURN_IF_ERROR(
+      CollectSeqs(db_.get(), incidents_, SeqKey(incident), 16, UINT64_MAX, &out));
   if (!out.empty() && out.front() != incident) out.clear();  // not a declaration: not an incident
   return out;
 }
@@ -762,7 +802,8 @@ Result<std::vector<uint64_t>> Store::MembershipEvents(uint64_t before) const {
 Result<uint64_t> Store::BlobSize(const Hash32& sha256) const {
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), blobs_, HashKey(sha256), &v);
-  if (s.IsNotFound()) return Status::NotFound("no evidence with content " + EncodeHex(sha256) + " in the ledger");
+  if (s.IsNotFound())
+    return Status::NotFound("no evidence with content " + EncodeHex(sha256) + " in the ledger");
   CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read blobs index"));
   if (v.size() != 8) return Status::Corruption("blobs index: malformed entry");
   return SeqFromKey(v);
@@ -781,7 +822,9 @@ Result<std::vector<uint64_t>> Store::BlobRefs(const Hash32& sha256) const {
   return out;
 }
 
-std::string Store::BlobFile(const Hash32& sha256) const { return (fs::path(dir_) / kBlobDir / EncodeHex(sha256)).string(); }
+std::string Store::BlobFile(const Hash32& sha256) const {
+  return (fs::path(dir_) / kBlobDir / EncodeHex(sha256)).string();
+}
 
 Result<uint64_t> Store::StoredLastAbout(const Hash32& user) const {
   const std::string prefix = HashKey(user);
@@ -837,9 +880,12 @@ NodeFn Store::Nodes() const {
     std::string v;
     auto s = db_->Get(rocksdb::ReadOptions(), tree_, NodeKey(level, index), &v);
     if (s.IsNotFound())
-      return Status::NotFound("tree node " + std::to_string(level) + "/" + std::to_string(index) + " missing");
+      return Status::NotFound("tree node " + std::to_string(level) + "/" + std::to_string(index) +
+                              " missing");
     CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read tree node"));
-    if (v.size() != 32) return Status::Corruption("tree node " + std::to_string(level) + "/" + std::to_string(index) + ": malformed");
+    if (v.size() != 32)
+      return Status::Corruption("tree node " + std::to_string(level) + "/" + std::to_string(index) +
+                                ": malformed");
     Hash32 h;
     std::memcpy(h.data(), v.data(), 32);
     return h;
@@ -868,19 +914,23 @@ Result<SignedEvent> Store::CheckpointEvent(uint64_t size) const {
     it->SeekToLast();
     if (!it->Valid()) {
       CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read checkpoints"));
-      return Status::NotFound("the ledger has no checkpoint yet (make one with: custody checkpoint)");
+      return Status::NotFound(
+          "the ledger has no checkpoint yet (make one with: custody checkpoint)");
     }
     v = it->value().ToString();
   } else {
     s = db_->Get(rocksdb::ReadOptions(), checkpoints_, SeqKey(size), &v);
-    if (s.IsNotFound()) return Status::NotFound("no stored checkpoint of size " + std::to_string(size));
+    if (s.IsNotFound())
+      return Status::NotFound("no stored checkpoint of size " + std::to_string(size));
     CUSTODY_RETURN_IF_ERROR(FromRocks(s, "read checkpoints"));
   }
   if (v.size() != 8) return Status::Corruption("checkpoints index: malformed entry");
   auto ev = Get(SeqFromKey(v));
   if (!ev.ok()) return ev.status();
-  if (ev->event().payload_type() != fb::Payload::Checkpoint || (size && ev->event().payload_as_Checkpoint()->size() != size))
-    return Status::Corruption("checkpoints index points at event " + std::to_string(SeqFromKey(v)) + ", not that checkpoint");
+  if (ev->event().payload_type() != fb::Payload::Checkpoint ||
+      (size && ev->event().payload_as_Checkpoint()->size() != size))
+    return Status::Corruption("checkpoints index points at event " + std::to_string(SeqFromKey(v)) +
+                              ", not that checkpoint");
   return ev;
 }
 

@@ -1,10 +1,9 @@
 #include "ledger/store/verify.h"
 
 #include <filesystem>
-
 #include <future>
-#include <optional>
 #include <map>
+#include <optional>
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
@@ -17,8 +16,8 @@
 namespace custody {
 namespace {
 
-constexpr size_t kChunk = 4096;               // events read at a time
-constexpr size_t kChunkBytes = 16 << 20;       // and at most this many bytes
+constexpr size_t kChunk = 4096;           // events read at a time
+constexpr size_t kChunkBytes = 16 << 20;  // and at most this many bytes
 constexpr TimeNs kFutureSlack = 120LL * 1000000000;
 
 // An order-independent digest of a set of index entries: the lane-wise sum
@@ -105,7 +104,8 @@ void CheckAlone(uint64_t seq, Bytes bytes, const Hash32* salt, KeyCache* keys, C
   const std::string seq_key = layout::SeqKey(seq);
   out->ids.Add(out->id, AsSpan(seq_key));
   if (auto* subjects = ev->event().subjects())
-    for (auto* s : *subjects) out->subjects.Add(AsSpan(layout::SubjectKey(ToHash(&s->key()), seq)), ByteSpan());
+    for (auto* s : *subjects)
+      out->subjects.Add(AsSpan(layout::SubjectKey(ToHash(&s->key()), seq)), ByteSpan());
   out->event.emplace(std::move(*ev));
 }
 
@@ -119,22 +119,25 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   uint64_t expected = 0;
   Hash32 salt;
   CUSTODY_RETURN_IF_ERROR(RandomBytes(salt.data(), salt.size()));
-  IndexDigest want_ids, want_subjects, want_tree, want_checkpoints, want_incidents, want_membership, want_blobs;
-  for (IndexDigest* d : {&want_ids, &want_subjects, &want_tree, &want_checkpoints, &want_incidents, &want_membership,
-                         &want_blobs})
+  IndexDigest want_ids, want_subjects, want_tree, want_checkpoints, want_incidents, want_membership,
+      want_blobs;
+  for (IndexDigest* d : {&want_ids, &want_subjects, &want_tree, &want_checkpoints, &want_incidents,
+                         &want_membership, &want_blobs})
     d->salt = &salt;
-  std::map<Hash32, uint64_t> blob_sizes;       // every attached content, once
+  std::map<Hash32, uint64_t> blob_sizes;        // every attached content, once
   std::map<uint64_t, Hash32> checkpoint_roots;  // stored checkpoints so far, by size
   CompactRange tree;
   auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
-    if (level > 0) want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);  // leaves are not stored
+    if (level > 0)
+      want_tree.Add(AsSpan(layout::NodeKey(level, index)), h);  // leaves are not stored
   };
   // A saved checkpoint: well-formed now; its signature, by exactly the trusted
   // key and for this ledger, once the genesis has told us the ledger id.
   std::optional<Checkpoint> saved;
   std::optional<Hash32> root_at_saved;
   if (options.checkpoint) {
-    if (!options.trust) return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
+    if (!options.trust)
+      return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
     auto note = ParseSignedNote(*options.checkpoint);
     if (!note.ok()) return note.status().Prefixed("saved checkpoint");
     auto cp = ParseCheckpointBody(note->text);
@@ -160,8 +163,9 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   while (!chunk.empty()) {
     for (size_t i = 0; i < chunk.size(); ++i)
       if (chunk[i].first != expected + i)
-        return Status::Corruption("event " + std::to_string(expected + i) + ": missing (next stored is " +
-                                  std::to_string(chunk[i].first) + ")");
+        return Status::Corruption("event " + std::to_string(expected + i) +
+                                  ": missing (next stored is " + std::to_string(chunk[i].first) +
+                                  ")");
     // Check this chunk's events on every core while this thread reads the next.
     std::vector<Checked> checked(chunk.size());
     auto work = std::async(std::launch::async, [&] {
@@ -191,7 +195,8 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       if (e.payload_type() == fb::Payload::Checkpoint) {
         auto* cp = e.payload_as_Checkpoint();
         if (ToHash(cp->root()) != tree.Root())
-          return Status::Corruption("event " + std::to_string(e.seq()) + ": checkpoint root is not the root of the " +
+          return Status::Corruption("event " + std::to_string(e.seq()) +
+                                    ": checkpoint root is not the root of the " +
                                     std::to_string(cp->size()) + " events before it");
         want_checkpoints.Add(AsSpan(layout::SeqKey(cp->size())), AsSpan(layout::SeqKey(e.seq())));
         checkpoint_roots[cp->size()] = ToHash(cp->root());
@@ -202,11 +207,14 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
         auto* x = e.payload_as_ExportPerformed();
         auto it = checkpoint_roots.find(x->checkpoint_size());
         if (it == checkpoint_roots.end() || it->second != ToHash(x->checkpoint_root()))
-          return Status::Corruption("event " + std::to_string(e.seq()) + ": export names checkpoint " +
-                                    std::to_string(x->checkpoint_size()) + ", which the ledger does not hold with that root");
+          return Status::Corruption("event " + std::to_string(e.seq()) +
+                                    ": export names checkpoint " +
+                                    std::to_string(x->checkpoint_size()) +
+                                    ", which the ledger does not hold with that root");
       }
       const std::string seq_key = layout::SeqKey(e.seq());
-      if (e.incident()) want_incidents.Add(AsSpan(layout::PairKey(e.incident(), e.seq())), ByteSpan());
+      if (e.incident())
+        want_incidents.Add(AsSpan(layout::PairKey(e.incident(), e.seq())), ByteSpan());
       if (e.payload_type() == fb::Payload::IncidentDeclared)
         want_incidents.Add(AsSpan(layout::PairKey(e.seq(), e.seq())), ByteSpan());
       if (IsMembershipType(e.payload_type())) want_membership.Add(AsSpan(seq_key), ByteSpan());
@@ -215,19 +223,21 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       if (BlobOf(e, &hash, &blob_size)) {
         auto [it, first] = blob_sizes.emplace(hash, blob_size);
         if (!first && it->second != blob_size)
-          return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence " + EncodeHex(hash) +
+          return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence " +
+                                    EncodeHex(hash) +
                                     " has another size than where it was first attached");
         if (first) {
           // The content must be stored, and be what the event says it is.
           uint64_t size = 0;
           auto content = HashFile(store.BlobFile(hash), &size);
           if (!content.ok())
-            return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
-                                      " is missing from the blob store");
+            return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " +
+                                      EncodeHex(hash) + " is missing from the blob store");
           if (*content != hash || size != blob_size)
-            return Status::Corruption("event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
-                                      " is damaged in the blob store (it hashes to " + EncodeHex(*content) + ", " +
-                                      std::to_string(size) + " bytes)");
+            return Status::Corruption(
+                "event " + std::to_string(e.seq()) + ": evidence content " + EncodeHex(hash) +
+                " is damaged in the blob store (it hashes to " + EncodeHex(*content) + ", " +
+                std::to_string(size) + " bytes)");
           want_blobs.Add(hash, AsSpan(layout::SeqKey(blob_size)));
         }
         want_blobs.Add(AsSpan(layout::BlobRefKey(hash, e.seq())), ByteSpan());
@@ -249,14 +259,16 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
         if (saved) {
           const std::string origin = CheckpointOrigin(report->ledger_id);
           if (saved->origin != origin)
-            return Status::VerificationFailed("saved checkpoint is for " + Printable(saved->origin) +
-                                              ", not this ledger (" + origin + ")");
+            return Status::VerificationFailed("saved checkpoint is for " +
+                                              Printable(saved->origin) + ", not this ledger (" +
+                                              origin + ")");
           auto signed_by = VerifyCheckpointNote(*options.checkpoint, *options.trust, origin);
           if (!signed_by.ok()) return signed_by.status().Prefixed("saved checkpoint");
         }
         if (!saved && options.trust && *options.trust != report->genesis_admin)
           return Status::VerificationFailed("genesis admin " + EncodeNpub(report->genesis_admin) +
-                                            " is not the trusted key " + EncodeNpub(*options.trust));
+                                            " is not the trusted key " +
+                                            EncodeNpub(*options.trust));
       }
       // References must name the event at that sequence number by its id.
       if (auto* refs = e.references()) {
@@ -275,24 +287,28 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
     CUSTODY_RETURN_IF_ERROR(read);
     chunk.swap(next);
   }
-  if (!report->have_genesis) return Status::Corruption("event 0: missing (the ledger has no genesis)");
+  if (!report->have_genesis)
+    return Status::Corruption("event 0: missing (the ledger has no genesis)");
   report->root = tree.Root();
   if (saved) {
     if (saved->size == tree.size()) root_at_saved = tree.Root();
     if (saved->size > tree.size())
-      return Status::VerificationFailed("the ledger does not extend the saved checkpoint: it holds " +
-                                        std::to_string(tree.size()) + " events, the checkpoint " +
-                                        std::to_string(saved->size) + " (truncated, or rolled back to an older copy)");
+      return Status::VerificationFailed(
+          "the ledger does not extend the saved checkpoint: it holds " +
+          std::to_string(tree.size()) + " events, the checkpoint " + std::to_string(saved->size) +
+          " (truncated, or rolled back to an older copy)");
     if (*root_at_saved != saved->root)
-      return Status::VerificationFailed("the ledger does not extend the saved checkpoint: its root at size " +
-                                        std::to_string(saved->size) + " differs (history rewritten, or a fork)");
+      return Status::VerificationFailed(
+          "the ledger does not extend the saved checkpoint: its root at size " +
+          std::to_string(saved->size) + " differs (history rewritten, or a fork)");
   }
   // The stored head and members index must say what the events say.
   const ChainHead& stored = store.head();
   if (stored.next_seq != chain.head().next_seq)
-    return Status::Corruption("event " + std::to_string(chain.head().next_seq) + ": missing (the head says " +
-                              std::to_string(stored.next_seq) + " events, the ledger holds " +
-                              std::to_string(chain.head().next_seq) + ")");
+    return Status::Corruption("event " + std::to_string(chain.head().next_seq) +
+                              ": missing (the head says " + std::to_string(stored.next_seq) +
+                              " events, the ledger holds " + std::to_string(chain.head().next_seq) +
+                              ")");
   if (stored.last_id != chain.head().last_id || stored.ledger_id != chain.head().ledger_id ||
       stored.genesis_admin != chain.head().genesis_admin ||
       stored.last_recorded_ns != chain.head().last_recorded_ns)
@@ -302,22 +318,23 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   if (*members != chain.members().members())
     return Status::Corruption("members index does not match the membership events");
   // The indexes must hold exactly the entries the events imply.
-  const std::pair<Store::Index, const IndexDigest*> indexes[] = {{Store::Index::kEventIds, &want_ids},
-                                                                 {Store::Index::kSubjects, &want_subjects},
-                                                                 {Store::Index::kTree, &want_tree},
-                                                                 {Store::Index::kCheckpoints, &want_checkpoints},
-                                                                 {Store::Index::kIncidents, &want_incidents},
-                                                                 {Store::Index::kMembership, &want_membership},
-                                                                 {Store::Index::kBlobs, &want_blobs}};
+  const std::pair<Store::Index, const IndexDigest*> indexes[] = {
+      {Store::Index::kEventIds, &want_ids},        {Store::Index::kSubjects, &want_subjects},
+      {Store::Index::kTree, &want_tree},           {Store::Index::kCheckpoints, &want_checkpoints},
+      {Store::Index::kIncidents, &want_incidents}, {Store::Index::kMembership, &want_membership},
+      {Store::Index::kBlobs, &want_blobs}};
   for (auto [index, want] : indexes) {
     IndexDigest have;
     have.salt = &salt;
-    CUSTODY_RETURN_IF_ERROR(store.ScanIndex(index, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
-    static constexpr const char* kNames[] = {"event id index", "subject index",    "Merkle tree", "checkpoints index",
-                                             "incident index", "membership index", "blobs index"};
+    CUSTODY_RETURN_IF_ERROR(
+        store.ScanIndex(index, [&](ByteSpan k, ByteSpan v) { have.Add(k, v); }));
+    static constexpr const char* kNames[] = {
+        "event id index", "subject index",    "Merkle tree", "checkpoints index",
+        "incident index", "membership index", "blobs index"};
     if (!(have == *want))
-      return Status::Corruption(std::string(kNames[static_cast<int>(index)]) + " does not match the events (" +
-                                std::to_string(have.count) + " entries, expected " + std::to_string(want->count) + ")");
+      return Status::Corruption(std::string(kNames[static_cast<int>(index)]) +
+                                " does not match the events (" + std::to_string(have.count) +
+                                " entries, expected " + std::to_string(want->count) + ")");
   }
   return Status::OK();
 }

@@ -22,7 +22,7 @@ struct VerifyOptions {
   // A checkpoint (signed note) saved earlier: the ledger must extend it —
   // hold at least its size, with the same root at that size.
   std::optional<std::string> checkpoint;
-  unsigned threads = 0;         // 0: every core
+  unsigned threads = 0;  // 0: every core
   ProgressFn progress;
 };
 

@@ -23,7 +23,8 @@ uint32_t RefPolyMod(const std::vector<uint8_t>& v) {
   return c;
 }
 
-std::string RefEncode5(const std::string& hrp, const std::vector<uint8_t>& data5, uint32_t constant) {
+std::string RefEncode5(const std::string& hrp, const std::vector<uint8_t>& data5,
+                       uint32_t constant) {
   const char* cs = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
   std::vector<uint8_t> v;
   for (char c : hrp) v.push_back(c >> 5);
@@ -109,10 +110,12 @@ TEST_CASE("NIP-19: every single-character substitution is rejected", "[base][bec
   CHECK(tried == (npub.size() - 5) * 31);
 }
 
-TEST_CASE("NIP-19: wrong prefix, wrong length, bad padding, bech32m are rejected", "[base][bech32]") {
+TEST_CASE("NIP-19: wrong prefix, wrong length, bad padding, bech32m are rejected",
+          "[base][bech32]") {
   auto v = test::NostrVectors();
   // An nsec where an npub is wanted, and the other way round.
-  CHECK(DecodeNpub(v["nip19.nsec"]).status().message().find("expected prefix \"npub\"") != std::string::npos);
+  CHECK(DecodeNpub(v["nip19.nsec"]).status().message().find("expected prefix \"npub\"") !=
+        std::string::npos);
   CHECK_FALSE(DecodeNsec(v["nip19.npub"]).ok());
   // A valid bech32 string under another HRP.
   Hash32 k{};
@@ -124,7 +127,8 @@ TEST_CASE("NIP-19: wrong prefix, wrong length, bad padding, bech32m are rejected
   // Non-zero padding bits with a valid checksum.
   auto data5 = To5(k);
   data5.back() |= 1;
-  CHECK(DecodeBech32(RefEncode5("npub", data5, 1)).status().message().find("padding") != std::string::npos);
+  CHECK(DecodeBech32(RefEncode5("npub", data5, 1)).status().message().find("padding") !=
+        std::string::npos);
   // The same data with the bech32m constant: a checksum error in bech32.
   CHECK_FALSE(DecodeNpub(RefEncode5("npub", To5(k), 0x2bc830a3)).ok());
   CHECK(DecodeNpub(RefEncode5("npub", To5(k), 1)).ok());
@@ -140,32 +144,37 @@ TEST_CASE("NIP-19: wrong prefix, wrong length, bad padding, bech32m are rejected
 }
 
 TEST_CASE("BIP-173: the specification's valid and invalid strings", "[base][bech32]") {
-  for (const char* s : {"A12UEL5L", "a12uel5l",
-                        "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
-                        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-                        "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w", "?1ezyfcl"}) {
+  for (const char* s :
+       {"A12UEL5L", "a12uel5l",
+        "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tg"
+        "s",
+        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w", "?1ezyfcl"}) {
     INFO(s);
     // Valid checksums; the data part may not be whole bytes (padding rule aside).
     auto r = DecodeBech32(s);
     CHECK((r.ok() || r.status().message().find("padding") != std::string::npos));
   }
-  for (std::string s : {std::string("\x20") + "1nwldj5", std::string("\x7f") + "1axkwrx",
-                        std::string("\x80") + "1eym55h",
-                        std::string("an84characterslonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1569pvx"),
-                        std::string("pzry9x0s0muk"), std::string("1pzry9x0s0muk"), std::string("x1b4n0q5v"),
-                        std::string("li1dgmt3"), std::string("de1lg7wt") + "\xff", std::string("A1G7SGD8"),
-                        std::string("10a06t8"), std::string("1qzzfhee")}) {
+  for (std::string s :
+       {std::string("\x20") + "1nwldj5", std::string("\x7f") + "1axkwrx",
+        std::string("\x80") + "1eym55h",
+        std::string("an84characterslonghumanreadablepartthatcontainsthenumber1andtheexcludedcharact"
+                    "ersbio1569pvx"),
+        std::string("pzry9x0s0muk"), std::string("1pzry9x0s0muk"), std::string("x1b4n0q5v"),
+        std::string("li1dgmt3"), std::string("de1lg7wt") + "\xff", std::string("A1G7SGD8"),
+        std::string("10a06t8"), std::string("1qzzfhee")}) {
     INFO(s);
     CHECK_FALSE(DecodeBech32(s).ok());
   }
 }
 
-TEST_CASE("Printable: control characters, bidi overrides and bad UTF-8 become visible escapes", "[base][text]") {
+TEST_CASE("Printable: control characters, bidi overrides and bad UTF-8 become visible escapes",
+          "[base][text]") {
   CHECK(Printable("plain text, é and 日本") == "plain text, é and 日本");
   CHECK(Printable("a\nb\tc\rd") == "a\\nb\\tc\\rd");
   CHECK(Printable(std::string("\x1b[2J\x7f\x00", 6)) == "\\x1b[2J\\x7f\\x00");
   CHECK(Printable("\xe2\x80\xae") == "\\u202e");  // right-to-left override
   CHECK(Printable("\xc2\x85") == "\\u0085");      // C1 next line
-  CHECK(Printable("\xff\xc3") == "\\xff\\xc3");     // not UTF-8
-  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");     // overlong
+  CHECK(Printable("\xff\xc3") == "\\xff\\xc3");   // not UTF-8
+  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");   // overlong
 }

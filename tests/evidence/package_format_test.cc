@@ -12,15 +12,18 @@ namespace {
 const std::string kHash = std::string(64, 'a');
 }
 
-TEST_CASE("Package: bag paths are plain relative names, nothing that could leave the bag", "[package]") {
-  for (std::string p : {std::string("data/events/12.event"), std::string("bagit.txt"), "data/blobs/sha256/" + kHash})
+TEST_CASE("Package: bag paths are plain relative names, nothing that could leave the bag",
+          "[package]") {
+  for (std::string p : {std::string("data/events/12.event"), std::string("bagit.txt"),
+                        "data/blobs/sha256/" + kHash})
     CHECK(IsSafeBagPath(p));
-  for (auto p : {"", "/etc/passwd", "../x", "data/../x", "data//x", "data/./x", "data/a b", "data\\x", "data/x/",
-                 "data/\xc3\xa9", "data/x\n"})
+  for (auto p : {"", "/etc/passwd", "../x", "data/../x", "data//x", "data/./x", "data/a b",
+                 "data\\x", "data/x/", "data/\xc3\xa9", "data/x\n"})
     CHECK_FALSE(IsSafeBagPath(p));
 }
 
-TEST_CASE("Package: manifests round-trip sorted, and every malformed line is refused", "[package]") {
+TEST_CASE("Package: manifests round-trip sorted, and every malformed line is refused",
+          "[package]") {
   Hash32 a{}, b{};
   b[0] = 1;
   std::string text = FormatManifest({{"data/z", a}, {"data/a", b}});
@@ -30,13 +33,13 @@ TEST_CASE("Package: manifests round-trip sorted, and every malformed line is ref
   REQUIRE(parsed->size() == 2);
   CHECK(parsed->at(0).path == "data/a");
   CHECK(parsed->at(0).sha256 == b);
-  CHECK(ParseManifest(kHash + " data/x\n", "m").ok());  // one space is BagIt too
-  for (std::string bad : {kHash + "  data/x",                        // no final newline
-                          kHash + "  ../x\n", kHash + "  /abs\n",     // traversal
+  CHECK(ParseManifest(kHash + " data/x\n", "m").ok());                  // one space is BagIt too
+  for (std::string bad : {kHash + "  data/x",                           // no final newline
+                          kHash + "  ../x\n", kHash + "  /abs\n",       // traversal
                           kHash + "  data/x\n" + kHash + "  data/x\n",  // listed twice
-                          std::string(63, 'a') + "  data/x\n",        // short hash
-                          std::string(64, 'g') + "  data/x\n",        // not hex
-                          kHash + "  data/x\r\n",                     // CR
+                          std::string(63, 'a') + "  data/x\n",          // short hash
+                          std::string(64, 'g') + "  data/x\n",          // not hex
+                          kHash + "  data/x\r\n",                       // CR
                           kHash + "\tdata/x\n", std::string("\n")})
     CHECK(ParseManifest(bad, "m").status().IsVerificationFailed());
 }
@@ -71,7 +74,9 @@ TEST_CASE("Package: index.json round-trips and refuses what it does not expect",
   refused("negative number", "\"size\": 12", "\"size\": -12");
   refused("latest not last", "\"latest\": 5", "\"latest\": 2");
   refused("bad scope", "\"scope\": \"user\"", "\"scope\": \"everyone\"");
-  CHECK(ParseIndex(std::string(100000, '[')).status().IsVerificationFailed());  // depth, not a stack overflow
+  CHECK(ParseIndex(std::string(100000, '['))
+            .status()
+            .IsVerificationFailed());  // depth, not a stack overflow
   CHECK(ParseIndex("{\"format\": \"\xff\"}").status().IsVerificationFailed());
   CHECK(ParseIndex("").status().IsVerificationFailed());
 }

@@ -1,6 +1,8 @@
 // Evidence packages end to end through the real binary: record deploy hashes
 // and snapshots, export a user's package, verify it offline — and one case
 // per tampering, each of which must exit 1 naming what failed.
+#include "evidence/package.h"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,7 +12,6 @@
 #include <filesystem>
 #include <set>
 
-#include "evidence/package.h"
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
 #include "ledger/keyfile.h"
@@ -22,7 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void WriteFile(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
 
 // Every file of a package, by relative path.
 std::map<std::string, std::string> Files(const std::string& dir) {
@@ -51,17 +54,20 @@ void Resign(const std::string& dir, const std::string& signer_file, bool rename_
   WriteFile(dir + "/manifest-sha256.txt", package::FormatManifest(payload));
   std::string info = ReadFile(dir + "/bag-info.txt");
   const size_t at = info.find("Payload-Oxum: "), end = info.find('\n', at);
-  info.replace(at, end - at, "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(payload.size()));
+  info.replace(at, end - at,
+               "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(payload.size()));
   WriteFile(dir + "/bag-info.txt", info);
   std::vector<package::ManifestEntry> tags;
   for (auto name : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
     tags.push_back({name, Sha256(AsSpan(ReadFile(dir + "/" + name)))});
   const std::string tagmanifest = package::FormatManifest(tags);
   WriteFile(dir + "/tagmanifest-sha256.txt", tagmanifest);
-  // Origin and checkpoint as the old signature names them (index.json may be the thing tampered with).
+  // Origin and checkpoint as the old signature names them (index.json may be the thing tampered
+  // with).
   auto old = package::VerifyBagSignature(ReadFile(dir + "/bag-signature.txt"));
   REQUIRE(old.ok());
-  package::BagSignature w{old->origin, old->checkpoint_size, Sha256(AsSpan(tagmanifest)), key.public_key()};
+  package::BagSignature w{old->origin, old->checkpoint_size, Sha256(AsSpan(tagmanifest)),
+                          key.public_key()};
   WriteFile(dir + "/bag-signature.txt", package::SignBag(key, w).value());
 }
 
@@ -85,22 +91,29 @@ struct PackageFixture : Fixture {
     user_a = Trim(Run({"key", "new", "--out", tmp / "a.nsec"}).out);
     user_b = Trim(Run({"key", "new", "--out", tmp / "b.nsec"}).out);
     REQUIRE(Admin({"member", "add", legal, "--role", "legal"}).code == 0);
-    REQUIRE(Trim(Admin({"incident", "declare", "--sev", "SEV-2", "--title", "wallet key leak", "--playbook", "B"}).out) ==
-            "INC-3");
-    REQUIRE(Resp({"deploy", "record", "INC-3", "--service", "wallet-api", "--hash",
-                  "0123456789abcdef0123456789abcdef01234567", "--deployed-at", "2026-11-20T08:00:00Z"})
+    REQUIRE(Trim(Admin({"incident", "declare", "--sev", "SEV-2", "--title", "wallet key leak",
+                        "--playbook", "B"})
+                     .out) == "INC-3");
+    REQUIRE(
+        Resp({"deploy", "record", "INC-3", "--service", "wallet-api", "--hash",
+              "0123456789abcdef0123456789abcdef01234567", "--deployed-at", "2026-11-20T08:00:00Z"})
+            .code == 0);
+    REQUIRE(Resp({"deploy", "record", "INC-3", "--service", "nwc-relay", "--hash",
+                  std::string(64, 'e')})
                 .code == 0);
-    REQUIRE(Resp({"deploy", "record", "INC-3", "--service", "nwc-relay", "--hash", std::string(64, 'e')}).code == 0);
     WriteFile(tmp / "a.log", "2026-11-20T10:00:00Z login npub-a from 203.0.113.7\n");
     WriteFile(tmp / "shared.log", "2026-11-20T10:01:00Z batch payout a,b\n");
-    Out a = Resp({"--json", "evidence", "add", "INC-3", tmp / "a.log", "--kind", "logs", "--subject", user_a});
+    Out a = Resp({"--json", "evidence", "add", "INC-3", tmp / "a.log", "--kind", "logs",
+                  "--subject", user_a});
     REQUIRE(a.code == 0);
     a_only_hash = Json::parse(a.out)[0]["sha256"];
-    Out s = Resp({"--json", "evidence", "add", "INC-3", tmp / "shared.log", "--kind", "logs", "--subject", user_a,
-                  "--subject", user_b});
+    Out s = Resp({"--json", "evidence", "add", "INC-3", tmp / "shared.log", "--kind", "logs",
+                  "--subject", user_a, "--subject", user_b});
     REQUIRE(s.code == 0);
     shared_hash = Json::parse(s.out)[0]["sha256"];
-    REQUIRE(Resp({"note", "--incident", "INC-3", "--subject", user_b, "B only: card re-issued"}).code == 0);
+    REQUIRE(
+        Resp({"note", "--incident", "INC-3", "--subject", user_b, "B only: card re-issued"}).code ==
+        0);
     REQUIRE(Resp({"note", "--incident", "INC-3", "--subject", user_a, "A notified"}).code == 0);
     REQUIRE(Resp({"note", "--subject", user_a, "A: unrelated support ticket"}).code == 0);
     REQUIRE(Admin({"checkpoint"}).code == 0);
@@ -108,7 +121,9 @@ struct PackageFixture : Fixture {
     INFO(e.err);
     REQUIRE(e.code == 0);
   }
-  Out Verify(const std::string& dir, const std::string& trust) { return Run({"verify-package", dir, "--trust", trust}); }
+  Out Verify(const std::string& dir, const std::string& trust) {
+    return Run({"verify-package", dir, "--trust", trust});
+  }
   std::string Copy(const std::string& name) {
     const std::string to = tmp / name;
     fs::copy(pkg, to, fs::copy_options::recursive);
@@ -131,7 +146,8 @@ void ExpectFailure(const Out& o, const std::string& naming) {
 
 }  // namespace
 
-TEST_CASE("Package: a user's package verifies offline and discloses no other user's events", "[package][cli]") {
+TEST_CASE("Package: a user's package verifies offline and discloses no other user's events",
+          "[package][cli]") {
   PackageFixture f;
   Out v = f.Verify(f.pkg, f.admin);
   INFO(v.out + v.err);
@@ -166,9 +182,12 @@ TEST_CASE("Package: a user's package verifies offline and discloses no other use
   REQUIRE(exports.size() == 1);
   CHECK(exports[0]["author"] == f.legal);
   CHECK(exports[0]["payload"]["user"] == f.user_a);
-  CHECK(exports[0]["payload"]["tagmanifest_sha256"] == EncodeHex(Sha256(AsSpan(ReadFile(f.pkg + "/tagmanifest-sha256.txt")))));
+  CHECK(exports[0]["payload"]["tagmanifest_sha256"] ==
+        EncodeHex(Sha256(AsSpan(ReadFile(f.pkg + "/tagmanifest-sha256.txt")))));
   // With --include-shared-blobs the shared snapshot comes along.
-  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--include-shared-blobs", "--out", f.tmp / "shared"}).code == 0);
+  REQUIRE(f.As(f.legal_key,
+               {"export", "user", f.user_a, "--include-shared-blobs", "--out", f.tmp / "shared"})
+              .code == 0);
   CHECK(fs::exists(f.tmp / "shared/data/blobs/sha256/" + f.shared_hash));
   CHECK(f.Verify(f.tmp / "shared", f.admin).code == 0);
   // An incident package, and a user package limited to the incident, verify too.
@@ -176,26 +195,37 @@ TEST_CASE("Package: a user's package verifies offline and discloses no other use
   Out vi = f.Verify(f.tmp / "inc", f.admin);
   INFO(vi.out + vi.err);
   CHECK(vi.code == 0);
-  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--incident", "INC-3", "--out", f.tmp / "a-inc"}).code == 0);
+  REQUIRE(f.As(f.legal_key,
+               {"export", "user", f.user_a, "--incident", "INC-3", "--out", f.tmp / "a-inc"})
+              .code == 0);
   Out va = f.Verify(f.tmp / "a-inc", f.admin);
   CHECK(va.code == 0);
   CHECK(Has(va.out, "left out by the selection"));
   CHECK(f.Events(f.tmp / "a-inc").size() == 3);
 }
 
-TEST_CASE("Package: the same exporter, checkpoint and arguments give identical bytes", "[package][cli]") {
+TEST_CASE("Package: the same exporter, checkpoint and arguments give identical bytes",
+          "[package][cli]") {
   PackageFixture f;
-  const std::string size = std::to_string(Json::parse(ReadFile(f.pkg + "/data/index.json"))["checkpoint"]["size"].get<uint64_t>());
+  const std::string size = std::to_string(
+      Json::parse(ReadFile(f.pkg + "/data/index.json"))["checkpoint"]["size"].get<uint64_t>());
   // A newer checkpoint exists now (the export event came after), so pin the size.
   REQUIRE(f.Admin({"checkpoint"}).code == 0);
-  REQUIRE(f.As(f.legal_key, {"export", "user", f.user_a, "--checkpoint", size, "--out", f.tmp / "again"}).code == 0);
+  REQUIRE(f.As(f.legal_key,
+               {"export", "user", f.user_a, "--checkpoint", size, "--out", f.tmp / "again"})
+              .code == 0);
   CHECK(Files(f.pkg) == Files(f.tmp / "again"));
 }
 
-TEST_CASE("Package: the bag follows BagIt 1.0: bagit.txt exact, every payload file listed with its SHA-256", "[package][cli]") {
+TEST_CASE(
+    "Package: the bag follows BagIt 1.0: bagit.txt exact, every payload file listed with its "
+    "SHA-256",
+    "[package][cli]") {
   PackageFixture f;
-  CHECK(ReadFile(f.pkg + "/bagit.txt") == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
-  auto manifest = package::ParseManifest(ReadFile(f.pkg + "/manifest-sha256.txt"), "manifest").value();
+  CHECK(ReadFile(f.pkg + "/bagit.txt") ==
+        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
+  auto manifest =
+      package::ParseManifest(ReadFile(f.pkg + "/manifest-sha256.txt"), "manifest").value();
   std::set<std::string> listed;
   for (auto& m : manifest) {
     listed.insert(m.path);
@@ -205,16 +235,20 @@ TEST_CASE("Package: the bag follows BagIt 1.0: bagit.txt exact, every payload fi
   for (auto& [path, bytes] : Files(f.pkg))
     if (path.rfind("data/", 0) == 0) payload.insert(path);
   CHECK(listed == payload);
-  auto tags = package::ParseManifest(ReadFile(f.pkg + "/tagmanifest-sha256.txt"), "tagmanifest").value();
+  auto tags =
+      package::ParseManifest(ReadFile(f.pkg + "/tagmanifest-sha256.txt"), "tagmanifest").value();
   REQUIRE(tags.size() == 3);
   for (auto& t : tags) CHECK(Sha256(AsSpan(ReadFile(f.pkg + "/" + t.path))) == t.sha256);
   const std::string info = ReadFile(f.pkg + "/bag-info.txt");
   uint64_t bytes = 0;
   for (auto& p : payload) bytes += ReadFile(f.pkg + "/" + p).size();
-  CHECK(Has(info, "Payload-Oxum: " + std::to_string(bytes) + "." + std::to_string(payload.size()) + "\n"));
+  CHECK(Has(info, "Payload-Oxum: " + std::to_string(bytes) + "." + std::to_string(payload.size()) +
+                      "\n"));
 }
 
-TEST_CASE("Package: export refuses a non-empty or symlinked target, and a non-legal key, writing nothing", "[package][cli]") {
+TEST_CASE(
+    "Package: export refuses a non-empty or symlinked target, and a non-legal key, writing nothing",
+    "[package][cli]") {
   PackageFixture f;
   const size_t before = f.Count();
   Out full = f.As(f.legal_key, {"export", "user", f.user_a, "--out", f.pkg});
@@ -232,7 +266,8 @@ TEST_CASE("Package: export refuses a non-empty or symlinked target, and a non-le
   CHECK(f.Count() == before);
 }
 
-TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[package][cli][tamper]") {
+TEST_CASE("Package: each tampering fails verify-package, naming what failed",
+          "[package][cli][tamper]") {
   PackageFixture f;
   const auto events = f.Events(f.pkg);
   const std::string some = std::to_string(events[1]);
@@ -247,7 +282,8 @@ TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[
   SECTION("a changed byte in a snapshot") {
     auto d = f.Copy("t");
     FlipByte(d + "/data/blobs/sha256/" + f.a_only_hash, 3);
-    ExpectFailure(f.Verify(d, f.admin), "data/blobs/sha256/" + f.a_only_hash + ": SHA-256 does not match");
+    ExpectFailure(f.Verify(d, f.admin),
+                  "data/blobs/sha256/" + f.a_only_hash + ": SHA-256 does not match");
     Resign(d, f.legal_key);
     ExpectFailure(f.Verify(d, f.admin), "does not hash to its name");
   }
@@ -258,7 +294,8 @@ TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[
     at = proof.find('\n', at) + 1;  // the first hash line
     proof[at] = proof[at] == 'A' ? 'B' : 'A';
     WriteFile(d + "/data/proofs/" + some + ".tlog-proof", proof);
-    ExpectFailure(f.Verify(d, f.admin), "data/proofs/" + some + ".tlog-proof: SHA-256 does not match");
+    ExpectFailure(f.Verify(d, f.admin),
+                  "data/proofs/" + some + ".tlog-proof: SHA-256 does not match");
     Resign(d, f.legal_key);
     ExpectFailure(f.Verify(d, f.admin), "inclusion proof does not verify");
   }
@@ -306,13 +343,19 @@ TEST_CASE("Package: each tampering fails verify-package, naming what failed", "[
   SECTION("an event of another user added") {
     auto d = f.Copy("t");
     // User B's own package holds the event about B alone.
-    REQUIRE(f.As(f.legal_key, {"export", "user", f.user_b, "--checkpoint", std::to_string(Json::parse(ReadFile(d + "/data/index.json"))["checkpoint"]["size"].get<uint64_t>()), "--out", f.tmp / "b"}).code == 0);
+    REQUIRE(f.As(f.legal_key,
+                 {"export", "user", f.user_b, "--checkpoint",
+                  std::to_string(Json::parse(ReadFile(d + "/data/index.json"))["checkpoint"]["size"]
+                                     .get<uint64_t>()),
+                  "--out", f.tmp / "b"})
+                .code == 0);
     uint64_t b_only = 0;
     for (uint64_t seq : f.Events(f.tmp / "b"))
       if (!std::count(events.begin(), events.end(), seq)) b_only = seq;
     REQUIRE(b_only != 0);
     for (auto ext : {".event", ".txt"})
-      fs::copy_file(f.tmp / "b/data/events/" + std::to_string(b_only) + ext, d + "/data/events/" + std::to_string(b_only) + ext);
+      fs::copy_file(f.tmp / "b/data/events/" + std::to_string(b_only) + ext,
+                    d + "/data/events/" + std::to_string(b_only) + ext);
     fs::copy_file(f.tmp / "b/data/proofs/" + std::to_string(b_only) + ".tlog-proof",
                   d + "/data/proofs/" + std::to_string(b_only) + ".tlog-proof");
     ExpectFailure(f.Verify(d, f.admin), "not in manifest-sha256.txt");
@@ -377,15 +420,17 @@ double IngestThroughPipe(Fixture& f, uint64_t total, std::string* hash) {
     dup2(out[1], 1);
     close(in[1]);
     close(out[0]);
-    execl(CUSTODY_BIN, CUSTODY_BIN, "--ledger", f.ledger.c_str(), "--key", f.resp_key.c_str(), "--json", "evidence",
-          "add", "INC-2", "-", "--kind", "logs", "--name", "wallet-api.log", nullptr);
+    execl(CUSTODY_BIN, CUSTODY_BIN, "--ledger", f.ledger.c_str(), "--key", f.resp_key.c_str(),
+          "--json", "evidence", "add", "INC-2", "-", "--kind", "logs", "--name", "wallet-api.log",
+          nullptr);
     _exit(127);
   }
   close(in[0]);
   close(out[1]);
   std::string chunk;
   for (int i = 0; chunk.size() < (1 << 20); ++i)
-    chunk += "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " npub1... ok\n";
+    chunk +=
+        "2026-11-20T10:00:00.000Z INFO wallet-api request " + std::to_string(i) + " npub1... ok\n";
   chunk.resize(1 << 20);
   chunk[1] = static_cast<char>('a' + (total >> 20) % 26);  // another content per size
   Sha256Stream hasher;
@@ -397,7 +442,8 @@ double IngestThroughPipe(Fixture& f, uint64_t total, std::string* hash) {
   close(in[1]);
   std::string printed;
   char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) printed.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+    printed.append(buf, static_cast<size_t>(n));
   close(out[0]);
   int status = 0;
   struct rusage usage {};
@@ -413,9 +459,11 @@ double IngestThroughPipe(Fixture& f, uint64_t total, std::string* hash) {
 
 }  // namespace
 
-TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back out byte for byte", "[evidence][large]") {
+TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back out byte for byte",
+          "[evidence][large]") {
   Fixture f;
-  REQUIRE(Trim(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "big"}).out) == "INC-2");
+  REQUIRE(Trim(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "big"}).out) ==
+          "INC-2");
   constexpr uint64_t kTotal = 2ULL << 30;
   std::string small_hash, hash;
   const double small_mib = IngestThroughPipe(f, 64ULL << 20, &small_hash);
@@ -437,7 +485,10 @@ TEST_CASE("Evidence: a 2 GiB log streams in with bounded memory, and comes back 
   CHECK(f.Read({"verify"}).code == 0);
 }
 
-TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and bad input writes nothing", "[evidence][cli]") {
+TEST_CASE(
+    "Evidence: incidents, snapshots and deploy hashes through the CLI, and bad input writes "
+    "nothing",
+    "[evidence][cli]") {
   Fixture f;
   const size_t base = f.Count();
   // Only commanders and admins declare; a responder may not.
@@ -445,8 +496,11 @@ TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and
   CHECK(denied.code == 3);
   CHECK(Has(denied.err, "may not append incident_declared"));
   CHECK(f.Admin({"incident", "declare", "--sev", "SEV-4", "--title", "x"}).code == 3);
-  CHECK(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "x", "--playbook", "D"}).code == 3);
-  Out inc = f.Admin({"--json", "incident", "declare", "--sev", "SEV-1", "--title", "SERVICE_NSEC leak", "--playbook", "A"});
+  CHECK(
+      f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "x", "--playbook", "D"}).code ==
+      3);
+  Out inc = f.Admin({"--json", "incident", "declare", "--sev", "SEV-1", "--title",
+                     "SERVICE_NSEC leak", "--playbook", "A"});
   REQUIRE(inc.code == 0);
   const std::string id = Json::parse(inc.out)["incident"];
   CHECK(Json::parse(inc.out)["playbooks"] == "A");
@@ -456,8 +510,10 @@ TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and
   CHECK(Has(undeclared.err, "INC-1 is not a declared incident"));
   WriteFile(f.tmp / "m.prom", "wallet_balance 12\n");
   CHECK(f.Resp({"evidence", "add", "INC-99", f.tmp / "m.prom"}).code == 3);
-  CHECK(f.Resp({"deploy", "record", "INC-99", "--service", "s", "--hash", std::string(40, 'a')}).code == 3);
-  for (std::string bad : {std::string(39, 'a'), std::string(41, 'a'), std::string(40, 'g'), std::string("")})
+  CHECK(f.Resp({"deploy", "record", "INC-99", "--service", "s", "--hash", std::string(40, 'a')})
+            .code == 3);
+  for (std::string bad :
+       {std::string(39, 'a'), std::string(41, 'a'), std::string(40, 'g'), std::string("")})
     CHECK(f.Resp({"deploy", "record", id, "--service", "s", "--hash", bad}).code == 3);
   // Several files: one event each, all or none. A missing second file stores nothing.
   Out partial = f.Resp({"evidence", "add", id, f.tmp / "m.prom", f.tmp / "missing.log"});
@@ -467,10 +523,12 @@ TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and
   CHECK((!fs::exists(f.ledger + "/blobs/sha256") || fs::is_empty(f.ledger + "/blobs/sha256")));
   CHECK((!fs::exists(f.ledger + "/blobs/tmp") || fs::is_empty(f.ledger + "/blobs/tmp")));
   // A non-member's snapshot is refused before anything is streamed.
-  Out outsider = Run({"--ledger", f.ledger, "--key", f.tmp / "none.nsec", "evidence", "add", id, f.tmp / "m.prom"});
+  Out outsider = Run({"--ledger", f.ledger, "--key", f.tmp / "none.nsec", "evidence", "add", id,
+                      f.tmp / "m.prom"});
   CHECK(outsider.code != 0);
   WriteFile(f.tmp / "cfg.yaml", "limits: 10\n");
-  Out two = f.Resp({"--json", "evidence", "add", id, f.tmp / "m.prom", f.tmp / "cfg.yaml", "--kind", "metrics", "--source", "prom01"});
+  Out two = f.Resp({"--json", "evidence", "add", id, f.tmp / "m.prom", f.tmp / "cfg.yaml", "--kind",
+                    "metrics", "--source", "prom01"});
   REQUIRE(two.code == 0);
   auto j = Json::parse(two.out);
   REQUIRE(j.size() == 2);
@@ -482,8 +540,8 @@ TEST_CASE("Evidence: incidents, snapshots and deploy hashes through the CLI, and
   size_t blobs = 0;
   for (auto& e : fs::directory_iterator(f.ledger + "/blobs/sha256")) blobs += e.is_regular_file();
   CHECK(blobs == 2);
-  REQUIRE(f.Resp({"deploy", "record", id, "--service", "wallet-api", "--hash", std::string(64, 'A'), "--repo",
-                  "https://git.example/wallet"})
+  REQUIRE(f.Resp({"deploy", "record", id, "--service", "wallet-api", "--hash", std::string(64, 'A'),
+                  "--repo", "https://git.example/wallet"})
               .code == 0);
   auto log = Json::parse(f.Read({"--json", "log", "--incident", id}).out);
   REQUIRE(log.size() == 5);  // the declaration, three snapshots, the deploy

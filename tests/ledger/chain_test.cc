@@ -28,7 +28,8 @@ struct Chain {
     return s;
   }
   EventFields Next(TimeNs t) {
-    return test::NoteFields(checker.head().ledger_id, checker.head().next_seq, checker.head().last_id, admin, t);
+    return test::NoteFields(checker.head().ledger_id, checker.head().next_seq,
+                            checker.head().last_id, admin, t);
   }
 };
 
@@ -70,7 +71,7 @@ TEST_CASE("Chain: back-links must point at the previous event about each user", 
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 1)).ok());
   EventFields f = c.Next(2);
   f.subjects = {{user.public_key(), 0}};
-  REQUIRE(c.Feed(f).ok());  // #1, first about the user
+  REQUIRE(c.Feed(f).ok());          // #1, first about the user
   REQUIRE(c.Feed(c.Next(3)).ok());  // #2, not about them
   f = c.Next(4);
   f.subjects = {{user.public_key(), 0}};  // claims there was none: a gap
@@ -79,7 +80,8 @@ TEST_CASE("Chain: back-links must point at the previous event about each user", 
   CHECK(c.Feed(f).ok());
 }
 
-TEST_CASE("Chain: an author without the role is refused, and so are unknown incidents", "[ledger][chain]") {
+TEST_CASE("Chain: an author without the role is refused, and so are unknown incidents",
+          "[ledger][chain]") {
   Chain c;
   auto stranger = test::NewKey();
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 1)).ok());

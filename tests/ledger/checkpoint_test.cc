@@ -26,7 +26,12 @@ Checkpoint Sample() {
 TEST_CASE("Checkpoint: the body is the C2SP tlog-checkpoint form", "[ledger][checkpoint]") {
   Checkpoint cp = Sample();
   const std::string body = EncodeCheckpointBody(cp);
-  CHECK(cp.origin == "custody/" + std::string(64, 'a').replace(1, 62, std::string(31, 'b') + std::string(31, 'a')).replace(0, 64, "abababababababababababababababababababababababababababababababab"));
+  CHECK(
+      cp.origin ==
+      "custody/" +
+          std::string(64, 'a')
+              .replace(1, 62, std::string(31, 'b') + std::string(31, 'a'))
+              .replace(0, 64, "abababababababababababababababababababababababababababababababab"));
   CHECK(body == cp.origin + "\n1234\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n");
   auto back = ParseCheckpointBody(body).value();
   CHECK(back.origin == cp.origin);
@@ -35,7 +40,8 @@ TEST_CASE("Checkpoint: the body is the C2SP tlog-checkpoint form", "[ledger][che
   for (std::string bad : {std::string(""), body.substr(0, body.size() - 1), body + "extension\n",
                           cp.origin + "\n01234\n" + EncodeBase64(cp.root) + "\n",
                           cp.origin + "\n-1\n" + EncodeBase64(cp.root) + "\n",
-                          cp.origin + "\n12\n" + EncodeBase64(Bytes(31, 1)) + "\n", "\n1\n" + EncodeBase64(cp.root) + "\n"}) {
+                          cp.origin + "\n12\n" + EncodeBase64(Bytes(31, 1)) + "\n",
+                          "\n1\n" + EncodeBase64(cp.root) + "\n"}) {
     INFO(bad);
     CHECK_FALSE(ParseCheckpointBody(bad).ok());
   }
@@ -53,7 +59,9 @@ TEST_CASE("Checkpoint: signed by one key, verified by exactly that key", "[ledge
   auto wrong_key = VerifyCheckpointNote(note, other.public_key());
   CHECK(wrong_key.status().IsVerificationFailed());
   CHECK(wrong_key.status().message().find("not signed by") != std::string::npos);
-  CHECK(VerifyCheckpointNote(note, admin.public_key(), "custody/other").status().IsVerificationFailed());
+  CHECK(VerifyCheckpointNote(note, admin.public_key(), "custody/other")
+            .status()
+            .IsVerificationFailed());
   // The key ID follows the DESIGN.md rule.
   const NoteKeyId id = ComputeNoteKeyId(cp.origin, admin.public_key());
   Bytes pre(cp.origin.begin(), cp.origin.end());
@@ -70,7 +78,8 @@ TEST_CASE("Checkpoint: signed by one key, verified by exactly that key", "[ledge
     CHECK_FALSE(VerifyCheckpointNote(bad, admin.public_key(), cp.origin).ok());
   }
   // A second signature by another key does not hide a forged one.
-  const std::string two = note + "\xe2\x80\x94 " + cp.origin + " " + EncodeBase64(Bytes(68, 1)) + "\n";
+  const std::string two =
+      note + "\xe2\x80\x94 " + cp.origin + " " + EncodeBase64(Bytes(68, 1)) + "\n";
   CHECK(VerifyCheckpointNote(two, admin.public_key(), cp.origin).ok());
 }
 
@@ -87,7 +96,8 @@ TEST_CASE("Signed note: malformed notes are refused", "[ledger][checkpoint]") {
   }
 }
 
-TEST_CASE("tlog-proof: formats and parses the C2SP text, and the proof verifies", "[ledger][checkpoint]") {
+TEST_CASE("tlog-proof: formats and parses the C2SP text, and the proof verifies",
+          "[ledger][checkpoint]") {
   auto admin = test::NewKey();
   std::vector<Hash32> leaves;
   CompactRange range;
@@ -117,10 +127,11 @@ TEST_CASE("tlog-proof: formats and parses the C2SP text, and the proof verifies"
   CHECK(back.checkpoint == p.checkpoint);
   auto verified = VerifyCheckpointNote(back.checkpoint, admin.public_key(), cp.origin).value();
   CHECK(VerifyInclusion(back.index, verified.size, leaves[5], back.hashes, verified.root).ok());
-  for (std::string bad : {std::string(""), text.substr(1), "c2sp.org/tlog-proof@v2" + text.substr(22),
-                          std::string(text).replace(text.find("index 5"), 7, "index 05"),
-                          std::string(text).replace(text.find("index 5"), 7, "index x"),
-                          std::string(text).insert(text.find("index"), "extra !!\n")}) {
+  for (std::string bad :
+       {std::string(""), text.substr(1), "c2sp.org/tlog-proof@v2" + text.substr(22),
+        std::string(text).replace(text.find("index 5"), 7, "index 05"),
+        std::string(text).replace(text.find("index 5"), 7, "index x"),
+        std::string(text).insert(text.find("index"), "extra !!\n")}) {
     INFO(bad);
     CHECK_FALSE(ParseTlogProof(bad).ok());
   }
@@ -133,7 +144,8 @@ TEST_CASE("tlog-proof: formats and parses the C2SP text, and the proof verifies"
   CHECK_FALSE(ParseConsistencyProof("custody/consistency-proof@v1\nold x\n\n" + p.checkpoint).ok());
 }
 
-TEST_CASE("Nostr: the checkpoint event has a valid NIP-01 id and signature", "[ledger][checkpoint][nostr]") {
+TEST_CASE("Nostr: the checkpoint event has a valid NIP-01 id and signature",
+          "[ledger][checkpoint][nostr]") {
   auto admin = test::NewKey();
   Checkpoint cp = Sample();
   const std::string ev = NostrCheckpointEvent(admin, cp, 1795168980).value();
@@ -144,9 +156,9 @@ TEST_CASE("Nostr: the checkpoint event has a valid NIP-01 id and signature", "[l
   CHECK(j["tags"][0][0] == "origin");
   CHECK(j["tags"][0][1] == cp.origin);
   // id = SHA-256 of the NIP-01 serialization, written out by hand here.
-  const std::string serialized = "[0,\"" + EncodeHex(admin.public_key()) + "\",1795168980,3962,[[\"origin\",\"" +
-                                 cp.origin + "\"],[\"size\",\"1234\"]],\"" + cp.origin + "\\n1234\\n" +
-                                 EncodeBase64(cp.root) + "\\n\"]";
+  const std::string serialized =
+      "[0,\"" + EncodeHex(admin.public_key()) + "\",1795168980,3962,[[\"origin\",\"" + cp.origin +
+      "\"],[\"size\",\"1234\"]],\"" + cp.origin + "\\n1234\\n" + EncodeBase64(cp.root) + "\\n\"]";
   CHECK(j["id"] == EncodeHex(Sha256(AsSpan(serialized))));
   CHECK(VerifyNostrEvent(ev).value().content == EncodeCheckpointBody(cp));
   CHECK(VerifyNostrEvent(ev).value().pubkey == admin.public_key());

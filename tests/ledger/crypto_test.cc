@@ -1,7 +1,8 @@
 #include "ledger/crypto.h"
 
-#include <catch2/catch.hpp>
 #include <secp256k1.h>
+
+#include <catch2/catch.hpp>
 #include <sstream>
 
 #include "ledger/base/encoding.h"
@@ -73,16 +74,20 @@ TEST_CASE("Tagged hash: SHA-256(SHA-256(tag) || SHA-256(tag) || data)", "[ledger
   pre.insert(pre.end(), t.begin(), t.end());
   pre.insert(pre.end(), data.begin(), data.end());
   CHECK(TaggedHash(tag, AsSpan(data)) == Sha256(pre));
-  CHECK(EncodeHex(Sha256(AsSpan(""))) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(EncodeHex(Sha256(AsSpan(""))) ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-TEST_CASE("Tagged hash: equals libsecp256k1's secp256k1_tagged_sha256 for any tag and length", "[ledger][hash]") {
+TEST_CASE("Tagged hash: equals libsecp256k1's secp256k1_tagged_sha256 for any tag and length",
+          "[ledger][hash]") {
   std::string data;
   for (int len = 0; len < 300; ++len) {
-    for (const std::string tag : {"custody/event/v1", "custody/checkpoint/v1", "BIP0340/challenge"}) {
+    for (const std::string tag :
+         {"custody/event/v1", "custody/checkpoint/v1", "BIP0340/challenge"}) {
       Hash32 want;
-      REQUIRE(secp256k1_tagged_sha256(SecpContext(), want.data(), reinterpret_cast<const uint8_t*>(tag.data()),
-                                      tag.size(), reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+      REQUIRE(secp256k1_tagged_sha256(SecpContext(), want.data(),
+                                      reinterpret_cast<const uint8_t*>(tag.data()), tag.size(),
+                                      reinterpret_cast<const uint8_t*>(data.data()), data.size()));
       CHECK(TaggedHash(tag, AsSpan(data)) == want);
     }
     data.push_back(static_cast<char>(len * 7));
@@ -92,6 +97,7 @@ TEST_CASE("Tagged hash: equals libsecp256k1's secp256k1_tagged_sha256 for any ta
 TEST_CASE("SecretKey: rejects zero and out-of-range secrets", "[ledger][keys]") {
   Hash32 zero{};
   CHECK_FALSE(SecretKey::FromBytes(&zero).ok());
-  Hash32 order = DecodeHex32("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141").value();
+  Hash32 order =
+      DecodeHex32("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141").value();
   CHECK_FALSE(SecretKey::FromBytes(&order).ok());
 }

@@ -42,7 +42,8 @@ Bytes HandBody(fb::Payload type, bool extra_field) {
 
 }  // namespace
 
-TEST_CASE("Event: every payload type round trips through encode, frame and decode", "[ledger][event]") {
+TEST_CASE("Event: every payload type round trips through encode, frame and decode",
+          "[ledger][event]") {
   auto admin = test::NewKey(), other = test::NewKey();
   std::vector<Payload> payloads = {
       MembershipPayload{other.public_key(), fb::MemberOp::Grant, 8 | 16},
@@ -73,7 +74,8 @@ TEST_CASE("Event: every payload type round trips through encode, frame and decod
   }
 }
 
-TEST_CASE("Event: changing any single byte of a signed event is caught", "[ledger][event][tamper]") {
+TEST_CASE("Event: changing any single byte of a signed event is caught",
+          "[ledger][event][tamper]") {
   auto admin = test::NewKey(), user = test::NewKey();
   EventFields f = test::NoteFields(H(9), 3, H(8), admin, 5000000000, "freeze outbound payments");
   f.subjects = {{user.public_key(), 0}};
@@ -115,10 +117,12 @@ TEST_CASE("Event: signature count must match the required signers", "[ledger][ev
 TEST_CASE("Event: an unknown payload type is rejected", "[ledger][event]") {
   auto ok = SignedEvent::Decode(FrameSignedEvent(HandBody(fb::Payload::Note, false), {Sig64{}}));
   CHECK(ok.ok());
-  auto bad = SignedEvent::Decode(FrameSignedEvent(HandBody(static_cast<fb::Payload>(99), false), {Sig64{}}));
+  auto bad = SignedEvent::Decode(
+      FrameSignedEvent(HandBody(static_cast<fb::Payload>(99), false), {Sig64{}}));
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("unknown payload type 99") != std::string::npos);
-  CHECK_FALSE(SignedEvent::Decode(FrameSignedEvent(HandBody(fb::Payload::NONE, false), {Sig64{}})).ok());
+  CHECK_FALSE(
+      SignedEvent::Decode(FrameSignedEvent(HandBody(fb::Payload::NONE, false), {Sig64{}})).ok());
 }
 
 TEST_CASE("Event: fields from an unknown schema are rejected", "[ledger][event]") {
@@ -141,11 +145,14 @@ TEST_CASE("Event: framing errors say what is wrong", "[ledger][event]") {
   CHECK(SignedEvent::Decode(huge).status().message().find("out of range") != std::string::npos);
   // Garbage that is not a FlatBuffer.
   Bytes garbage(body.size(), 0xab);
-  CHECK(SignedEvent::Decode(FrameSignedEvent(garbage, {Sig64{}})).status().message().find("verifier") !=
-        std::string::npos);
+  CHECK(SignedEvent::Decode(FrameSignedEvent(garbage, {Sig64{}}))
+            .status()
+            .message()
+            .find("verifier") != std::string::npos);
 }
 
-TEST_CASE("Event: envelope rules — genesis, times, subjects, references, text size", "[ledger][event]") {
+TEST_CASE("Event: envelope rules — genesis, times, subjects, references, text size",
+          "[ledger][event]") {
   auto admin = test::NewKey(), user = test::NewKey();
   auto check = [&](EventFields f) { return SignedEvent::Decode(MakeSigned(f, {&admin})).ok(); };
   CHECK(check(test::GenesisFields(admin)));
@@ -179,7 +186,9 @@ TEST_CASE("Event: envelope rules — genesis, times, subjects, references, text 
   CHECK_FALSE(check(n));  // incident after the event
 }
 
-TEST_CASE("Event: every runbook action type round trips, names its incident, and is checked on its own", "[ledger][event]") {
+TEST_CASE(
+    "Event: every runbook action type round trips, names its incident, and is checked on its own",
+    "[ledger][event]") {
   auto admin = test::NewKey(), other = test::NewKey();
   const TimeNs t = 5000000000000;
   ReconciliationPayload rec;
@@ -248,11 +257,16 @@ TEST_CASE("Event: every runbook action type round trips, names its incident, and
       {StepPayload{"funds.1", "", t - 1}, "exit.4 (and only exit.4)"},
       {StepPayload{"exit.4", "", t + 1}, "after the step itself"},
       {ReconciliationPayload{}, "unit must be sat or msat"},
-      {CommunicationPayload{fb::Audience::Internal, "", "", "", "", 0}, "internal update without a message"},
-      {CommunicationPayload{fb::Audience::External, "", "facts", "scope", "", t + 1}, "without facts, impact scope, user action"},
-      {CommunicationPayload{fb::Audience::External, "", " ", "scope", "u", t + 1}, "without facts, impact scope, user action"},
-      {CommunicationPayload{fb::Audience::Internal, " \n", "", "", "", 0}, "internal update without a message"},
-      {CommunicationPayload{fb::Audience::External, "", "f", "s", "u", t - 1}, "next update time is not after it"},
+      {CommunicationPayload{fb::Audience::Internal, "", "", "", "", 0},
+       "internal update without a message"},
+      {CommunicationPayload{fb::Audience::External, "", "facts", "scope", "", t + 1},
+       "without facts, impact scope, user action"},
+      {CommunicationPayload{fb::Audience::External, "", " ", "scope", "u", t + 1},
+       "without facts, impact scope, user action"},
+      {CommunicationPayload{fb::Audience::Internal, " \n", "", "", "", 0},
+       "internal update without a message"},
+      {CommunicationPayload{fb::Audience::External, "", "f", "s", "u", t - 1},
+       "next update time is not after it"},
       {ClosePayload{"", ""}, "needs a root cause"},
       {PirPayload{H(5), 10, "markdown", "pir.md"}, "media type"},
   };

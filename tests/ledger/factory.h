@@ -27,8 +27,8 @@ inline EventFields GenesisFields(const SecretKey& admin, TimeNs t = 1000000000) 
   return f;
 }
 
-inline EventFields NoteFields(const Hash32& ledger, uint64_t seq, const Hash32& prev, const SecretKey& author,
-                              TimeNs t, std::string text = "note") {
+inline EventFields NoteFields(const Hash32& ledger, uint64_t seq, const Hash32& prev,
+                              const SecretKey& author, TimeNs t, std::string text = "note") {
   EventFields f;
   f.ledger_id = ledger;
   f.seq = seq;

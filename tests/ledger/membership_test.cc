@@ -39,7 +39,8 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
   const uint32_t everyone = kAdmin | kCommander | kResponder | kLegal | kAuditor;
   const uint32_t decisions = kAdmin | kCommander, response = kAdmin | kCommander | kResponder;
   std::vector<Row> rows = {
-      {"membership", MembershipPayload{other.public_key(), fb::MemberOp::Grant, kResponder}, kAdmin},
+      {"membership", MembershipPayload{other.public_key(), fb::MemberOp::Grant, kResponder},
+       kAdmin},
       {"key rotation", KeyRotatedPayload{other.public_key()}, kAdmin},
       {"key compromise", KeyCompromisedPayload{other.public_key(), 1, "lost"}, kAdmin},
       {"note", NotePayload{"hello"}, everyone},
@@ -59,8 +60,10 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
       {"actions blocked step", BlockedPayload{}, response},
       {"runbook step", StepPayload{}, response},
       {"reconciliation", ReconciliationPayload{}, response},
-      {"internal communication", CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, response},
-      {"external communication", CommunicationPayload{fb::Audience::External, "", "f", "s", "u", 2000}, decisions},
+      {"internal communication",
+       CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, response},
+      {"external communication",
+       CommunicationPayload{fb::Audience::External, "", "f", "s", "u", 2000}, decisions},
       {"root cause", RootCausePayload{}, decisions},
       {"close", ClosePayload{}, decisions},
       {"PIR publication", PirPayload{}, decisions},
@@ -68,10 +71,12 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
   };
   // Every payload type but the genesis has its row; communication has two.
   CHECK(rows.size() - 1 + 1 == std::variant_size_v<Payload>);
-  for (uint32_t role : std::vector<uint32_t>{kAdmin, kNotary, kCommander, kResponder, kLegal, kAuditor, 0u}) {
+  for (uint32_t role :
+       std::vector<uint32_t>{kAdmin, kNotary, kCommander, kResponder, kLegal, kAuditor, 0u}) {
     for (auto& row : rows) {
       MemberState s;
-      s.Apply(Body(admin, GenesisPayload{"l", 1}).event());  // seq 5, but Apply only reads the payload
+      s.Apply(
+          Body(admin, GenesisPayload{"l", 1}).event());  // seq 5, but Apply only reads the payload
       // Genesis made `admin` an admin; now give `actor` exactly `role`.
       if (role) {
         Built grant = Body(admin, MembershipPayload{actor.public_key(), fb::MemberOp::Grant, role});
@@ -80,7 +85,8 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
       }
       Built e = Body(actor, row.payload);
       Status st = s.Check(e.event());
-      INFO(row.what << " by " << (role ? std::string(RoleName(role)) : std::string("a non-member")));
+      INFO(row.what << " by "
+                    << (role ? std::string(RoleName(role)) : std::string("a non-member")));
       if (role & row.allowed) {
         CHECK(st.ok());
       } else {
@@ -91,25 +97,32 @@ TEST_CASE("Permissions: the DESIGN.md table, row by row", "[ledger][membership]"
   }
 }
 
-TEST_CASE("Permissions: the last admin cannot be removed, compromised or demoted", "[ledger][membership]") {
+TEST_CASE("Permissions: the last admin cannot be removed, compromised or demoted",
+          "[ledger][membership]") {
   auto admin = test::NewKey(), second = test::NewKey(), next = test::NewKey();
   MemberState s;
   s.Apply(Body(admin, GenesisPayload{"l", 1}).event());
   CHECK(s.AdminCount() == 1);
-  for (Payload p : std::vector<Payload>{MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, 0},
-                                        MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kAdmin},
-                                        KeyCompromisedPayload{admin.public_key(), 1, "x"}}) {
+  for (Payload p :
+       std::vector<Payload>{MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, 0},
+                            MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kAdmin},
+                            KeyCompromisedPayload{admin.public_key(), 1, "x"}}) {
     Status st = s.Check(Body(admin, p).event());
     CHECK(st.IsInvalidArgument());
     CHECK(st.message().find("last admin") != std::string::npos);
   }
   // Revoking another role of the last admin is fine (one it holds); so is rotating its key.
-  CHECK(s.Check(Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event())
-            .IsInvalidArgument());
+  CHECK(
+      s.Check(
+           Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event())
+          .IsInvalidArgument());
   Built legal = Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Grant, kLegal});
   REQUIRE(s.Check(legal.event()).ok());
   s.Apply(legal.event());
-  CHECK(s.Check(Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event()).ok());
+  CHECK(
+      s.Check(
+           Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event())
+          .ok());
   CHECK(s.Check(legal.event()).IsInvalidArgument());  // already holds it
   Built rotate = Body(admin, KeyRotatedPayload{next.public_key()});
   REQUIRE(s.Check(rotate.event()).ok());
@@ -120,10 +133,12 @@ TEST_CASE("Permissions: the last admin cannot be removed, compromised or demoted
   // With a second admin, the first may go.
   Built grant = Body(admin, MembershipPayload{second.public_key(), fb::MemberOp::Grant, kAdmin});
   s.Apply(grant.event());
-  CHECK(s.Check(Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, 0}).event()).ok());
+  CHECK(s.Check(Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, 0}).event())
+            .ok());
 }
 
-TEST_CASE("Permissions: grants add roles, revokes remove them, rotation needs a fresh key", "[ledger][membership]") {
+TEST_CASE("Permissions: grants add roles, revokes remove them, rotation needs a fresh key",
+          "[ledger][membership]") {
   auto admin = test::NewKey(), m = test::NewKey();
   MemberState s;
   s.Apply(Body(admin, GenesisPayload{"l", 1}).event());
@@ -136,15 +151,18 @@ TEST_CASE("Permissions: grants add roles, revokes remove them, rotation needs a 
   s.Apply(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, 0}).event());
   CHECK(s.RolesOf(m.public_key()) == 0);
   CHECK(s.members().size() == 1);
-  CHECK(s.Check(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, 0}).event()).IsInvalidArgument());
+  CHECK(s.Check(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, 0}).event())
+            .IsInvalidArgument());
   // Compromised: no role again, no rotation onto it, no second record.
   Built comp = Body(admin, KeyCompromisedPayload{m.public_key(), 1, "phished"});
   REQUIRE(s.Check(comp.event()).ok());
   s.Apply(comp.event());
   CHECK(s.IsCompromised(m.public_key()));
   CHECK(s.Check(comp.event()).IsInvalidArgument());
-  CHECK(s.Check(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Grant, kResponder}).event())
-            .IsInvalidArgument());
+  CHECK(
+      s.Check(
+           Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Grant, kResponder}).event())
+          .IsInvalidArgument());
   CHECK(s.Check(Body(admin, KeyRotatedPayload{m.public_key()}).event()).IsInvalidArgument());
   CHECK(RoleNames(kAdmin | kAuditor) == "admin,auditor");
   CHECK(RoleFromName("commander") == kCommander);

@@ -71,7 +71,13 @@ std::vector<std::filesystem::path> VectorFiles(const std::string& kind) {
 }  // namespace
 
 TEST_CASE("RFC 6962: the reference tree's roots match the vectors' table", "[ledger][merkle]") {
-  const std::vector<std::string> inputs = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+  const std::vector<std::string> inputs = {"",
+                                           "00",
+                                           "10",
+                                           "2021",
+                                           "3031",
+                                           "40414243",
+                                           "5051525354555657",
                                            "606162636465666768696a6b6c6d6e6f"};
   const std::vector<std::string> roots = {
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -103,11 +109,14 @@ TEST_CASE("RFC 6962 vectors: inclusion proofs, happy paths verify and every muta
     INFO(path.string() << ": " << v.value("desc", ""));
     Hash32 root, leaf;
     std::vector<Hash32> proof;
-    bool rejected = !Root(v["root"], &root) || !Hash(v["leafHash"], &leaf) || !Hashes(v["proof"], &proof) ||
-                    !v["leafIdx"].is_number_integer() || !v["treeSize"].is_number_integer() ||
-                    v["leafIdx"].get<int64_t>() < 0 || v["treeSize"].get<int64_t>() < 0;
+    bool rejected = !Root(v["root"], &root) || !Hash(v["leafHash"], &leaf) ||
+                    !Hashes(v["proof"], &proof) || !v["leafIdx"].is_number_integer() ||
+                    !v["treeSize"].is_number_integer() || v["leafIdx"].get<int64_t>() < 0 ||
+                    v["treeSize"].get<int64_t>() < 0;
     if (!rejected)
-      rejected = !VerifyInclusion(v["leafIdx"].get<uint64_t>(), v["treeSize"].get<uint64_t>(), leaf, proof, root).ok();
+      rejected = !VerifyInclusion(v["leafIdx"].get<uint64_t>(), v["treeSize"].get<uint64_t>(), leaf,
+                                  proof, root)
+                      .ok();
     CHECK(rejected == v["wantErr"].get<bool>());
     if (path.filename() == "happy-path.json") {
       CHECK_FALSE(v["wantErr"].get<bool>());
@@ -128,10 +137,13 @@ TEST_CASE("RFC 6962 vectors: consistency proofs, happy paths verify and every mu
     INFO(path.string() << ": " << v.value("desc", ""));
     Hash32 root1, root2;
     std::vector<Hash32> proof;
-    bool rejected = !Root(v["root1"], &root1) || !Root(v["root2"], &root2) || !Hashes(v["proof"], &proof) ||
-                    v["size1"].get<int64_t>() < 0 || v["size2"].get<int64_t>() < 0;
+    bool rejected = !Root(v["root1"], &root1) || !Root(v["root2"], &root2) ||
+                    !Hashes(v["proof"], &proof) || v["size1"].get<int64_t>() < 0 ||
+                    v["size2"].get<int64_t>() < 0;
     if (!rejected)
-      rejected = !VerifyConsistency(v["size1"].get<uint64_t>(), v["size2"].get<uint64_t>(), proof, root1, root2).ok();
+      rejected = !VerifyConsistency(v["size1"].get<uint64_t>(), v["size2"].get<uint64_t>(), proof,
+                                    root1, root2)
+                      .ok();
     CHECK(rejected == v["wantErr"].get<bool>());
     (path.filename() == "happy-path.json" ? happy : mutated)++;
   }
@@ -147,7 +159,9 @@ TEST_CASE("Merkle: the real tree agrees with the reference for every size and in
   CompactRange range;
   std::map<std::pair<unsigned, uint64_t>, Hash32> visited;
   for (uint64_t size = 1; size <= 256; ++size) {
-    range.Append(leaves[size - 1], [&](unsigned level, uint64_t index, const Hash32& h) { visited[{level, index}] = h; });
+    range.Append(leaves[size - 1], [&](unsigned level, uint64_t index, const Hash32& h) {
+      visited[{level, index}] = h;
+    });
     const Hash32 root = ref.Root(size);
     REQUIRE(range.Root() == root);
     REQUIRE(TreeRoot(nodes, size).value() == root);
@@ -168,7 +182,8 @@ TEST_CASE("Merkle: the real tree agrees with the reference for every size and in
   CHECK(visited.size() == 511);  // 256 leaves + 255 internal nodes
 }
 
-TEST_CASE("Merkle: random samples up to 4096 agree with the reference", "[ledger][merkle][reference]") {
+TEST_CASE("Merkle: random samples up to 4096 agree with the reference",
+          "[ledger][merkle][reference]") {
   const auto leaves = Leaves(4096);
   test::ReferenceTree ref(leaves);
   const NodeFn nodes = ref.Nodes();
@@ -185,7 +200,8 @@ TEST_CASE("Merkle: random samples up to 4096 agree with the reference", "[ledger
   }
 }
 
-TEST_CASE("Merkle: random mutations of a proof, root, index or size are rejected", "[ledger][merkle][mutation]") {
+TEST_CASE("Merkle: random mutations of a proof, root, index or size are rejected",
+          "[ledger][merkle][mutation]") {
   const auto leaves = Leaves(1000);
   test::ReferenceTree ref(leaves);
   const NodeFn nodes = ref.Nodes();

@@ -36,8 +36,9 @@ struct Drill {
   std::string inc = "INC-4";
 
   Drill() {
-    const std::string cmd = "CUSTODY='" + std::string(CUSTODY_BIN) + "' '" + std::string(CUSTODY_SOURCE_DIR) +
-                            "/tools/drill.sh' '" + work + "' > '" + (tmp / "drill.out") + "' 2>&1";
+    const std::string cmd = "CUSTODY='" + std::string(CUSTODY_BIN) + "' '" +
+                            std::string(CUSTODY_SOURCE_DIR) + "/tools/drill.sh' '" + work +
+                            "' > '" + (tmp / "drill.out") + "' 2>&1";
     const int rc = Shell(cmd);
     INFO(test::ReadFile(tmp / "drill.out"));
     REQUIRE(rc == 0);
@@ -54,9 +55,11 @@ struct Drill {
   }
   // Everything the projections show, as bytes.
   std::vector<std::string> Renderings() {
-    std::vector<std::string> out{Must({"status", inc}), Must({"--json", "status", inc}), Must({"pir", "report", inc}),
+    std::vector<std::string> out{Must({"status", inc}), Must({"--json", "status", inc}),
+                                 Must({"pir", "report", inc}),
                                  Must({"pir", "report", inc, "--format", "html"})};
-    for (const char* f : {"md", "json", "jsonl", "csv", "html"}) out.push_back(Must({"timeline", inc, "--format", f}));
+    for (const char* f : {"md", "json", "jsonl", "csv", "html"})
+      out.push_back(Must({"timeline", inc, "--format", f}));
     return out;
   }
 };
@@ -80,8 +83,8 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   CHECK(st["playbooks"] == "A");
   CHECK(st["frozen"].empty());
   CHECK(st["freeze_history"].size() == 6);
-  for (const char* id : {"first15.1", "first15.2", "first15.3", "first15.4", "A.1", "A.2", "A.3", "A.4", "funds.1",
-                         "funds.2", "funds.3", "pir.1", "pir.2", "pir.3"})
+  for (const char* id : {"first15.1", "first15.2", "first15.3", "first15.4", "A.1", "A.2", "A.3",
+                         "A.4", "funds.1", "funds.2", "funds.3", "pir.1", "pir.2", "pir.3"})
     CHECK(StateOf(st, id) == "done");
   // Communications: four internal updates on the cadence, the one at 95 min late (due 85).
   CHECK(st["communications"]["internal_updates"].size() == 4);
@@ -108,13 +111,15 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   const size_t n = events.size();
   const Json tl = Json::parse(d.Must({"timeline", d.inc, "--format", "json"}));
   REQUIRE(tl["events"].size() == n);
-  for (size_t i = 1; i < n; ++i) CHECK(tl["events"][i - 1]["datetime"] <= tl["events"][i]["datetime"]);
+  for (size_t i = 1; i < n; ++i)
+    CHECK(tl["events"][i - 1]["datetime"] <= tl["events"][i]["datetime"]);
   CHECK(tl["checkpoint"]["size"].get<uint64_t>() > 0);
   const auto jsonl = SplitLines(d.Must({"timeline", d.inc, "--format", "jsonl"}));
   REQUIRE(jsonl.size() == n);
   for (const auto& line : jsonl) {
     const Json row = Json::parse(line);
-    for (const char* k : {"message", "datetime", "timestamp_desc", "seq", "event_id", "checkpoint"}) CHECK(row.contains(k));
+    for (const char* k : {"message", "datetime", "timestamp_desc", "seq", "event_id", "checkpoint"})
+      CHECK(row.contains(k));
     CHECK(row["event_id"].get<std::string>().size() == 64);
   }
   const auto csv = SplitLines(d.Must({"timeline", d.inc, "--format", "csv"}));
@@ -131,11 +136,13 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
 
   // The PIR report: every part the runbook and the issue ask for.
   const std::string pir = test::ReadFile(d.work + "/pir.md");
-  for (const char* part : {"# Post-incident review: INC-4", "## Summary", "## Severity history", "## Response times",
-                           "Containment: keys and secrets rotated, old paths invalidated (A.1, A.2)", "## Runbook compliance",
-                           "comms.1 internal update \\#23", "## Reconciliation", "receiver balance 98,000 sat vs proofs 97,000 sat",
-                           "## Root cause", "a CI job printed SERVICE\\_NSEC in its log", "## Exit criteria",
-                           "## Corrective actions", "CI secret scanner", "## PIR due", "## Timeline"}) {
+  for (const char* part :
+       {"# Post-incident review: INC-4", "## Summary", "## Severity history", "## Response times",
+        "Containment: keys and secrets rotated, old paths invalidated (A.1, A.2)",
+        "## Runbook compliance", "comms.1 internal update \\#23", "## Reconciliation",
+        "receiver balance 98,000 sat vs proofs 97,000 sat", "## Root cause",
+        "a CI job printed SERVICE\\_NSEC in its log", "## Exit criteria", "## Corrective actions",
+        "CI secret scanner", "## PIR due", "## Timeline"}) {
     INFO(part);
     CHECK(Has(pir, part));
   }
@@ -156,12 +163,17 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   CHECK(d.Read({"verify"}).code == 0);
 }
 
-TEST_CASE("Drill: the HTML timeline loads in headless Chromium without console errors, SVG present", "[drill][chromium]") {
+TEST_CASE("Drill: the HTML timeline loads in headless Chromium without console errors, SVG present",
+          "[drill][chromium]") {
   Drill d;
-  const std::string html = d.work + "/timeline.html", dom = d.tmp / "dom.html", log = d.tmp / "chromium.log";
-  REQUIRE(Shell("command -v chromium > /dev/null") == 0);  // tools/install-deps.sh --test installs it
-  const int rc = Shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
-                       "--dump-dom 'file://" + html + "' > '" + dom + "' 2> '" + log + "'");
+  const std::string html = d.work + "/timeline.html", dom = d.tmp / "dom.html",
+                    log = d.tmp / "chromium.log";
+  REQUIRE(Shell("command -v chromium > /dev/null") ==
+          0);  // tools/install-deps.sh --test installs it
+  const int rc = Shell(
+      "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+      "--dump-dom 'file://" +
+      html + "' > '" + dom + "' 2> '" + log + "'");
   const std::string out = test::ReadFile(dom), err = test::ReadFile(log);
   INFO(err);
   REQUIRE(rc == 0);

@@ -29,7 +29,8 @@ AppendOptions At(TimeNs t) {
 uint64_t Fill(Store* store, const SecretKey& admin, TimeNs t0, int n) {
   std::vector<Appended> out;
   Draft decl;
-  decl.payload = IncidentDeclaredPayload{fb::Severity::Sev1, "t", "", 1, CurrentRunbook().version, 0};
+  decl.payload =
+      IncidentDeclaredPayload{fb::Severity::Sev1, "t", "", 1, CurrentRunbook().version, 0};
   REQUIRE(store->Append(admin, {decl}, At(t0), &out).ok());
   const uint64_t inc = out.back().seq;
   std::vector<Draft> drafts;
@@ -37,10 +38,18 @@ uint64_t Fill(Store* store, const SecretKey& admin, TimeNs t0, int n) {
     Draft d;
     d.incident = inc;
     switch (i % 4) {
-      case 0: d.payload = NotePayload{"n" + std::to_string(i)}; break;
-      case 1: d.payload = CommunicationPayload{fb::Audience::Internal, "u", "", "", "", 0}; break;
-      case 2: d.payload = StepPayload{"A.3", "", 0}; break;
-      default: d.payload = FreezePayload{"op-" + std::to_string(i), "r"}; break;
+      case 0:
+        d.payload = NotePayload{"n" + std::to_string(i)};
+        break;
+      case 1:
+        d.payload = CommunicationPayload{fb::Audience::Internal, "u", "", "", "", 0};
+        break;
+      case 2:
+        d.payload = StepPayload{"A.3", "", 0};
+        break;
+      default:
+        d.payload = FreezePayload{"op-" + std::to_string(i), "r"};
+        break;
     }
     drafts.push_back(std::move(d));
   }
@@ -90,7 +99,8 @@ TEST_CASE("Projection: kept at append, identical to a rebuild from scratch", "[p
   CHECK(Stored(*store, b) == kept_b);
 }
 
-TEST_CASE("Projection: a ledger appended without the projector is caught up by readers and rebuilt", "[projections]") {
+TEST_CASE("Projection: a ledger appended without the projector is caught up by readers and rebuilt",
+          "[projections]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
   std::string with_projector;
@@ -118,7 +128,8 @@ TEST_CASE("Projection: a ledger appended without the projector is caught up by r
   CHECK(DecodeState(with_projector).ok());
 }
 
-TEST_CASE("Projection: a stored projection that differs is reported and replaced by the rebuild", "[projections]") {
+TEST_CASE("Projection: a stored projection that differs is reported and replaced by the rebuild",
+          "[projections]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
   auto store = ProjectedLedger(tmp / "l", admin);
@@ -128,7 +139,10 @@ TEST_CASE("Projection: a stored projection that differs is reported and replaced
   // Tamper with the stored projection: drop its last act.
   auto s = DecodeState(kept).value();
   s.acts.pop_back();
-  REQUIRE(store->ReplaceProjections({{IncidentKey(inc), EncodeState(s)}, {IncidentKey(999), "{}"}}, store->size()).ok());
+  REQUIRE(store
+              ->ReplaceProjections({{IncidentKey(inc), EncodeState(s)}, {IncidentKey(999), "{}"}},
+                                   store->size())
+              .ok());
   REQUIRE(RebuildProjections(store.get(), nullptr, &r).ok());
   CHECK(r.differed == 1);
   CHECK(r.extra == 1);
@@ -142,7 +156,8 @@ TEST_CASE("Projection: encoding round trip, and the view before a checkpoint", "
   s.last_seq = 9;
   Act decl;
   decl.seq = 3;
-  decl.payload = IncidentDeclaredPayload{fb::Severity::Sev2, "title \"quoted\"", "", 4, Hash32{1}, 90};
+  decl.payload =
+      IncidentDeclaredPayload{fb::Severity::Sev2, "title \"quoted\"", "", 4, Hash32{1}, 90};
   Act rec;
   rec.seq = 7;
   rec.subjects = {Hash32{2}};
@@ -171,11 +186,13 @@ TEST_CASE("Projection: encoding round trip, and the view before a checkpoint", "
   CHECK(Evaluate(at8, CurrentRunbook(), kT0).reconciliations.size() == 1);
 }
 
-TEST_CASE("Projection: stored bytes are accepted only in their canonical encoding", "[projections]") {
+TEST_CASE("Projection: stored bytes are accepted only in their canonical encoding",
+          "[projections]") {
   // The fuzz corpus's seeds are canonical encodings (so the fuzzer starts from
   // states that decode); any change to them that EncodeState would not write
   // is refused, floating-point numbers and deep nesting included.
-  const std::string drill = test::ReadFile(std::string(CUSTODY_SOURCE_DIR) + "/fuzz/corpus/projection_state/drill.json");
+  const std::string drill =
+      test::ReadFile(std::string(CUSTODY_SOURCE_DIR) + "/fuzz/corpus/projection_state/drill.json");
   auto s = DecodeState(drill);
   INFO(s.status().message());
   REQUIRE(s.ok());
@@ -183,7 +200,8 @@ TEST_CASE("Projection: stored bytes are accepted only in their canonical encodin
   CHECK(EncodeState(*s) == drill);
   CHECK(DecodeState(std::string(" ") + drill).status().IsCorruption());
   std::string wrapped = drill;
-  wrapped.replace(wrapped.find("\"playbooks\":5"), 13, "\"playbooks\":261");  // 261 wraps to 5 in a byte
+  wrapped.replace(wrapped.find("\"playbooks\":5"), 13,
+                  "\"playbooks\":261");  // 261 wraps to 5 in a byte
   CHECK_FALSE(DecodeState(wrapped).ok());
   std::string floating = drill;
   floating.replace(floating.find("\"playbooks\":5"), 13, "\"playbooks\":5.5");

@@ -38,8 +38,8 @@ struct Drill {
   TimeNs recorded = 0;
   uint64_t inc = 0;
 
-  explicit Drill(fb::Severity sev = fb::Severity::Sev1, uint8_t playbooks = 0, TimeNs declared = kT0,
-                 uint32_t window_minutes = 0)
+  explicit Drill(fb::Severity sev = fb::Severity::Sev1, uint8_t playbooks = 0,
+                 TimeNs declared = kT0, uint32_t window_minutes = 0)
       : t0(declared) {
     store = std::move(Store::Init(dir, "drill", admin, t0 - 60 * kMin).value());
     RebuildReport r;
@@ -47,22 +47,25 @@ struct Drill {
     store->set_projector(&IncidentProjector::Instance());
     recorded = t0 - 60 * kMin;
     Append(admin, MembershipPayload{cmd.public_key(), fb::MemberOp::Grant, kCommander}, -50, false);
-    Append(admin, MembershipPayload{resp.public_key(), fb::MemberOp::Grant, kResponder}, -50, false);
+    Append(admin, MembershipPayload{resp.public_key(), fb::MemberOp::Grant, kResponder}, -50,
+           false);
     inc = Append(cmd,
-                 IncidentDeclaredPayload{sev, "SERVICE_NSEC suspected leaked", "", playbooks, CurrentRunbook().version,
-                                         window_minutes},
+                 IncidentDeclaredPayload{sev, "SERVICE_NSEC suspected leaked", "", playbooks,
+                                         CurrentRunbook().version, window_minutes},
                  0, false);
   }
 
   uint64_t Append(const SecretKey& who, Payload p, double minutes, bool in_incident = true,
-                  std::vector<Hash32> subjects = {}, uint64_t corrects = 0, std::string staged = "") {
+                  std::vector<Hash32> subjects = {}, uint64_t corrects = 0,
+                  std::string staged = "") {
     Draft d;
     d.staged_blob = std::move(staged);
     d.occurred_ns = t0 + static_cast<TimeNs>(minutes * kMin);
     d.incident = in_incident ? inc : 0;
     d.subjects = std::move(subjects);
     d.payload = std::move(p);
-    if (corrects) d.references.push_back({store->Get(corrects).value().id(), corrects, fb::Relation::Corrects});
+    if (corrects)
+      d.references.push_back({store->Get(corrects).value().id(), corrects, fb::Relation::Corrects});
     recorded = std::max(recorded, d.occurred_ns);
     AppendOptions o;
     o.now_ns = recorded;
@@ -84,12 +87,13 @@ struct Drill {
   }
   uint64_t Evidence(fb::EvidenceKind kind, double minutes) {
     StagedBlob b = Stage("snapshot " + std::to_string(blobs));
-    return Append(resp, EvidencePayload{b.sha256, b.size, "text/plain", "snap.txt", kind, t0, ""}, minutes, true, {}, 0,
-                  b.path);
+    return Append(resp, EvidencePayload{b.sha256, b.size, "text/plain", "snap.txt", kind, t0, ""},
+                  minutes, true, {}, 0, b.path);
   }
   uint64_t Pir(double minutes) {
     StagedBlob b = Stage("# PIR");
-    return Append(cmd, PirPayload{b.sha256, b.size, "text/markdown", "pir.md"}, minutes, true, {}, 0, b.path);
+    return Append(cmd, PirPayload{b.sha256, b.size, "text/markdown", "pir.md"}, minutes, true, {},
+                  0, b.path);
   }
   int blobs = 0;
 
@@ -135,7 +139,8 @@ ReconciliationPayload Figures(uint64_t receiver_proofs) {
 
 }  // namespace
 
-TEST_CASE("Runbook severity levels: SEV-1, SEV-2 and SEV-3 declare, anything else is refused", "[runbook]") {
+TEST_CASE("Runbook severity levels: SEV-1, SEV-2 and SEV-3 declare, anything else is refused",
+          "[runbook]") {
   for (auto sev : {fb::Severity::Sev1, fb::Severity::Sev2, fb::Severity::Sev3}) {
     Drill d(sev);
     CHECK(d.Status()["severity"] == SeverityName(sev));
@@ -160,7 +165,8 @@ TEST_CASE("Runbook first15.1: a commander assigned within 15 minutes, or overdue
   CHECK(StateOf(fresh.Status(), "first15.1") == "pending");
 }
 
-TEST_CASE("Runbook first15.2: risky operations frozen (or recorded as not needed) in time", "[runbook]") {
+TEST_CASE("Runbook first15.2: risky operations frozen (or recorded as not needed) in time",
+          "[runbook]") {
   Drill ok;
   ok.Append(ok.resp, FreezePayload{"outbound-payments", "pause automation"}, 5);
   auto st = ok.Status();
@@ -200,7 +206,8 @@ TEST_CASE("Runbook first15.4: the timeline starts with the declaration, in UTC",
   CHECK(st["declared"] == "2026-11-20T10:03:00.000000000Z");
 }
 
-TEST_CASE("Runbook playbooks: only active playbooks show their steps, pending until done", "[runbook]") {
+TEST_CASE("Runbook playbooks: only active playbooks show their steps, pending until done",
+          "[runbook]") {
   Drill none;
   auto st = none.Status();
   for (const char* id : {"A.1", "B.1", "C.1"}) CHECK(StateOf(st, id) == "absent");
@@ -212,7 +219,10 @@ TEST_CASE("Runbook playbooks: only active playbooks show their steps, pending un
   CHECK(StateOf(a.Status(), "C.1") == "pending");
 }
 
-TEST_CASE("Runbook A.1-A.4: SERVICE_NSEC rotated (new npub), workflows invalidated, payloads re-issued, requests reviewed", "[runbook]") {
+TEST_CASE(
+    "Runbook A.1-A.4: SERVICE_NSEC rotated (new npub), workflows invalidated, payloads re-issued, "
+    "requests reviewed",
+    "[runbook]") {
   Drill d(fb::Severity::Sev1, 1);
   const Hash32 new_key = test::NewKey().public_key();
   d.Append(d.resp, SecretRotatedPayload{"A.1", new_key, "", ""}, 10);
@@ -230,14 +240,17 @@ TEST_CASE("Runbook A.1-A.4: SERVICE_NSEC rotated (new npub), workflows invalidat
   CHECK(StateOf(st, "A.4") == "done");
 }
 
-TEST_CASE("Runbook B.1-B.4: user notified, actions blocked, migration and card secrets, evidence package", "[runbook]") {
+TEST_CASE(
+    "Runbook B.1-B.4: user notified, actions blocked, migration and card secrets, evidence package",
+    "[runbook]") {
   Drill d(fb::Severity::Sev2, 2);
   const Hash32 user = User();
   auto st = d.Status();
   for (const char* id : {"B.1", "B.2", "B.3", "B.4"}) CHECK(StateOf(st, id) == "pending");
   d.Append(d.resp, UserNotifiedPayload{"B.1", "email", ""}, 5, true, {user});
   d.Append(d.resp, BlockedPayload{"B.2", ""}, 6, true, {user});
-  d.Append(d.resp, SecretRotatedPayload{"B.3", test::NewKey().public_key(), "card-secret-v2", ""}, 30, true, {user});
+  d.Append(d.resp, SecretRotatedPayload{"B.3", test::NewKey().public_key(), "card-secret-v2", ""},
+           30, true, {user});
   st = d.Status();
   CHECK(StateOf(st, "B.1") == "done");
   CHECK(StateOf(st, "B.2") == "done");
@@ -247,7 +260,9 @@ TEST_CASE("Runbook B.1-B.4: user notified, actions blocked, migration and card s
   CHECK(StateOf(d.Status(), "B.4") == "done");
 }
 
-TEST_CASE("Runbook C.1-C.3: the mapped secret rotated by label, old payloads invalidated, flows stable", "[runbook]") {
+TEST_CASE(
+    "Runbook C.1-C.3: the mapped secret rotated by label, old payloads invalidated, flows stable",
+    "[runbook]") {
   Drill d(fb::Severity::Sev2, 4);
   const Hash32 user = User();
   d.Append(d.resp, SecretRotatedPayload{"C.1", Hash32{}, "nwc-mapping-v7", ""}, 8, true, {user});
@@ -263,7 +278,10 @@ TEST_CASE("Runbook C.1-C.3: the mapped secret rotated by label, old payloads inv
   CHECK(StateOf(st, "C.3") == "done");
 }
 
-TEST_CASE("Runbook funds.1-funds.3: queues checked, recovery records queried, a reconciliation that reconciles", "[runbook]") {
+TEST_CASE(
+    "Runbook funds.1-funds.3: queues checked, recovery records queried, a reconciliation that "
+    "reconciles",
+    "[runbook]") {
   Drill d;
   auto st = d.Status();
   for (const char* id : {"funds.1", "funds.2", "funds.3"}) CHECK(StateOf(st, id) == "pending");
@@ -276,16 +294,20 @@ TEST_CASE("Runbook funds.1-funds.3: queues checked, recovery records queried, a 
   CHECK(StateOf(st, "funds.3") == "pending");
   REQUIRE(st["reconciliations"].size() == 1);
   CHECK(st["reconciliations"][0]["reconciles"] == false);
-  CHECK(Has(st["reconciliations"][0]["discrepancies"][0].get<std::string>(), "receiver balance 98,000 sat vs proofs 97,000 sat"));
+  CHECK(Has(st["reconciliations"][0]["discrepancies"][0].get<std::string>(),
+            "receiver balance 98,000 sat vs proofs 97,000 sat"));
   d.Append(d.resp, Figures(98000), 40);
   st = d.Status();
   CHECK(StateOf(st, "funds.3") == "done");
   CHECK(st["reconciliations"][1]["reconciles"] == true);
 }
 
-TEST_CASE("Runbook comms.1: SEV-1 internal updates every 30 minutes, from declaration until downgrade", "[runbook]") {
+TEST_CASE(
+    "Runbook comms.1: SEV-1 internal updates every 30 minutes, from declaration until downgrade",
+    "[runbook]") {
   Drill ok;
-  for (int m : {25, 50, 75}) ok.Append(ok.resp, CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, m);
+  for (int m : {25, 50, 75})
+    ok.Append(ok.resp, CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, m);
   ok.Append(ok.cmd, SeverityPayload{fb::Severity::Sev2, "contained"}, 100);
   auto st = ok.Status();
   CHECK(st["communications"]["internal_updates"].size() == 3);
@@ -294,7 +316,8 @@ TEST_CASE("Runbook comms.1: SEV-1 internal updates every 30 minutes, from declar
 
   Drill late;
   late.Append(late.resp, CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, 25);
-  late.Append(late.resp, CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0}, 65);  // due at 55
+  late.Append(late.resp, CommunicationPayload{fb::Audience::Internal, "update", "", "", "", 0},
+              65);  // due at 55
   late.Append(late.cmd, SeverityPayload{fb::Severity::Sev2, "contained"}, 80);
   st = late.Status();
   REQUIRE(st["communications"]["findings"].size() == 1);
@@ -315,7 +338,10 @@ TEST_CASE("Runbook comms.1: SEV-1 internal updates every 30 minutes, from declar
   CHECK(Has(st["communications"]["findings"][0], "overdue since 2026-11-20 11:33:00Z"));
 }
 
-TEST_CASE("Runbook comms.2: an external message carries facts, impact scope, user action and next update time", "[runbook]") {
+TEST_CASE(
+    "Runbook comms.2: an external message carries facts, impact scope, user action and next update "
+    "time",
+    "[runbook]") {
   test::Fixture f;
   const std::string cmd_key = f.tmp / "cmd.nsec";
   const std::string cmd = test::Trim(Run({"key", "new", "--out", cmd_key}).out);
@@ -323,20 +349,25 @@ TEST_CASE("Runbook comms.2: an external message carries facts, impact scope, use
   REQUIRE(f.As(cmd_key, {"incident", "declare", "--sev", "SEV-1", "--title", "t"}).code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   const size_t before = f.Count();
-  auto missing = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", "key leaked", "--impact", "card users"});
+  auto missing = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", "key leaked",
+                                "--impact", "card users"});
   CHECK(missing.code == 3);
-  CHECK(Has(missing.err, "missing: immediate user action (--user-action), next update time (--next-update)"));
-  auto blank = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", " ", "--impact", "\t", "--user-action", " ",
-                              "--next-update", "2099-01-01T00:00:00Z"});
+  CHECK(Has(missing.err,
+            "missing: immediate user action (--user-action), next update time (--next-update)"));
+  auto blank = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", " ", "--impact",
+                              "\t", "--user-action", " ", "--next-update", "2099-01-01T00:00:00Z"});
   CHECK(blank.code == 3);
-  CHECK(Has(blank.err, "missing: facts (--facts), impact scope (--impact), immediate user action (--user-action)"));
+  CHECK(Has(
+      blank.err,
+      "missing: facts (--facts), impact scope (--impact), immediate user action (--user-action)"));
   CHECK(f.Count() == before);
   // A responder speaks internally only.
-  auto resp = f.Resp({"comms", inc, "--audience", "external", "--facts", "f", "--impact", "i", "--user-action", "u",
-                      "--next-update", "2199-01-01T00:00:00Z"});
+  auto resp = f.Resp({"comms", inc, "--audience", "external", "--facts", "f", "--impact", "i",
+                      "--user-action", "u", "--next-update", "2199-01-01T00:00:00Z"});
   CHECK(resp.code == 3);
-  auto ok = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", "key leaked", "--impact", "card users",
-                           "--user-action", "re-enroll", "--next-update", "2199-01-01T00:00:00Z"});
+  auto ok = f.As(cmd_key, {"comms", inc, "--audience", "external", "--facts", "key leaked",
+                           "--impact", "card users", "--user-action", "re-enroll", "--next-update",
+                           "2199-01-01T00:00:00Z"});
   INFO(ok.err);
   CHECK(ok.code == 0);
   auto st = Json::parse(f.Read({"--json", "status", inc}).out);
@@ -345,10 +376,13 @@ TEST_CASE("Runbook comms.2: an external message carries facts, impact scope, use
 
   // A promised update that never came is overdue.
   Drill d;
-  d.Append(d.cmd, CommunicationPayload{fb::Audience::External, "", "f", "i", "u", kT0 + 60 * kMin}, 10);
+  d.Append(d.cmd, CommunicationPayload{fb::Audience::External, "", "f", "i", "u", kT0 + 60 * kMin},
+           10);
   CHECK(d.Status()["communications"]["external"][0]["followed"] == "overdue");
-  d.Append(d.cmd, CommunicationPayload{fb::Audience::External, "", "f", "i", "u", kT0 + 120 * kMin}, 55);
-  CHECK(d.Status()["communications"]["external"][0]["followed"] == "kept (#" + std::to_string(d.inc + 2) + ")");
+  d.Append(d.cmd, CommunicationPayload{fb::Audience::External, "", "f", "i", "u", kT0 + 120 * kMin},
+           55);
+  CHECK(d.Status()["communications"]["external"][0]["followed"] ==
+        "kept (#" + std::to_string(d.inc + 2) + ")");
 }
 
 TEST_CASE("Runbook exit.1: a root cause identified or bounded", "[runbook]") {
@@ -360,7 +394,9 @@ TEST_CASE("Runbook exit.1: a root cause identified or bounded", "[runbook]") {
   CHECK(Has(st.dump(), "bounded"));
 }
 
-TEST_CASE("Runbook exit.2: compromised keys rotated and old paths invalidated, for every active playbook", "[runbook]") {
+TEST_CASE(
+    "Runbook exit.2: compromised keys rotated and old paths invalidated, for every active playbook",
+    "[runbook]") {
   Drill none;
   CHECK(Holds(none.Status(), "exit.2"));  // no key-compromise playbook active
   Drill d(fb::Severity::Sev1, 1 | 4);
@@ -374,7 +410,8 @@ TEST_CASE("Runbook exit.2: compromised keys rotated and old paths invalidated, f
   CHECK(Holds(d.Status(), "exit.2"));
 }
 
-TEST_CASE("Runbook exit.3: fund and record reconciliation completed (the latest reconciles)", "[runbook]") {
+TEST_CASE("Runbook exit.3: fund and record reconciliation completed (the latest reconciles)",
+          "[runbook]") {
   Drill d;
   CHECK_FALSE(Holds(d.Status(), "exit.3"));
   d.Append(d.resp, Figures(98000), 10);
@@ -383,7 +420,8 @@ TEST_CASE("Runbook exit.3: fund and record reconciliation completed (the latest 
   CHECK_FALSE(Holds(d.Status(), "exit.3"));
 }
 
-TEST_CASE("Runbook exit criteria of a closed incident are judged at its close, on occurred time", "[runbook]") {
+TEST_CASE("Runbook exit criteria of a closed incident are judged at its close, on occurred time",
+          "[runbook]") {
   Drill d;
   d.Append(d.resp, Figures(98000), 10);
   d.Append(d.cmd, ClosePayload{"r", "customer sign-off"}, 20);
@@ -400,18 +438,22 @@ TEST_CASE("Runbook exit criteria of a closed incident are judged at its close, o
   st = d.Status();
   CHECK_FALSE(Holds(st, "exit.3"));
   CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.3", "exit.4"}));
-  // A close without an override whose criteria no longer hold is flagged, not quietly shown as closed.
+  // A close without an override whose criteria no longer hold is flagged, not quietly shown as
+  // closed.
   Drill quiet;
   quiet.Append(quiet.resp, Figures(98000), 10);
   quiet.Append(quiet.cmd, ClosePayload{"r", ""}, 20);
   auto text = Run({"--ledger", quiet.dir, "status", IncidentName(quiet.inc)});
-  CHECK(Has(text.out, "WARNING: closed without an override, but by the events as they stand exit.4 did not hold at the close"));
+  CHECK(Has(text.out,
+            "WARNING: closed without an override, but by the events as they stand exit.4 did not "
+            "hold at the close"));
   {
     const uint64_t n = quiet.store->size();
     Checkpoint cp{CheckpointOrigin(quiet.store->head().ledger_id), n, quiet.store->tree().Root()};
     Draft c;
-    c.payload = CheckpointPayload{n, cp.root, SignCheckpoint(quiet.admin, cp).value(),
-                                  NostrCheckpointEvent(quiet.admin, cp, quiet.recorded / 1000000000).value()};
+    c.payload = CheckpointPayload{
+        n, cp.root, SignCheckpoint(quiet.admin, cp).value(),
+        NostrCheckpointEvent(quiet.admin, cp, quiet.recorded / 1000000000).value()};
     AppendOptions o;
     o.now_ns = quiet.recorded;
     REQUIRE(quiet.store->Append(quiet.admin, {std::move(c)}, o, nullptr).ok());
@@ -430,7 +472,8 @@ TEST_CASE("Runbook exit.4: monitoring stable for the agreed observation window",
   CHECK(Has(st.dump(), "stable for 1h30m of a 2h00m window"));
   d.Append(d.resp, StepPayload{"exit.4", "", kT0 + 60 * kMin}, 181);
   CHECK(Holds(d.Status(), "exit.4"));
-  Drill early(fb::Severity::Sev1, 0, kT0, 120);  // stable "since" before the declaration counts from it
+  Drill early(fb::Severity::Sev1, 0, kT0,
+              120);  // stable "since" before the declaration counts from it
   early.Append(early.resp, StepPayload{"exit.4", "", kT0 - 600 * kMin}, 100);
   CHECK_FALSE(Holds(early.Status(), "exit.4"));
   CHECK(Has(early.Status().dump(), "stable for 1h40m of a 2h00m window"));
@@ -438,12 +481,17 @@ TEST_CASE("Runbook exit.4: monitoring stable for the agreed observation window",
   CHECK(dflt.Status()["observation_window_minutes"] == 24 * 60);
 }
 
-TEST_CASE("Runbook close: refused until the exit criteria hold, unless overridden, and the override is shown", "[runbook]") {
+TEST_CASE(
+    "Runbook close: refused until the exit criteria hold, unless overridden, and the override is "
+    "shown",
+    "[runbook]") {
   test::Fixture f;
   const std::string cmd_key = f.tmp / "cmd.nsec";
   const std::string cmd = test::Trim(Run({"key", "new", "--out", cmd_key}).out);
   REQUIRE(f.Admin({"member", "add", cmd, "--role", "commander"}).code == 0);
-  REQUIRE(f.As(cmd_key, {"incident", "declare", "--sev", "SEV-2", "--title", "t", "--observation-window", "90m"}).code == 0);
+  REQUIRE(f.As(cmd_key, {"incident", "declare", "--sev", "SEV-2", "--title", "t",
+                         "--observation-window", "90m"})
+              .code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   const size_t before = f.Count();
   auto refused = f.As(cmd_key, {"incident", "close", inc, "--root-cause", "r"});
@@ -451,27 +499,34 @@ TEST_CASE("Runbook close: refused until the exit criteria hold, unless overridde
   CHECK(Has(refused.err, "exit.3 not met"));
   CHECK(Has(refused.err, "exit.4 not met"));
   CHECK(f.Count() == before);
-  auto overridden = f.As(cmd_key, {"incident", "close", inc, "--root-cause", "r", "--override", "customer sign-off"});
+  auto overridden = f.As(
+      cmd_key, {"incident", "close", inc, "--root-cause", "r", "--override", "customer sign-off"});
   INFO(overridden.err);
   REQUIRE(overridden.code == 0);
   auto st = Json::parse(f.Read({"--json", "status", inc}).out);
   CHECK(st["status"] == "closed");
   CHECK(st["close"]["override_reason"] == "customer sign-off");
   CHECK(st["close"]["unmet_at_close"] == Json::array({"exit.3", "exit.4"}));
-  CHECK(Has(f.Read({"status", inc}).out, "exit criteria OVERRIDDEN at close (exit.3, exit.4 not met): customer sign-off"));
+  CHECK(Has(f.Read({"status", inc}).out,
+            "exit criteria OVERRIDDEN at close (exit.3, exit.4 not met): customer sign-off"));
   // Closed is closed.
   CHECK(f.Resp({"freeze", inc, "card-issuance", "--reason", "late"}).code == 3);
 }
 
-TEST_CASE("Runbook close: judged at its occurred time; nothing of the runbook happens before the declaration", "[runbook]") {
+TEST_CASE(
+    "Runbook close: judged at its occurred time; nothing of the runbook happens before the "
+    "declaration",
+    "[runbook]") {
   test::Fixture f;
   const TimeNs t0 = (NowNs() / kMin - 180) * kMin;  // three hours ago
-  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "t", "--observation-window", "60m", "--occurred",
-                   FormatTime(t0)}).code == 0);
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "t", "--observation-window",
+                   "60m", "--occurred", FormatTime(t0)})
+              .code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   const size_t before = f.Count();
   // Before the declaration: refused, for an action and for the stable state.
-  auto early = f.Admin({"freeze", inc, "card-issuance", "--reason", "r", "--occurred", FormatTime(t0 - 60 * kMin)});
+  auto early = f.Admin(
+      {"freeze", inc, "card-issuance", "--reason", "r", "--occurred", FormatTime(t0 - 60 * kMin)});
   CHECK(early.code == 3);
   CHECK(Has(early.err, "was declared"));
   auto since = f.Admin({"step", inc, "exit.4", "--stable-since", "2000-01-01T00:00:00Z"});
@@ -479,18 +534,23 @@ TEST_CASE("Runbook close: judged at its occurred time; nothing of the runbook ha
   CHECK(Has(since.err, "--stable-since is before"));
   CHECK(f.Count() == before);
   // Stable from t0+1m, confirmed at t0+2h: exit.4 holds now, but not at t0+30m.
-  REQUIRE(f.Admin({"step", inc, "exit.4", "--stable-since", FormatTime(t0 + kMin), "--occurred", FormatTime(t0 + 120 * kMin)}).code == 0);
+  REQUIRE(f.Admin({"step", inc, "exit.4", "--stable-since", FormatTime(t0 + kMin), "--occurred",
+                   FormatTime(t0 + 120 * kMin)})
+              .code == 0);
   auto now = f.Admin({"incident", "close", inc, "--root-cause", "r"});
   CHECK(now.code == 3);
   CHECK_FALSE(Has(now.err, "exit.4 not met"));
-  auto backdated = f.Admin({"incident", "close", inc, "--root-cause", "r", "--occurred", FormatTime(t0 + 30 * kMin)});
+  auto backdated = f.Admin(
+      {"incident", "close", inc, "--root-cause", "r", "--occurred", FormatTime(t0 + 30 * kMin)});
   CHECK(backdated.code == 3);
   CHECK(Has(backdated.err, "exit.4 not met"));
 }
 
 TEST_CASE("PIR report: text from events is escaped in Markdown and HTML", "[runbook]") {
   test::Fixture f;
-  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "<script>alert(1)</script> | *x*"}).code == 0);
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title",
+                   "<script>alert(1)</script> | *x*"})
+              .code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   REQUIRE(f.Admin({"note", "--incident", inc, "cell | breaker <b>bold</b>"}).code == 0);
   REQUIRE(f.Admin({"checkpoint"}).code == 0);
@@ -505,7 +565,8 @@ TEST_CASE("PIR report: text from events is escaped in Markdown and HTML", "[runb
   CHECK_FALSE(Has(html.out, "<b>bold"));
 }
 
-TEST_CASE("Runbook pir.1-pir.3: due 5 business days after close, Monday to Friday UTC", "[runbook]") {
+TEST_CASE("Runbook pir.1-pir.3: due 5 business days after close, Monday to Friday UTC",
+          "[runbook]") {
   // Closed on Friday 2026-10-16: due by the end of Friday 2026-10-23.
   Drill d(fb::Severity::Sev1, 0, ParseTime("2026-10-16T10:00:00Z").value());
   auto st = d.Status();
@@ -521,12 +582,15 @@ TEST_CASE("Runbook pir.1-pir.3: due 5 business days after close, Monday to Frida
   CHECK(StateOf(st, "pir.1") == "done");
   CHECK(StateOf(st, "pir.2") == "done");
   CHECK(StateOf(st, "pir.3") == "overdue");
-  CHECK(BusinessDaysAfter(kT0 + 24 * 60 * kMin, 5) == ParseTime("2026-11-28T00:00:00Z").value());  // Saturday close
+  CHECK(BusinessDaysAfter(kT0 + 24 * 60 * kMin, 5) ==
+        ParseTime("2026-11-28T00:00:00Z").value());  // Saturday close
 }
 
-TEST_CASE("Runbook corrections: a replacement or a retraction supersedes the event in status", "[runbook]") {
+TEST_CASE("Runbook corrections: a replacement or a retraction supersedes the event in status",
+          "[runbook]") {
   Drill d(fb::Severity::Sev1, 1);
-  const uint64_t wrong = d.Append(d.resp, SecretRotatedPayload{"A.1", test::NewKey().public_key(), "", ""}, 30);
+  const uint64_t wrong =
+      d.Append(d.resp, SecretRotatedPayload{"A.1", test::NewKey().public_key(), "", ""}, 30);
   CHECK(StateOf(d.Status(), "A.1") == "done");
   d.Append(d.resp, CorrectionPayload{"that was the staging key"}, 31, true, {}, wrong);
   auto st = d.Status();
@@ -540,7 +604,10 @@ TEST_CASE("Runbook corrections: a replacement or a retraction supersedes the eve
   CHECK(st["frozen"][0]["operation"] == "card-rotation");
 }
 
-TEST_CASE("Corrections: only a role that may append an event may correct it, within its incident, with its type", "[runbook]") {
+TEST_CASE(
+    "Corrections: only a role that may append an event may correct it, within its incident, with "
+    "its type",
+    "[runbook]") {
   Drill d(fb::Severity::Sev1, 1);
   const uint64_t severity = d.Append(d.cmd, SeverityPayload{fb::Severity::Sev2, "contained"}, 30);
   const uint64_t freeze = d.Append(d.resp, FreezePayload{"card-issuance", "r"}, 31);
@@ -575,13 +642,15 @@ TEST_CASE("Corrections: only a role that may append an event may correct it, wit
   CHECK(d.Status()["severity"] == "SEV-1");
 }
 
-TEST_CASE("Corrections after the close: only the close and the PIR's records, through the CLI", "[runbook]") {
+TEST_CASE("Corrections after the close: only the close and the PIR's records, through the CLI",
+          "[runbook]") {
   test::Fixture f;
   REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "t"}).code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   REQUIRE(f.Admin({"freeze", inc, "card-issuance", "--reason", "r"}).code == 0);
   const std::string freeze = std::to_string(f.Count() - 1);
-  REQUIRE(f.Admin({"incident", "close", inc, "--root-cause", "r", "--override", "drill"}).code == 0);
+  REQUIRE(f.Admin({"incident", "close", inc, "--root-cause", "r", "--override", "drill"}).code ==
+          0);
   const std::string close = std::to_string(f.Count() - 1);
   auto o = f.Admin({"correct", inc, freeze, "--reason", "after the fact"});
   CHECK(o.code == 3);
@@ -591,9 +660,12 @@ TEST_CASE("Corrections after the close: only the close and the PIR's records, th
   CHECK(f.Admin({"correct", inc, freeze, "--reason", "now it can be"}).code == 0);
 }
 
-TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refused, and not echoed", "[runbook][secrets]") {
+TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refused, and not echoed",
+          "[runbook][secrets]") {
   test::Fixture f;
-  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "t", "--playbook", "A", "--playbook", "C"}).code == 0);
+  REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "t", "--playbook", "A",
+                   "--playbook", "C"})
+              .code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);
   const std::string nsec = test::Trim(test::ReadFile(f.resp_key));
   REQUIRE(nsec.rfind("nsec1", 0) == 0);
@@ -601,7 +673,8 @@ TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refus
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"step", inc, "A.1", "--new-key", nsec},
            {"step", inc, "A.2", "--note", "old key was " + nsec},
-           {"step", inc, "C.1", "--subject", f.resp, "--secret-label", "nostr+walletconnect://abc?relay=x&secret=" + nsec.substr(5, 20)},
+           {"step", inc, "C.1", "--subject", f.resp, "--secret-label",
+            "nostr+walletconnect://abc?relay=x&secret=" + nsec.substr(5, 20)},
            {"freeze", inc, "card-issuance", "--reason", nsec}}) {
     auto o = f.Admin(args);
     CHECK(o.code != 0);
@@ -611,20 +684,27 @@ TEST_CASE("Runbook actions never record a secret: nsec and NWC secrets are refus
   CHECK(f.Count() == before);
   // What is recorded instead: the public key, the label.
   CHECK(f.Admin({"step", inc, "A.1", "--new-key", f.resp}).code == 0);
-  CHECK(f.Admin({"step", inc, "C.1", "--subject", f.resp, "--secret-label", "nwc-mapping-v8"}).code == 0);
+  CHECK(
+      f.Admin({"step", inc, "C.1", "--subject", f.resp, "--secret-label", "nwc-mapping-v8"}).code ==
+      0);
   const auto st = Json::parse(f.Read({"--json", "status", inc}).out);
   CHECK(StateOf(st, "A.1") == "done");
   CHECK(StateOf(st, "C.1") == "done");
 }
 
-TEST_CASE("No event records a secret: notes, imports, titles and reasons are refused too, whatever the case", "[runbook][secrets]") {
+TEST_CASE(
+    "No event records a secret: notes, imports, titles and reasons are refused too, whatever the "
+    "case",
+    "[runbook][secrets]") {
   test::Fixture f;
   const std::string nsec = test::Trim(test::ReadFile(f.resp_key));
   std::string upper = nsec;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::string jsonl = f.tmp / "lines.jsonl";
-  std::ofstream(jsonl) << R"({"type":"note","text":"fine"})" << "\n"
-                       << R"({"type":"note","text":"key: )" << nsec << R"("})" << "\n";
+  std::ofstream(jsonl) << R"({"type":"note","text":"fine"})"
+                       << "\n"
+                       << R"({"type":"note","text":"key: )" << nsec << R"("})"
+                       << "\n";
   const size_t before = f.Count();
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"note", "the leaked key is " + nsec},
@@ -632,7 +712,8 @@ TEST_CASE("No event records a secret: notes, imports, titles and reasons are ref
            {"note", "mapping nostr+walletconnect://abc?relay=wss://r&secret=00ff"},
            {"import", jsonl},
            {"incident", "declare", "--sev", "SEV-2", "--title", "leak", "--summary", nsec},
-           {"key", "compromised", f.resp, "--since", "2026-11-20T10:00:00Z", "--reason", "posted " + nsec}}) {
+           {"key", "compromised", f.resp, "--since", "2026-11-20T10:00:00Z", "--reason",
+            "posted " + nsec}}) {
     auto o = f.Admin(args);
     INFO(args[0] << " " << o.err);
     CHECK(o.code == 3);
@@ -648,7 +729,9 @@ TEST_CASE("No event records a secret: notes, imports, titles and reasons are ref
   CHECK(f.Admin({"note", "nsec1 is the prefix of a secret key"}).code == 0);
 }
 
-TEST_CASE("Runbook steps: unknown steps, inactive playbooks and steps other commands record are refused", "[runbook]") {
+TEST_CASE(
+    "Runbook steps: unknown steps, inactive playbooks and steps other commands record are refused",
+    "[runbook]") {
   test::Fixture f;
   REQUIRE(f.Admin({"incident", "declare", "--sev", "SEV-2", "--title", "t"}).code == 0);
   const std::string inc = "INC-" + std::to_string(f.Count() - 1);

@@ -1,13 +1,14 @@
 // The runbook data against RUNBOOK.md: every numbered step of the document is
 // a step of the data, in order, with its text; and the data's rules hold.
-#include <catch2/catch.hpp>
+#include "projections/runbook.h"
+
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
 
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
-#include "projections/runbook.h"
 #include "tests/testutil.h"
 
 using namespace custody;
@@ -16,13 +17,16 @@ namespace {
 const std::string kDir = std::string(CUSTODY_SOURCE_DIR) + "/projections/runbook/";
 }
 
-TEST_CASE("Runbook: the compiled-in data is the file in the project, and its version is its SHA-256", "[runbook]") {
+TEST_CASE(
+    "Runbook: the compiled-in data is the file in the project, and its version is its SHA-256",
+    "[runbook]") {
   const std::string json = test::ReadFile(kDir + "runbook-v1.json");
   CHECK(CurrentRunbookJson() == json);
   CHECK(CurrentRunbook().version == Sha256(AsSpan(json)));
 }
 
-TEST_CASE("Runbook: every numbered step of RUNBOOK.md is in the data, in order, with its text", "[runbook]") {
+TEST_CASE("Runbook: every numbered step of RUNBOOK.md is in the data, in order, with its text",
+          "[runbook]") {
   const Runbook& r = CurrentRunbook();
   // Heading in RUNBOOK.md -> section id in the data.
   const std::map<std::string, std::string> sections = {
@@ -43,7 +47,8 @@ TEST_CASE("Runbook: every numbered step of RUNBOOK.md is in the data, in order, 
       current = it == sections.end() ? "" : it->second;
       continue;
     }
-    if (!current.empty() && line.size() > 3 && std::isdigit(static_cast<unsigned char>(line[0])) && line[1] == '.')
+    if (!current.empty() && line.size() > 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
+        line[1] == '.')
       found[current].push_back(line.substr(3));
   }
   REQUIRE(found.size() == sections.size());
@@ -65,7 +70,8 @@ TEST_CASE("Runbook: every numbered step of RUNBOOK.md is in the data, in order, 
   REQUIRE(r.FindSection("comms") != nullptr);
   CHECK(r.FindSection("comms")->steps.size() == 2);
   CHECK(r.sev1_internal_cadence_minutes == 30);
-  CHECK(r.external_required == std::vector<std::string>{"facts", "impact_scope", "user_action", "next_update"});
+  CHECK(r.external_required ==
+        std::vector<std::string>{"facts", "impact_scope", "user_action", "next_update"});
   CHECK(r.FindSection("first15")->due_minutes == 15);
   CHECK(r.pir_due_business_days == 5);
   CHECK(r.observation_window_hours_default == 24);
@@ -85,9 +91,9 @@ TEST_CASE("Runbook: malformed data is refused", "[runbook]") {
     CHECK(ParseRunbook(t).status().IsInvalidArgument());
   };
   CHECK(ParseRunbook(json).ok());
-  refused("\"id\": \"A.2\"", "\"id\": \"A.3\"");           // numbering
+  refused("\"id\": \"A.2\"", "\"id\": \"A.3\"");  // numbering
   refused("\"applies\": \"playbook\"", "\"applies\": \"x\"");
-  refused("\"SEV-1\": 30", "\"SEV-2\": 30");               // SEV-1 cadence missing
+  refused("\"SEV-1\": 30", "\"SEV-2\": 30");  // SEV-1 cadence missing
   refused("custody-runbook/v1", "custody-runbook/v2");
   CHECK(ParseRunbook("{").status().IsInvalidArgument());
 }

@@ -1,13 +1,15 @@
-// The incident timeline renderers: the machine forms parse back to what went in (CSV by RFC 4180, JSON and JSON
-// Lines by nlohmann-json) with the Timesketch columns; the human forms show corrections beside what they correct
-// and escape what people wrote; the HTML loads nothing; and every form is the same bytes for the same input.
+// The incident timeline renderers: the machine forms parse back to what went in (CSV by RFC 4180,
+// JSON and JSON Lines by nlohmann-json) with the Timesketch columns; the human forms show
+// corrections beside what they correct and escape what people wrote; the HTML loads nothing; and
+// every form is the same bytes for the same input.
+#include "projections/timeline.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "ledger/base/time.h"
-#include "projections/timeline.h"
 
 using namespace custody;
 
@@ -17,7 +19,8 @@ constexpr int64_t kS = 1000000000;
 constexpr int64_t kT0 = 1795168980LL * kS;  // 2026-11-20T10:03:00Z
 
 const char* const kCsvHeader =
-    "message,datetime,timestamp_desc,seq,event_id,checkpoint,recorded,author,type,subjects,step,corrects,"
+    "message,datetime,timestamp_desc,seq,event_id,checkpoint,recorded,author,type,subjects,step,"
+    "corrects,"
     "corrected_by,incident,retraction,late_recorded";
 
 std::string Hex(char c) { return std::string(64, c); }
@@ -35,7 +38,8 @@ TimelineHeader Header() {
   return h;
 }
 
-TimelineRow Row(uint64_t seq, int64_t occurred, const std::string& type, const std::string& message) {
+TimelineRow Row(uint64_t seq, int64_t occurred, const std::string& type,
+                const std::string& message) {
   TimelineRow r;
   r.seq = seq;
   r.event_id = Hex(static_cast<char>('0' + seq % 10));
@@ -50,8 +54,8 @@ TimelineRow Row(uint64_t seq, int64_t occurred, const std::string& type, const s
 
 const char* const kHostile = "=HYPERLINK(\"x\")\nsecond line <script>alert(1)</script> | end, done";
 
-// In occurred order, as callers pass them: a correction pair (4 corrected by 6), a retraction (7 retracted by 8),
-// a subject list, and messages that need every kind of quoting and escaping.
+// In occurred order, as callers pass them: a correction pair (4 corrected by 6), a retraction (7
+// retracted by 8), a subject list, and messages that need every kind of quoting and escaping.
 std::vector<TimelineRow> Rows() {
   std::vector<TimelineRow> rows;
   rows.push_back(Row(3, kT0, "incident_declared", "declared SEV-1, relay key leak"));
@@ -76,7 +80,9 @@ std::vector<TimelineRow> Rows() {
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + needle.size())) ++n;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size()))
+    ++n;
   return n;
 }
 
@@ -91,8 +97,8 @@ std::vector<std::string> Lines(const std::string& s) {
   return out;
 }
 
-// A strict RFC 4180 reader: quotes only around a whole field, records end in LF or CRLF, and the text must end
-// with a record end. Returns false on anything else.
+// A strict RFC 4180 reader: quotes only around a whole field, records end in LF or CRLF, and the
+// text must end with a record end. Returns false on anything else.
 bool ParseCsv(const std::string& s, std::vector<std::vector<std::string>>* records) {
   std::vector<std::string> record;
   std::string field;
@@ -132,14 +138,16 @@ bool ParseCsv(const std::string& s, std::vector<std::vector<std::string>>* recor
   return !quoted && field.empty() && record.empty();
 }
 
-// What the CSV form should hold for a text field: the formula guard adds an apostrophe, nothing else changes.
+// What the CSV form should hold for a text field: the formula guard adds an apostrophe, nothing
+// else changes.
 std::string Guarded(const std::string& s) {
   return !s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos ? "'" + s : s;
 }
 
 }  // namespace
 
-TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back to its row", "[timeline]") {
+TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back to its row",
+          "[timeline]") {
   const auto rows = Rows();
   const TimelineHeader h = Header();
   const std::string csv = IncidentTimelineCsv(h, rows);
@@ -171,7 +179,8 @@ TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back 
     CHECK(f[14] == (rows[i].retraction ? "true" : "false"));
     CHECK(f[15] == (rows[i].late_recorded ? "true" : "false"));
   }
-  // The formula guard: '=' and '-' get the apostrophe inside quotes; the rest of the text is as written.
+  // The formula guard: '=' and '-' get the apostrophe inside quotes; the rest of the text is as
+  // written.
   CHECK(records[3][0] == std::string("'") + kHostile);
   CHECK(records[7][0] == "'-5 sats between ledger and node");
   CHECK(csv.find("\"'=HYPERLINK(\"\"x\"\")\nsecond line") != std::string::npos);
@@ -179,7 +188,8 @@ TEST_CASE("Timeline: CSV has the Timesketch header and every record parses back 
   CHECK(records[1][9].empty());
 }
 
-TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Timesketch fields", "[timeline]") {
+TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Timesketch fields",
+          "[timeline]") {
   const auto rows = Rows();
   const std::string jsonl = IncidentTimelineJsonl(Header(), rows);
   CHECK(jsonl.back() == '\n');
@@ -189,13 +199,15 @@ TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Time
   const std::string header = kCsvHeader;
   for (size_t start = 0, comma = 0; comma != std::string::npos; start = comma + 1) {
     comma = header.find(',', start);
-    header_columns.push_back(header.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    header_columns.push_back(
+        header.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
   }
   for (size_t i = 0; i < rows.size(); ++i) {
     INFO("line " << i);
     const auto j = nlohmann::ordered_json::parse(lines[i]);
     REQUIRE(j.is_object());
-    for (const char* key : {"message", "datetime", "timestamp_desc", "seq", "event_id", "checkpoint"})
+    for (const char* key :
+         {"message", "datetime", "timestamp_desc", "seq", "event_id", "checkpoint"})
       CHECK(j.contains(key));
     CHECK(j["message"] == rows[i].message);
     CHECK(j["datetime"] == FormatTime(rows[i].occurred_ns));
@@ -218,13 +230,15 @@ TEST_CASE("Timeline: JSON Lines has one parseable object per event with the Time
   small.checkpoint_size = 5;
   const auto covered = Lines(IncidentTimelineJsonl(small, rows));
   for (size_t i = 0; i < rows.size(); ++i)
-    CHECK(nlohmann::ordered_json::parse(covered[i])["checkpoint"] == (rows[i].seq < 5 ? small.checkpoint : ""));
+    CHECK(nlohmann::ordered_json::parse(covered[i])["checkpoint"] ==
+          (rows[i].seq < 5 ? small.checkpoint : ""));
   const std::string csv = IncidentTimelineCsv(small, rows);
   CHECK(csv.find("," + small.checkpoint + ",") != std::string::npos);
   CHECK(csv.find("," + rows.back().event_id + ",,") != std::string::npos);
 }
 
-TEST_CASE("Timeline: JSON is one document with the header, the checkpoint and the events in order", "[timeline]") {
+TEST_CASE("Timeline: JSON is one document with the header, the checkpoint and the events in order",
+          "[timeline]") {
   const auto rows = Rows();
   const std::string text = IncidentTimelineJson(Header(), rows);
   CHECK(text.back() == '\n');
@@ -250,21 +264,25 @@ TEST_CASE("Timeline: JSON is one document with the header, the checkpoint and th
   CHECK(nlohmann::json::parse(Lines(IncidentTimelineJsonl(none, rows))[0])["checkpoint"] == "");
 }
 
-TEST_CASE("Timeline: Markdown strikes superseded rows and names corrections beside them", "[timeline]") {
+TEST_CASE("Timeline: Markdown strikes superseded rows and names corrections beside them",
+          "[timeline]") {
   const auto rows = Rows();
   const std::string md = IncidentTimelineMarkdown(Header(), rows);
   CHECK(md.rfind("# Timeline: INC-7 — Relay key leak, O'Brien \\& \"co\"\n", 0) == 0);
   CHECK(md.find("SEV-1") != std::string::npos);
   CHECK(md.find("size 42 root " + Hex('c')) != std::string::npos);
-  CHECK(md.find("| Occurred (UTC) | Recorded (UTC) | # | Author | Type | Subjects | What |\n") != std::string::npos);
-  CHECK(md.find("| 2026-11-20 10:03:00Z | 2026-11-20 10:03:05Z | 3 | npub1qqqqqqqq…qqqq | `incident_declared` |  | "
+  CHECK(md.find("| Occurred (UTC) | Recorded (UTC) | # | Author | Type | Subjects | What |\n") !=
+        std::string::npos);
+  CHECK(md.find("| 2026-11-20 10:03:00Z | 2026-11-20 10:03:05Z | 3 | npub1qqqqqqqq…qqqq | "
+                "`incident_declared` |  | "
                 "declared SEV-1, relay key leak |\n") != std::string::npos);
   CHECK(md.find("~~froze \"all\" payouts~~ (corrected by #6)") != std::string::npos);
   CHECK(md.find("froze payouts from 10:04 (corrects #4)") != std::string::npos);
   CHECK(md.find("~~notified the wrong user~~ (corrected by #8)") != std::string::npos);
   CHECK(md.find("retracted: wrong user (retracts #7)") != std::string::npos);
   CHECK(md.find("2026-11-20 10:35:00Z ⚠ recorded later") != std::string::npos);
-  // The hostile message stays in its cell: its pipe is escaped, its line break is a <br>, its tags are text.
+  // The hostile message stays in its cell: its pipe is escaped, its line break is a <br>, its tags
+  // are text.
   CHECK(md.find("second line \\<script\\>alert(1)\\</script\\> \\| end") != std::string::npos);
   CHECK(md.find("<script>") == std::string::npos);
   size_t table_lines = 0;
@@ -288,7 +306,8 @@ TEST_CASE("Timeline: HTML is self-contained, escaped, and charts every event", "
   const std::string html = IncidentTimelineHtml(Header(), rows);
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html.find("<meta charset=\"utf-8\">") != std::string::npos);
-  CHECK(html.find("<title>Timeline: INC-7 — Relay key leak, O&#39;Brien &amp; &quot;co&quot;</title>") !=
+  CHECK(html.find(
+            "<title>Timeline: INC-7 — Relay key leak, O&#39;Brien &amp; &quot;co&quot;</title>") !=
         std::string::npos);
   CHECK(html.find("<style>") != std::string::npos);
   CHECK(html.find("<svg") != std::string::npos);
@@ -341,7 +360,8 @@ TEST_CASE("Timeline: no events and one event render in every form", "[timeline]"
   std::vector<TimelineRow> blank = {Row(1, kT0, "note", ""), Row(2, kT0 + kS, "note", "fixed")};
   blank[0].corrected_by = 2;
   blank[1].corrects = 1;
-  CHECK(IncidentTimelineMarkdown(h, blank).find("~~(no text)~~ (corrected by #2)") != std::string::npos);
+  CHECK(IncidentTimelineMarkdown(h, blank).find("~~(no text)~~ (corrected by #2)") !=
+        std::string::npos);
 }
 
 TEST_CASE("Timeline: every form is the same bytes for the same input", "[timeline]") {
@@ -355,13 +375,16 @@ TEST_CASE("Timeline: every form is the same bytes for the same input", "[timelin
   CHECK(IncidentTimelineHtml(h, rows) == IncidentTimelineHtml(Header(), again));
 }
 
-TEST_CASE("Timeline: the chart keeps its size for 10,000 events spread over two centuries", "[timeline]") {
+TEST_CASE("Timeline: the chart keeps its size for 10,000 events spread over two centuries",
+          "[timeline]") {
   const TimelineHeader h = Header();
   std::vector<TimelineRow> many;
-  const char* const types[] = {"incident_declared", "operation_frozen", "step_done", "evidence",
-                               "communication",     "reconciliation",   "pir_published", "some_future_type"};
+  const char* const types[] = {"incident_declared", "operation_frozen", "step_done",
+                               "evidence",          "communication",    "reconciliation",
+                               "pir_published",     "some_future_type"};
   for (uint64_t i = 0; i < 10000; ++i)
-    many.push_back(Row(i + 1, static_cast<int64_t>(i) * 725811LL * kS, types[i % 8], "event " + std::to_string(i)));
+    many.push_back(Row(i + 1, static_cast<int64_t>(i) * 725811LL * kS, types[i % 8],
+                       "event " + std::to_string(i)));
   const std::string html = IncidentTimelineHtml(h, many);
   const auto view_box = [](const std::string& s) {
     size_t at = s.find("viewBox=\"");

@@ -47,7 +47,9 @@ struct Ledger {
   }
 };
 
-bool Names(const Status& s, const std::string& what) { return s.message().find(what) != std::string::npos; }
+bool Names(const Status& s, const std::string& what) {
+  return s.message().find(what) != std::string::npos;
+}
 
 std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
@@ -137,7 +139,8 @@ TEST_CASE("Corruption: an event replayed from another ledger", "[store][corrupti
 TEST_CASE("Corruption: a well-signed, well-chained event by a non-member", "[store][corruption]") {
   Ledger l;
   auto stranger = test::NewKey();
-  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, stranger, kT0 + 2000, "forged");
+  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, stranger,
+                                   kT0 + 2000, "forged");
   {
     test::RawDb raw(l.dir);
     raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&stranger})));
@@ -150,7 +153,8 @@ TEST_CASE("Corruption: a well-signed, well-chained event by a non-member", "[sto
 
 TEST_CASE("Corruption: a signed event whose recorded time goes backwards", "[store][corruption]") {
   Ledger l;
-  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, kT0, "back in time");
+  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, kT0,
+                                   "back in time");
   {
     test::RawDb raw(l.dir);
     raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&l.admin})));
@@ -163,7 +167,8 @@ TEST_CASE("Corruption: a signed event whose recorded time goes backwards", "[sto
 
 TEST_CASE("Corruption: a back-link that hides an event about the user", "[store][corruption]") {
   Ledger l;  // notes 0, 2, 4 (seqs 1, 3, 5) are about the user
-  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, kT0 + 2000);
+  EventFields f =
+      test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, kT0 + 2000);
   f.subjects = {{l.user.public_key(), 3}};  // skips #5
   {
     test::RawDb raw(l.dir);
@@ -173,7 +178,8 @@ TEST_CASE("Corruption: a back-link that hides an event about the user", "[store]
   CHECK(s.message().rfind("event 6: back-link", 0) == 0);
 }
 
-TEST_CASE("Corruption: the members index disagreeing with the membership events", "[store][corruption]") {
+TEST_CASE("Corruption: the members index disagreeing with the membership events",
+          "[store][corruption]") {
   Ledger l;
   auto stranger = test::NewKey();
   {
@@ -193,7 +199,8 @@ TEST_CASE("Trust: verify --trust checks the genesis admin", "[store][trust]") {
   CHECK(Names(s, "is not the trusted key"));
 }
 
-TEST_CASE("Corruption: the event id and subject indexes must hold what the events imply", "[store][corruption]") {
+TEST_CASE("Corruption: the event id and subject indexes must hold what the events imply",
+          "[store][corruption]") {
   {
     Ledger l;
     {
@@ -242,7 +249,8 @@ TEST_CASE("Corruption: a stored name that is not the genesis's", "[store][corrup
 TEST_CASE("Corruption: a recorded time in the future", "[store][corruption]") {
   Ledger l;
   const TimeNs future = NowNs() + 3600LL * 1000000000;
-  EventFields f = test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, future);
+  EventFields f =
+      test::NoteFields(l.head.ledger_id, l.head.next_seq, l.head.last_id, l.admin, future);
   {
     test::RawDb raw(l.dir);
     raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&l.admin})));
@@ -252,7 +260,8 @@ TEST_CASE("Corruption: a recorded time in the future", "[store][corruption]") {
   CHECK(Names(s, "in the future"));
 }
 
-TEST_CASE("Corruption: a Merkle tree node or the checkpoints index changed", "[store][corruption][merkle]") {
+TEST_CASE("Corruption: a Merkle tree node or the checkpoints index changed",
+          "[store][corruption][merkle]") {
   {
     Ledger l;
     {

@@ -14,8 +14,10 @@ class RawDb {
  public:
   explicit RawDb(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}};
-    for (auto n : {layout::kMetaCf, layout::kEventsCf, layout::kEventIdsCf, layout::kMembersCf, layout::kSubjectsCf,
-                   layout::kTreeCf, layout::kCheckpointsCf, layout::kIncidentsCf, layout::kMembershipCf, layout::kBlobsCf, layout::kProjectionsCf})
+    for (auto n :
+         {layout::kMetaCf, layout::kEventsCf, layout::kEventIdsCf, layout::kMembersCf,
+          layout::kSubjectsCf, layout::kTreeCf, layout::kCheckpointsCf, layout::kIncidentsCf,
+          layout::kMembershipCf, layout::kBlobsCf, layout::kProjectionsCf})
       cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     auto s = rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &db);
@@ -48,7 +50,9 @@ class RawDb {
     if (!s.ok()) throw std::runtime_error(s.ToString());
   }
   std::string Event(uint64_t seq) { return Get(events(), layout::SeqKey(seq)); }
-  void PutEvent(uint64_t seq, const std::string& bytes) { Put(events(), layout::SeqKey(seq), bytes); }
+  void PutEvent(uint64_t seq, const std::string& bytes) {
+    Put(events(), layout::SeqKey(seq), bytes);
+  }
 
  private:
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

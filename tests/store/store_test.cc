@@ -27,7 +27,8 @@ Draft NoteDraft(const std::string& text, std::vector<Hash32> subjects = {}) {
   return d;
 }
 
-Status Verify(const std::string& dir, VerifyReport* report = nullptr, std::optional<Hash32> trust = {}) {
+Status Verify(const std::string& dir, VerifyReport* report = nullptr,
+              std::optional<Hash32> trust = {}) {
   auto store = Store::OpenReader(dir);
   if (!store.ok()) return store.status();
   VerifyReport r;
@@ -57,7 +58,10 @@ TEST_CASE("Store: init writes the genesis, and appends survive reopening", "[sto
     ledger_id = (*store)->head().ledger_id;
     CHECK((*store)->size() == 1);
     std::vector<Appended> out;
-    REQUIRE((*store)->Append(admin, {NoteDraft("one", {user.public_key()}), NoteDraft("two")}, At(kT0 + 1), &out).ok());
+    REQUIRE((*store)
+                ->Append(admin, {NoteDraft("one", {user.public_key()}), NoteDraft("two")},
+                         At(kT0 + 1), &out)
+                .ok());
     REQUIRE(out.size() == 2);
     CHECK(out[0].seq == 1);
     CHECK(out[1].seq == 2);
@@ -68,7 +72,8 @@ TEST_CASE("Store: init writes the genesis, and appends survive reopening", "[sto
   CHECK((*store)->name() == "incident ledger");
   CHECK((*store)->head().ledger_id == ledger_id);
   std::vector<Appended> out;
-  REQUIRE((*store)->Append(admin, {NoteDraft("three", {user.public_key()})}, At(kT0 + 2), &out).ok());
+  REQUIRE(
+      (*store)->Append(admin, {NoteDraft("three", {user.public_key()})}, At(kT0 + 2), &out).ok());
   auto ev = (*store)->Get(3);
   REQUIRE(ev.ok());
   REQUIRE(ev->event().subjects()->size() == 1);
@@ -88,7 +93,8 @@ TEST_CASE("Store: init refuses a non-empty directory", "[store]") {
   std::ofstream(tmp / "file") << "x";
   auto admin = test::NewKey();
   CHECK(Store::Init(tmp.path(), "x", admin).status().IsInvalidArgument());
-  CHECK(Store::OpenWriter(tmp / "nothing").status().message().find("no ledger") != std::string::npos);
+  CHECK(Store::OpenWriter(tmp / "nothing").status().message().find("no ledger") !=
+        std::string::npos);
 }
 
 TEST_CASE("Store: a non-member's append is refused and nothing is written", "[store]") {
@@ -111,7 +117,8 @@ TEST_CASE("Store: a non-member's append is refused and nothing is written", "[st
   CHECK((*store)->size() == 2);
 }
 
-TEST_CASE("Store: a recorded time going backwards is refused, a small step is absorbed", "[store]") {
+TEST_CASE("Store: a recorded time going backwards is refused, a small step is absorbed",
+          "[store]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
   auto store = Store::Init(tmp / "l", "x", admin, kT0);
@@ -162,8 +169,9 @@ TEST_CASE("Store: batched appends share syncs and verify on every core", "[store
   REQUIRE(store.ok());
   std::vector<Draft> drafts;
   for (int i = 0; i < 10000; ++i)
-    drafts.push_back(NoteDraft("event " + std::to_string(i), i % 7 == 0 ? std::vector<Hash32>{user.public_key()}
-                                                                        : std::vector<Hash32>{}));
+    drafts.push_back(
+        NoteDraft("event " + std::to_string(i),
+                  i % 7 == 0 ? std::vector<Hash32>{user.public_key()} : std::vector<Hash32>{}));
   AppendOptions o = At(kT0 + 1);
   o.batch_size = 1000;
   uint64_t progress_calls = 0, last_done = 0;
@@ -175,7 +183,8 @@ TEST_CASE("Store: batched appends share syncs and verify on every core", "[store
   };
   std::vector<Appended> out;
   REQUIRE((*store)->Append(admin, drafts, o, &out).ok());
-  CHECK(progress_calls == 11);  // batches of 512, then 1000 (the first batch is small to fill the pipeline)
+  CHECK(progress_calls ==
+        11);  // batches of 512, then 1000 (the first batch is small to fill the pipeline)
   CHECK(last_done == 10000);
   CHECK(out.size() == 10000);
   CHECK((*store)->EventsAbout(user.public_key()).value().size() == 1429);
@@ -217,14 +226,17 @@ TEST_CASE("Store: an unknown storage format is refused with a clear message", "[
   CHECK(s.message().find("storage format 99") != std::string::npos);
 }
 
-TEST_CASE("Store: reopen after a torn write-ahead log tail keeps every acknowledged event", "[store][recovery]") {
+TEST_CASE("Store: reopen after a torn write-ahead log tail keeps every acknowledged event",
+          "[store][recovery]") {
   test::TempDir tmp;
   auto admin = test::NewKey();
   {
     auto store = Store::Init(tmp / "l", "x", admin, kT0);
     REQUIRE(store.ok());
     std::vector<Appended> out;
-    for (int i = 0; i < 20; ++i) REQUIRE((*store)->Append(admin, {NoteDraft("n" + std::to_string(i))}, At(kT0 + i), &out).ok());
+    for (int i = 0; i < 20; ++i)
+      REQUIRE(
+          (*store)->Append(admin, {NoteDraft("n" + std::to_string(i))}, At(kT0 + i), &out).ok());
   }
   // Tear the tail: half a record of garbage at the end of the newest log.
   std::string newest;
@@ -261,16 +273,20 @@ TEST_CASE("Import lines: strict parsing names what is wrong", "[store][import]")
   CHECK(msg(R"({"type":"note"})") == "missing \"text\"");
   CHECK(msg(R"({"type":"note","text":"x","colour":"red"})") == "unknown member \"colour\"");
   CHECK(msg(R"({"type":"note","text":"x","incident":"seven"})").find("INC-") != std::string::npos);
-  CHECK(msg(R"({"type":"note","text":"x","subjects":["npub1xyz"]})").find("subject") != std::string::npos);
-  CHECK(msg(R"({"type":"note","text":"x","occurred":"noon"})").find("RFC 3339") != std::string::npos);
+  CHECK(msg(R"({"type":"note","text":"x","subjects":["npub1xyz"]})").find("subject") !=
+        std::string::npos);
+  CHECK(msg(R"({"type":"note","text":"x","occurred":"noon"})").find("RFC 3339") !=
+        std::string::npos);
   CHECK(msg(R"({"type":"note","text":5})") == "\"text\" must be a string");
-  CHECK(msg(R"({"type":"step","step":"A.1"})").find("have their own commands") != std::string::npos);
+  CHECK(msg(R"({"type":"step","step":"A.1"})").find("have their own commands") !=
+        std::string::npos);
 }
 
 TEST_CASE("Import lines: deploy hashes, validated like deploy record", "[store][import]") {
   const std::string sha1 = "0123456789ABCDEF0123456789abcdef01234567";
-  auto d = ParseImportLine(R"({"type":"deploy","service":"wallet-api","hash":")" + sha1 +
-                           R"(","deployed_at":"2026-11-20T10:03:00Z","repo":"https://git.example/w","incident":"INC-3"})");
+  auto d = ParseImportLine(
+      R"({"type":"deploy","service":"wallet-api","hash":")" + sha1 +
+      R"(","deployed_at":"2026-11-20T10:03:00Z","repo":"https://git.example/w","incident":"INC-3"})");
   INFO(d.status().message());
   REQUIRE(d.ok());
   const auto& p = std::get<DeployPayload>(d->payload);
@@ -279,20 +295,28 @@ TEST_CASE("Import lines: deploy hashes, validated like deploy record", "[store][
   CHECK(p.deployed_ns == kT0);
   CHECK(p.repo == "https://git.example/w");
   CHECK(d->incident == 3);
-  auto sha256 = ParseImportLine(R"({"type":"deploy","service":"s","hash":")" + std::string(64, 'a') + R"("})");
+  auto sha256 = ParseImportLine(R"({"type":"deploy","service":"s","hash":")" +
+                                std::string(64, 'a') + R"("})");
   REQUIRE(sha256.ok());
   CHECK(std::get<DeployPayload>(sha256->payload).commit.size() == 32);
   CHECK(std::get<DeployPayload>(sha256->payload).deployed_ns == 0);
   auto msg = [](const std::string& line) { return ParseImportLine(line).status().message(); };
-  CHECK(msg(R"({"type":"deploy","hash":"0123456789abcdef0123456789abcdef01234567"})") == "missing \"service\"");
+  CHECK(msg(R"({"type":"deploy","hash":"0123456789abcdef0123456789abcdef01234567"})") ==
+        "missing \"service\"");
   CHECK(msg(R"({"type":"deploy","service":"s"})") == "missing \"hash\"");
-  CHECK(msg(R"({"type":"deploy","service":"s","hash":"abc"})").find("\"hash\": want a git commit hash") == 0);
-  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'g') + R"("})").find("git commit") != std::string::npos);
-  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') + R"(","deployed_at":"soon"})").find("\"deployed_at\"") == 0);
-  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') + R"(","text":"x"})") == "unknown member \"text\"");
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":"abc"})")
+            .find("\"hash\": want a git commit hash") == 0);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'g') + R"("})")
+            .find("git commit") != std::string::npos);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') +
+            R"(","deployed_at":"soon"})")
+            .find("\"deployed_at\"") == 0);
+  CHECK(msg(R"({"type":"deploy","service":"s","hash":")" + std::string(40, 'a') +
+            R"(","text":"x"})") == "unknown member \"text\"");
 }
 
-TEST_CASE("Store: the tree is kept in the append batch and checkpoints must match it", "[store][merkle]") {
+TEST_CASE("Store: the tree is kept in the append batch and checkpoints must match it",
+          "[store][merkle]") {
   test::TempDir tmp;
   auto admin = test::NewKey(), notary = test::NewKey(), resp = test::NewKey();
   auto store = Store::Init(tmp / "l", "x", admin, kT0).value();
@@ -307,7 +331,8 @@ TEST_CASE("Store: the tree is kept in the append batch and checkpoints must matc
   REQUIRE(store->Append(resp, drafts, o, nullptr).ok());
   // The stored tree is the tree of the stored bytes.
   CompactRange expect;
-  for (uint64_t seq = 0; seq < store->size(); ++seq) expect.Append(HashLeaf(store->GetRaw(seq).value()), nullptr);
+  for (uint64_t seq = 0; seq < store->size(); ++seq)
+    expect.Append(HashLeaf(store->GetRaw(seq).value()), nullptr);
   CHECK(store->tree().Root() == expect.Root());
   CHECK(TreeRoot(store->Nodes(), store->size()).value() == expect.Root());
   auto make = [&](const SecretKey& key, uint64_t size, const Hash32& root) {
@@ -322,11 +347,16 @@ TEST_CASE("Store: the tree is kept in the append batch and checkpoints must matc
   CHECK(store->CheckpointEvent(0).value().event().seq() == n);
   Hash32 wrong = expect.Root();
   wrong[0] ^= 1;
-  CHECK(store->Append(notary, {make(notary, n + 1, wrong)}, At(kT0 + 4), nullptr).IsInvalidArgument());
-  CHECK(store->Append(resp, {make(resp, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr).IsUnauthorized());
+  CHECK(store->Append(notary, {make(notary, n + 1, wrong)}, At(kT0 + 4), nullptr)
+            .IsInvalidArgument());
+  CHECK(store->Append(resp, {make(resp, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr)
+            .IsUnauthorized());
   // A note signed by someone else than the event's author is refused.
-  CHECK_FALSE(store->Append(notary, {make(admin, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr).ok());
-  CHECK(store->Append(notary, {make(notary, n + 1, store->tree().Root()), NoteDraft("x")}, At(kT0 + 4), nullptr)
+  CHECK_FALSE(
+      store->Append(notary, {make(admin, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr).ok());
+  CHECK(store
+            ->Append(notary, {make(notary, n + 1, store->tree().Root()), NoteDraft("x")},
+                     At(kT0 + 4), nullptr)
             .IsInvalidArgument());
   store.reset();
   VerifyReport r;

@@ -25,13 +25,14 @@ struct Out {
 
 // Runs custody with args; env entries "NAME=value" are added; stdin_data is fed to it.
 inline Out Run(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-        const std::string& stdin_data = "", int extra_fd = -1) {
+               const std::string& stdin_data = "", int extra_fd = -1) {
   TempDir io;
   const std::string out_path = io / "out", err_path = io / "err", in_path = io / "in";
   std::ofstream(in_path, std::ios::binary) << stdin_data;
   pid_t pid = fork();
   if (pid == 0) {
-    int in = open(in_path.c_str(), O_RDONLY), out = open(out_path.c_str(), O_WRONLY | O_CREAT, 0600),
+    int in = open(in_path.c_str(), O_RDONLY),
+        out = open(out_path.c_str(), O_WRONLY | O_CREAT, 0600),
         err = open(err_path.c_str(), O_WRONLY | O_CREAT, 0600);
     dup2(in, 0);
     dup2(out, 1);
@@ -56,12 +57,16 @@ inline Out Run(const std::vector<std::string>& args, const std::vector<std::stri
   return o;
 }
 
-inline bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+inline bool Has(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
 inline std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
-inline int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+inline int Lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 // A ledger with an admin and a responder, driven through the CLI.
 struct Fixture {
@@ -73,7 +78,9 @@ struct Fixture {
     admin = Trim(Run({"key", "new", "--out", admin_key}).out);
     resp = Trim(Run({"key", "new", "--out", resp_key}).out);
     REQUIRE(Run({"--ledger", ledger, "--key", admin_key, "init", "--name", "drill"}).code == 0);
-    REQUIRE(Run({"--ledger", ledger, "--key", admin_key, "member", "add", resp, "--role", "responder"}).code == 0);
+    REQUIRE(
+        Run({"--ledger", ledger, "--key", admin_key, "member", "add", resp, "--role", "responder"})
+            .code == 0);
   }
   Out As(const std::string& key, std::vector<std::string> args) {
     args.insert(args.begin(), {"--ledger", ledger, "--key", key});
@@ -87,6 +94,5 @@ struct Fixture {
   }
   size_t Count() { return Json::parse(Read({"--json", "log"}).out).size(); }
 };
-
 
 }  // namespace custody::test

@@ -12,8 +12,8 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
 #include "ledger/event.h"
+#include "ledger/merkle.h"
 #include "ledger/store/store.h"
 #include "tests/store/rawdb.h"
 #include "tests/testutil.h"
@@ -23,7 +23,8 @@ using namespace custody;
 
 using namespace custody::test;
 
-TEST_CASE("CLI: key new writes a 0600 nsec file, prints only the npub, refuses to overwrite", "[cli][keys]") {
+TEST_CASE("CLI: key new writes a 0600 nsec file, prints only the npub, refuses to overwrite",
+          "[cli][keys]") {
   test::TempDir tmp;
   Out o = Run({"key", "new", "--out", tmp / "k"});
   REQUIRE(o.code == 0);
@@ -39,7 +40,8 @@ TEST_CASE("CLI: key new writes a 0600 nsec file, prints only the npub, refuses t
   CHECK(Has(again.err, "already exists"));
 }
 
-TEST_CASE("CLI: key files readable by group or others are refused, CUSTODY_KEY_FD works", "[cli][keys]") {
+TEST_CASE("CLI: key files readable by group or others are refused, CUSTODY_KEY_FD works",
+          "[cli][keys]") {
   test::TempDir tmp;
   const std::string npub = Trim(Run({"key", "new", "--out", tmp / "k"}).out);
   chmod((tmp / "k").c_str(), 0640);
@@ -62,7 +64,8 @@ TEST_CASE("CLI: key files readable by group or others are refused, CUSTODY_KEY_F
 
 TEST_CASE("CLI: notes, log, show and verify on a fresh ledger", "[cli]") {
   Fixture f;
-  Out n = f.Resp({"note", "--subject", f.admin, "--occurred", "2026-11-20T10:03:00Z", "paused card issuance"});
+  Out n = f.Resp(
+      {"note", "--subject", f.admin, "--occurred", "2026-11-20T10:03:00Z", "paused card issuance"});
   REQUIRE(n.code == 0);
   CHECK(Has(n.out, "appended #2 note"));
   Out j = f.Resp({"--json", "note", "second note"});
@@ -167,7 +170,9 @@ TEST_CASE("CLI: key rotate hands the roles to the new key, signed by both", "[cl
   CHECK(rot["signatures"].size() == 2);
   CHECK(f.Admin({"note", "old key"}).code == 3);
   CHECK(f.As(next_key, {"note", "new key"}).code == 0);
-  REQUIRE(f.As(next_key, {"key", "compromised", f.resp, "--since", "2026-11-20T09:00:00Z", "--reason", "phished"}).code == 0);
+  REQUIRE(f.As(next_key, {"key", "compromised", f.resp, "--since", "2026-11-20T09:00:00Z",
+                          "--reason", "phished"})
+              .code == 0);
   CHECK(f.Resp({"note", "after compromise"}).code == 3);
   // A compromised key never gets a role back, nor becomes a rotation target.
   Out regrant = f.As(next_key, {"member", "add", f.resp, "--role", "responder"});
@@ -184,12 +189,15 @@ TEST_CASE("CLI: import validates every line before writing any", "[cli][import]"
   Fixture f;
   std::string good;
   for (int i = 0; i < 50; ++i)
-    good += R"({"type":"note","text":"line )" + std::to_string(i) + R"(","subjects":[")" + f.admin + "\"]}\n";
+    good += R"({"type":"note","text":"line )" + std::to_string(i) + R"(","subjects":[")" + f.admin +
+            "\"]}\n";
   std::ofstream(f.tmp / "good.jsonl") << good << "\n";
-  std::ofstream(f.tmp / "bad.jsonl") << good.substr(0, good.find('\n') + 1)
-                                     << R"({"type":"note","text":"ok"})" << "\n"
-                                     << R"({"type":"note","txt":"typo"})" << "\n"
-                                     << good;
+  std::ofstream(f.tmp / "bad.jsonl")
+      << good.substr(0, good.find('\n') + 1) << R"({"type":"note","text":"ok"})"
+      << "\n"
+      << R"({"type":"note","txt":"typo"})"
+      << "\n"
+      << good;
   const size_t before = f.Count();
   Out bad = f.Resp({"import", f.tmp / "bad.jsonl"});
   CHECK(bad.code == 3);
@@ -209,11 +217,13 @@ TEST_CASE("CLI: import validates every line before writing any", "[cli][import]"
   CHECK(Json::parse(f.Read({"--json", "log", "--subject", f.admin}).out).size() == 100);
 }
 
-TEST_CASE("CLI: a writer holding the ledger makes appends exit 5 while reads still work", "[cli][busy]") {
+TEST_CASE("CLI: a writer holding the ledger makes appends exit 5 while reads still work",
+          "[cli][busy]") {
   Fixture f;
   auto writer = Store::OpenWriter(f.ledger);
   REQUIRE(writer.ok());
-  Out busy = Run({"--ledger", f.ledger, "--key", f.resp_key, "note", "blocked"}, {"CUSTODY_BUSY_TIMEOUT_MS=300"});
+  Out busy = Run({"--ledger", f.ledger, "--key", f.resp_key, "note", "blocked"},
+                 {"CUSTODY_BUSY_TIMEOUT_MS=300"});
   CHECK(busy.code == 5);
   CHECK(Has(busy.err, "ledger busy"));
   CHECK(f.Read({"log"}).code == 0);
@@ -258,8 +268,8 @@ TEST_CASE("CLI: text is shown escaped, NUL and invalid keys are refused", "[cli]
   CHECK(Lines(bad.err) == 1);
   // 32 bytes that are not a point on the curve cannot be a member or subject.
   // BIP-340 test vector 5's public key: not on the curve.
-  const std::string not_a_key =
-      EncodeNpub(DecodeHex32("EEFDEA4CDB677750A420FEE807EACF21EB9898AE79B9768766E4FAA04A2D4A34").value());
+  const std::string not_a_key = EncodeNpub(
+      DecodeHex32("EEFDEA4CDB677750A420FEE807EACF21EB9898AE79B9768766E4FAA04A2D4A34").value());
   CHECK(f.Admin({"member", "add", not_a_key, "--role", "admin"}).code == 3);
   CHECK(f.Resp({"note", "--subject", not_a_key, "x"}).code == 3);
 }
@@ -308,7 +318,8 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
   {
     const size_t before = f.Count();
     const std::string same = f.tmp / "same.note";
-    CHECK(f.Admin({"checkpoint", "--out", same, "--nostr", f.tmp / "./same.note"}).code == 2);  // one file, twice
+    CHECK(f.Admin({"checkpoint", "--out", same, "--nostr", f.tmp / "./same.note"}).code ==
+          2);  // one file, twice
     CHECK(f.Count() == before);
     CHECK_FALSE(std::filesystem::exists(same));
   }
@@ -330,7 +341,8 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
   CHECK(f.Read({"verify", "--checkpoint", cp2}).code == 2);
 
   // Rolled back: the older copy against the newer checkpoint.
-  Out rolled = Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
+  Out rolled =
+      Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
   CHECK(rolled.code == 1);
   CHECK(Has(rolled.err, "does not extend the saved checkpoint"));
   CHECK(Has(rolled.err, "rolled back"));
@@ -339,11 +351,15 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
     args.insert(args.begin(), {"--ledger", f.tmp / "before", "--key", f.resp_key});
     return Run(args);
   };
-  for (int i = 0; i < 5; ++i) REQUIRE(Old({"note", "another history " + std::to_string(i)}).code == 0);
-  Out forked = Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(Old({"note", "another history " + std::to_string(i)}).code == 0);
+  Out forked =
+      Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp2, "--trust", f.admin});
   CHECK(forked.code == 1);
   CHECK(Has(forked.err, "differs"));
-  CHECK(Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp1, "--trust", f.admin}).code == 0);
+  CHECK(
+      Run({"--ledger", f.tmp / "before", "verify", "--checkpoint", cp1, "--trust", f.admin}).code ==
+      0);
 
   // prove: a C2SP tlog-proof that checks offline against the checkpoint.
   Out proof = f.Read({"prove", "3"});
@@ -368,7 +384,9 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
   auto latest = VerifyCheckpointNote(c.checkpoint, DecodeNpub(f.admin).value()).value();
   CHECK(VerifyConsistency(c.old_size, latest.size, c.hashes, saved1->root, latest.root).ok());
   // The forked copy's checkpoint is not extended by this ledger.
-  REQUIRE(Run({"--ledger", f.tmp / "before", "--key", f.admin_key, "checkpoint", "--out", f.tmp / "fork.note"}).code == 0);
+  REQUIRE(Run({"--ledger", f.tmp / "before", "--key", f.admin_key, "checkpoint", "--out",
+               f.tmp / "fork.note"})
+              .code == 0);
   Out fork_cons = f.Read({"consistency", "--from", f.tmp / "fork.note"});
   CHECK(fork_cons.code == 1);
   Json list = Json::parse(f.Read({"--json", "checkpoint", "--list"}).out);
