@@ -34,7 +34,7 @@ flatbuffers::Offset<flatbuffers::String> Opt(FlatBufferBuilder& b, const std::st
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : ""; }
 
 Status Bad(uint64_t seq, const std::string& why) {
-  return Status::Corruption("event " + std::to_string(seq) + ": " + why);
+  return Status::Rejected("event " + std::to_string(seq) + ": " + why);
 }
 
 // Text fields: present (when required), not empty, at most kMaxTextSize bytes,
@@ -1032,29 +1032,28 @@ Bytes FrameSignedEvent(ByteSpan body, const std::vector<Sig64>& sigs) {
 Status CheckBody(ByteSpan body) {
   flatbuffers::Verifier verifier(body.data(), body.size(), kVerifierMaxDepth, kVerifierMaxTables);
   if (!fb::VerifyEventBuffer(verifier))
-    return Status::Corruption("signed event: body fails the FlatBuffers verifier");
+    return Status::Rejected("signed event: body fails the FlatBuffers verifier");
   return CheckEnvelope(*fb::GetEvent(body.data()));
 }
 
 Result<SignedEvent> SignedEvent::Decode(Bytes bytes) {
   // Until the seq is known, errors name the framing.
   if (bytes.size() < kSignedEventHeader + 1)
-    return Status::Corruption("signed event: " + std::to_string(bytes.size()) +
-                              " bytes, too short");
+    return Status::Rejected("signed event: " + std::to_string(bytes.size()) + " bytes, too short");
   if (std::memcmp(bytes.data(), kSignedEventMagic, 4) != 0)
-    return Status::Corruption("signed event: bad magic (not \"CEV1\")");
+    return Status::Rejected("signed event: bad magic (not \"CEV1\")");
   const size_t body_len = GetLittleEndian32(bytes.data() + 4);
   if (body_len == 0 || body_len > kMaxBodySize)
-    return Status::Corruption("signed event: body length " + std::to_string(body_len) +
-                              " out of range");
+    return Status::Rejected("signed event: body length " + std::to_string(body_len) +
+                            " out of range");
   if (bytes.size() < kSignedEventHeader + body_len + 1)
-    return Status::Corruption("signed event: body length " + std::to_string(body_len) +
-                              " runs past the end");
+    return Status::Rejected("signed event: body length " + std::to_string(body_len) +
+                            " runs past the end");
   const size_t sig_count = bytes[kSignedEventHeader + body_len];
   const size_t want = kSignedEventHeader + body_len + 1 + 64 * sig_count;
   if (bytes.size() != want)
-    return Status::Corruption("signed event: " + std::to_string(bytes.size()) +
-                              " bytes, framing says " + std::to_string(want));
+    return Status::Rejected("signed event: " + std::to_string(bytes.size()) +
+                            " bytes, framing says " + std::to_string(want));
   const uint8_t* body = bytes.data() + kSignedEventHeader;
   CUSTODY_RETURN_IF_ERROR(CheckBody(ByteSpan(body, body_len)));
   const fb::Event& e = *fb::GetEvent(body);
@@ -1078,9 +1077,9 @@ Status VerifySignatures(const SignedEvent& ev, const Hash32& id) {
   auto signers = RequiredSigners(ev.event());
   for (size_t i = 0; i < signers.size(); ++i) {
     if (!VerifySchnorr(signers[i], id, ev.signature(i)))
-      return Status::VerificationFailed("event " + std::to_string(ev.event().seq()) +
-                                        ": signature " + std::to_string(i) + " by " +
-                                        EncodeNpub(signers[i]) + " does not verify");
+      return Status::Rejected("event " + std::to_string(ev.event().seq()) + ": signature " +
+                              std::to_string(i) + " by " + EncodeNpub(signers[i]) +
+                              " does not verify");
   }
   return Status::OK();
 }

@@ -26,6 +26,13 @@
 namespace custody {
 
 inline constexpr std::string_view kEventIdTag = "custody/event/v1";
+// The storage format this binary writes, as the genesis records it
+// (Genesis.storage_format) and the store's meta says; every earlier format
+// from kOldestStorageFormat on is read (docs/storage.md). A rule of the rule
+// set names the format that introduced it (rules/rule_set.h).
+// On-disk format: never change the meaning of a value.
+inline constexpr uint32_t kStorageFormat = 3;
+inline constexpr uint32_t kOldestStorageFormat = 3;
 inline constexpr uint8_t kSignedEventMagic[4] = {'C', 'E', 'V', '1'};
 inline constexpr size_t kSignedEventHeader = 8;  // magic + body_len
 inline constexpr size_t kMaxBodySize = 1 << 20;

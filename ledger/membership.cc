@@ -137,7 +137,7 @@ size_t MemberState::AdminCount() const {
 Status MemberState::Check(const fb::Event& e) const {
   auto where_of = [&e] { return "event " + std::to_string(e.seq()) + ": "; };
   if (e.payload_type() == fb::Payload::Genesis) {
-    if (!records_.empty()) return Status::Unauthorized(where_of() + "a second genesis");
+    if (!records_.empty()) return Status::Rejected(where_of() + "a second genesis");
     return Status::OK();
   }
   const Hash32 author = ToHash(e.author());
@@ -159,28 +159,28 @@ Status MemberState::Check(const fb::Event& e) const {
       const std::string who = EncodeNpub(member);
       if (p->op() == fb::MemberOp::Grant) {
         if (IsCompromised(member))
-          return Status::InvalidArgument(where_of() + who +
-                                         " is recorded as compromised; it gets no role");
+          return Status::Rejected(where_of() + who +
+                                  " is recorded as compromised; it gets no role");
         if ((roles & ~held) == 0)
-          return Status::InvalidArgument(where_of() + who + " already holds " + RoleNames(roles));
+          return Status::Rejected(where_of() + who + " already holds " + RoleNames(roles));
       } else {
-        if (held == 0) return Status::InvalidArgument(where_of() + who + " is not a member");
+        if (held == 0) return Status::Rejected(where_of() + who + " is not a member");
         if (roles != 0 && (roles & held) == 0)
-          return Status::InvalidArgument(where_of() + who + " holds none of " + RoleNames(roles));
+          return Status::Rejected(where_of() + who + " holds none of " + RoleNames(roles));
       }
       break;
     }
     case fb::Payload::KeyRotated: {
       const Hash32 next = ToHash(e.payload_as_KeyRotated()->new_key());
       if (IsCompromised(next))
-        return Status::InvalidArgument(where_of() + "the new key is recorded as compromised");
+        return Status::Rejected(where_of() + "the new key is recorded as compromised");
       if (RolesOf(next) != 0)
-        return Status::InvalidArgument(where_of() + "the new key is already a member");
+        return Status::Rejected(where_of() + "the new key is already a member");
       break;
     }
     case fb::Payload::KeyCompromised:
       if (IsCompromised(ToHash(e.payload_as_KeyCompromised()->key())))
-        return Status::InvalidArgument(where_of() + "that key is already recorded as compromised");
+        return Status::Rejected(where_of() + "that key is already recorded as compromised");
       break;
     default:
       break;
@@ -193,7 +193,7 @@ Status MemberState::Check(const fb::Event& e) const {
       bool was = RolesOf(key) & kAdmin, is = after.roles & kAdmin;
       admins = admins - was + is;
     }
-    if (admins == 0) return Status::InvalidArgument(where_of() + "would remove the last admin");
+    if (admins == 0) return Status::Rejected(where_of() + "would remove the last admin");
   }
   return Status::OK();
 }

@@ -63,8 +63,9 @@ class MemberState {
   // Whether the event may follow the current state: its author holds a role
   // that may append its payload type, it changes something, it gives no role
   // to a compromised key, and it leaves at least one admin. Returns
-  // Unauthorized (naming the author and what they lack) or InvalidArgument
-  // (the last admin, a compromised key, a change that changes nothing).
+  // Unauthorized (naming the author and what they lack) or Rejected (the last
+  // admin, a compromised key, a change that changes nothing). The rule set
+  // (rules/rule_set.h) runs it for every event.
   Status Check(const fb::Event& e) const;
   // Applies the event's effect. REQUIRES: Check(e).ok().
   void Apply(const fb::Event& e);

@@ -84,7 +84,9 @@ Status PayloadFromJson(size_t index, const json& j, Payload* out) {
   }
 }
 
-bool Kept(fb::Payload type) {
+}  // namespace
+
+bool KeptInProjection(fb::Payload type) {
   switch (type) {
     case fb::Payload::IncidentDeclared:
     case fb::Payload::EvidenceAttached:
@@ -96,8 +98,6 @@ bool Kept(fb::Payload type) {
   }
 }
 
-}  // namespace
-
 uint64_t IncidentOf(const fb::Event& e) {
   if (e.payload_type() == fb::Payload::IncidentDeclared) return e.seq();
   return e.incident();
@@ -106,7 +106,7 @@ uint64_t IncidentOf(const fb::Event& e) {
 void ApplyEvent(const fb::Event& e, IncidentState* s) {
   s->events++;
   s->last_seq = e.seq();
-  if (!Kept(e.payload_type())) return;
+  if (!KeptInProjection(e.payload_type())) return;
   EventFields f = DecodeFields(e);
   Act a;
   a.seq = f.seq;

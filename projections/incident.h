@@ -33,6 +33,10 @@ struct IncidentState {
   std::vector<Act> acts;  // in sequence order; acts[0] is the declaration
 };
 
+// Whether the projection keeps events of this type as acts (the declaration,
+// evidence, deploys, exports and every runbook action); others are counted.
+bool KeptInProjection(fb::Payload type);
+
 // Whether an event changes the projection of an incident, and which one
 // (its own seq for a declaration); 0 if none.
 uint64_t IncidentOf(const fb::Event& e);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ledger/base/encoding.h"
+#include "ledger/store/layout.h"
 
 namespace custody {
 namespace {
@@ -39,11 +40,7 @@ class BodyView {
 
 }  // namespace
 
-std::string IncidentKey(uint64_t incident) {
-  std::string k(8, '\0');
-  PutBigEndian64(reinterpret_cast<uint8_t*>(k.data()), incident);
-  return k;
-}
+std::string IncidentKey(uint64_t incident) { return layout::IncidentProjectionKey(incident); }
 
 IncidentProjector& IncidentProjector::Instance() {
   static IncidentProjector projector;
@@ -80,36 +77,6 @@ Status IncidentProjector::Apply(uint64_t first, const std::vector<Bytes>& events
   }
   for (auto& [incident, s] : touched) puts->emplace_back(IncidentKey(incident), EncodeState(s));
   return Status::OK();
-}
-
-Result<IncidentState> LoadIncident(const Store& store, uint64_t incident) {
-  auto seqs = store.EventsOfIncident(incident);
-  if (!seqs.ok()) return seqs.status();
-  if (seqs->empty())
-    return Status::NotFound(IncidentName(incident) + " is not a declared incident");
-  IncidentState s;
-  s.incident = incident;
-  // The stored projection says how far it got (its last event); the events
-  // after that are applied here. Without one, every event is.
-  uint64_t from = 0;
-  auto stored = store.GetProjection(IncidentKey(incident));
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) {
-    auto decoded = DecodeState(**stored);
-    if (!decoded.ok()) return decoded.status();
-    if (decoded->incident != incident)
-      return Status::Corruption("projection of " + IncidentName(incident) +
-                                " names another incident");
-    s = std::move(*decoded);
-    from = s.last_seq + 1;
-  }
-  for (uint64_t seq : *seqs) {
-    if (seq < from) continue;
-    auto ev = store.Get(seq);
-    if (!ev.ok()) return ev.status();
-    ApplyEvent(ev->event(), &s);
-  }
-  return s;
 }
 
 Status RebuildProjections(Store* store, const ProgressFn& progress, RebuildReport* report) {

@@ -23,10 +23,7 @@ class IncidentProjector : public Projector {
 // The projection entry key of an incident.
 std::string IncidentKey(uint64_t incident);
 
-// The incident's projection: as stored, plus the incident's events the stored
-// projections have not applied yet (a ledger written without a projector, or
-// a reader racing a writer). NotFound if seq is not a declared incident.
-Result<IncidentState> LoadIncident(const Store& store, uint64_t incident);
+// The incident's projection, read back with catch-up: Store::LoadIncident.
 
 struct RebuildReport {
   uint64_t events = 0;          // scanned

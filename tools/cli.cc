@@ -13,6 +13,7 @@
 namespace custody::cli {
 
 Result<SecretKey> Context::LoadKey() const {
+  writing = true;
   if (!key_path.empty()) return LoadKeyFile(key_path);
   if (const char* fd_text = std::getenv("CUSTODY_KEY_FD"); fd_text && *fd_text) {
     int fd = -1;
@@ -33,6 +34,7 @@ Result<std::string> Context::LedgerDir() const {
 }
 
 Result<std::unique_ptr<Store>> Context::OpenWriter(bool catch_up) const {
+  writing = true;
   auto dir = LedgerDir();
   if (!dir.ok()) return dir.status();
   OpenOptions options;
@@ -71,25 +73,8 @@ void Context::Print(const Json& j, const std::string& text) const {
   std::cout.flush();
 }
 
-int ExitCode(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk:
-      return 0;
-    case Status::Code::kCorruption:
-    case Status::Code::kVerificationFailed:
-      return 1;
-    case Status::Code::kUsage:
-      return 2;
-    case Status::Code::kNotFound:
-    case Status::Code::kInvalidArgument:
-    case Status::Code::kUnauthorized:
-      return 3;
-    case Status::Code::kIOError:
-      return 4;
-    case Status::Code::kBusy:
-      return 5;
-  }
-  return 4;
+int ExitCodeOf(const Context& ctx, const Status& s) {
+  return ExitCode(s, ctx.writing ? ExitContext::kWriting : ExitContext::kReading);
 }
 
 Progress::Progress(std::string label)

@@ -23,6 +23,9 @@ struct Context {
   bool json = false;            // --json
   std::string argv0;            // for commands that run custody itself (bench)
   std::function<Status()> run;  // the selected command
+  // Set by LoadKey and OpenWriter: the command offers events to append, so a
+  // broken rule is input rejected (exit 3), not a ledger that fails (exit 1).
+  mutable bool writing = false;
 
   // --key FILE, else CUSTODY_KEY_FD=N, else CUSTODY_KEY=FILE.
   Result<SecretKey> LoadKey() const;
@@ -35,9 +38,8 @@ struct Context {
   void Print(const Json& j, const std::string& text) const;
 };
 
-// Exit codes (DESIGN.md): 0 ok, 1 verification failed, 2 usage, 3 input
-// rejected, 4 storage or I/O, 5 busy.
-int ExitCode(const Status& s);
+// The exit code of a command's status (ledger/base/status.h, DESIGN.md).
+int ExitCodeOf(const Context& ctx, const Status& s);
 
 // Progress for long work, on standard error, only when it is a terminal.
 class Progress {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/crypto.h"
 #include "ledger/membership.h"
 #include "ledger/store/blobs.h"
 #include "projections/runbook.h"
@@ -96,24 +97,21 @@ struct EvidenceArgs {
 };
 
 // Checks, before streaming what may be gigabytes, that the append would be
-// accepted: the incident is declared and the key may append evidence.
-Status PreCheck(const Context& ctx, const Hash32& author, uint64_t incident) {
+// accepted: the rule set's dry run of an evidence event like the ones to come
+// (the incident is declared, the key may append evidence, …).
+Status PreCheck(const Context& ctx, const Hash32& author, const Draft& base) {
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
-  auto declared = (*store)->IsIncident(incident);
-  if (!declared.ok()) return declared.status();
-  if (!*declared)
-    return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
-  auto members = (*store)->Members();
-  if (!members.ok()) return members.status();
-  auto it = members->find(author);
-  const uint32_t roles = it == members->end() ? 0 : it->second.roles;
-  if ((roles & RolesAllowedToAppend(fb::Payload::EvidenceAttached)) == 0)
-    return Status::Unauthorized(
-        EncodeNpub(author) + (roles ? " (" + RoleNames(roles) + ")" : " (not a member)") +
-        " may not append evidence (needs " +
-        RoleNames(RolesAllowedToAppend(fb::Payload::EvidenceAttached)) + ")");
-  return Status::OK();
+  auto state = (*store)->RuleState();
+  if (!state.ok()) return state.status();
+  Draft probe = base;
+  EvidencePayload p;
+  p.sha256 = Sha256(ByteSpan());
+  p.name = "probe";
+  p.media_type = "application/octet-stream";
+  p.acquired_ns = NowNs();
+  probe.payload = p;
+  return (*store)->CheckDraft(author, probe, NowNs(), &*state);
 }
 
 Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
@@ -140,7 +138,7 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
   if (!key.ok()) return key.status();
   auto dir = ctx.LedgerDir();
   if (!dir.ok()) return dir.status();
-  CUSTODY_RETURN_IF_ERROR(PreCheck(ctx, key->public_key(), base.incident));
+  CUSTODY_RETURN_IF_ERROR(PreCheck(ctx, key->public_key(), base));
 
   // Stream every file into the ledger's staging area (no lock held), then
   // append one evidence event per file in one atomic batch.

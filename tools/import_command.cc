@@ -128,7 +128,9 @@ Status Import(const Context& ctx, const std::string& path) {
   if (!check_file) return Status::IOError("import: cannot reopen the input");
   std::atomic<uint64_t> events{0};
   auto validate = [&, check = check_file.get()]() -> Status {
-    ChainChecker state = store.ChainState();
+    auto rule_state = store.RuleState();
+    if (!rule_state.ok()) return rule_state.status();
+    RuleSet& state = *rule_state;
     const TimeNs now = NowNs();
     std::vector<Line> lines;
     LineReader reader(check);

@@ -69,11 +69,13 @@ Result<uint64_t> ResolveEvent(const Store& store, const std::string& text) {
   return *found;
 }
 
-// The state the action is checked against, loaded under the writer's lock.
+// The ledger, opened for writing, and the author's key. Every rule of the
+// action — the incident is open, the playbook active, nothing before the
+// declaration, a close's exit criteria — is the rule set's, checked as the
+// event is appended (rules/rule_set.h).
 struct Checked {
   std::unique_ptr<Store> store;
-  IncidentState state;
-  IncidentStatus status;
+  uint64_t incident = 0;
   SecretKey key;
 };
 
@@ -82,44 +84,19 @@ Result<Checked> Open(const Context& ctx, uint64_t incident) {
   if (!key.ok()) return key.status();
   auto store = ctx.OpenWriter();
   if (!store.ok()) return store.status();
-  auto state = LoadIncident(**store, incident);
-  if (!state.ok())
-    return state.status().IsNotFound() ? Status::InvalidArgument(state.status().message())
-                                       : state.status();
-  Checked c{std::move(*store), std::move(*state), {}, std::move(*key)};
-  c.status = Evaluate(c.state, CurrentRunbook(), NowNs());
-  return c;
+  return Checked{std::move(*store), incident, std::move(*key)};
 }
 
 // Prepares the draft's incident, occurred time and Corrects reference.
 Status Prepare(const Checked& c, const Common& common, Draft* d) {
-  d->incident = c.state.incident;
+  d->incident = c.incident;
   CUSTODY_RETURN_IF_ERROR(ParseOccurred(common.occurred, d));
-  // The runbook's actions answer the incident: none happens before it was declared.
-  if (d->occurred_ns && d->occurred_ns < c.status.declared_ns)
-    return Status::InvalidArgument("--occurred " + FormatTime(d->occurred_ns) + " is before " +
-                                   IncidentName(c.state.incident) + " was declared (" +
-                                   FormatTime(c.status.declared_ns) + ")");
   if (common.corrects.empty()) return Status::OK();
   auto seq = ResolveEvent(*c.store, common.corrects);
   if (!seq.ok()) return seq.status().Prefixed("--corrects");
   auto target = c.store->Get(*seq);
   if (!target.ok()) return target.status();
-  // Incident, type and role are the append path's rules (Store::CheckCorrection).
-  for (uint64_t s : c.status.superseded)
-    if (s == *seq)
-      return Status::InvalidArgument("event " + std::to_string(*seq) +
-                                     " is already superseded; correct what superseded it");
   d->references.push_back({target->id(), *seq, fb::Relation::Corrects});
-  return Status::OK();
-}
-
-Status RefuseIfClosed(const Checked& c) {
-  if (c.status.closed)
-    return Status::InvalidArgument(IncidentName(c.state.incident) + " is closed (#" +
-                                   std::to_string(c.status.closed_seq) +
-                                   "); after a close come the PIR and its steps, notes, evidence, "
-                                   "deploy hashes and corrections");
   return Status::OK();
 }
 
@@ -131,10 +108,10 @@ Status Append(const Context& ctx, Checked& c, Draft d) {
   ctx.Print({{"seq", a.seq},
              {"id", EncodeHex(a.id)},
              {"type", std::string(PayloadTypeName(type))},
-             {"incident", IncidentName(c.state.incident)},
+             {"incident", IncidentName(c.incident)},
              {"recorded", FormatTime(a.recorded_ns)}},
             "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) +
-                " to " + IncidentName(c.state.incident) + " " + EncodeHex(a.id));
+                " to " + IncidentName(c.incident) + " " + EncodeHex(a.id));
   return Status::OK();
 }
 
@@ -156,10 +133,6 @@ Status Playbook(const Context& ctx, const PlaybookArgs& a) {
   if (!bit.ok()) return bit.status();
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  if (c->status.playbooks & *bit)
-    return Status::InvalidArgument("playbook " + PlaybookNames(*bit) + " is already active for " +
-                                   IncidentName(c->state.incident));
   Draft d;
   d.payload = PlaybookPayload{*bit};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -176,16 +149,6 @@ Status Commander(const Context& ctx, const CommanderArgs& a) {
   if (!key.ok()) return key.status();
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  auto members = c->store->Members();
-  if (!members.ok()) return members.status();
-  auto it = members->find(*key);
-  if (it == members->end() || !(it->second.roles & (kCommander | kAdmin)) || it->second.compromised)
-    return Status::InvalidArgument(EncodeNpub(*key) +
-                                   " is not a member with the commander or admin role");
-  if (c->status.commander == *key && a.common.corrects.empty())
-    return Status::InvalidArgument(EncodeNpub(*key) + " is already the commander of " +
-                                   IncidentName(c->state.incident));
   Draft d;
   d.payload = CommanderPayload{*key};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -200,13 +163,8 @@ struct SeverityArgs {
 Status Severity(const Context& ctx, const SeverityArgs& a) {
   auto sev = ParseSeverity(a.severity);
   if (!sev.ok()) return sev.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--reason", a.reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  if (c->status.severity == *sev && a.common.corrects.empty())
-    return Status::InvalidArgument(IncidentName(c->state.incident) + " is already " +
-                                   SeverityName(*sev));
   Draft d;
   d.payload = SeverityPayload{*sev, a.reason};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -220,10 +178,8 @@ struct RootCauseArgs {
 };
 
 Status RootCause(const Context& ctx, const RootCauseArgs& a) {
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("root cause", a.text));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   Draft d;
   d.payload = RootCausePayload{a.text, a.bounded};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -236,29 +192,11 @@ struct CloseArgs {
 };
 
 Status Close(const Context& ctx, const CloseArgs& a) {
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--root-cause", a.root_cause));
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--override", a.override_reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   Draft d;
   d.payload = ClosePayload{a.root_cause, a.override_reason};
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
-  // exit.1 holds with the root cause given here; the others must hold when
-  // the close occurs (a close dated earlier is judged on what happened by then).
-  std::optional<IncidentStatus> backdated;
-  if (d.occurred_ns) backdated = Evaluate(c->state, CurrentRunbook(), d.occurred_ns);
-  const IncidentStatus& at = backdated ? *backdated : c->status;
-  std::string unmet;
-  for (const Criterion& cr : at.exit)
-    if (!cr.holds && cr.id != "exit.1")
-      unmet += (unmet.empty() ? "" : "; ") + cr.id + " not met (" + cr.why + ")";
-  if (!unmet.empty() && a.override_reason.empty())
-    return Status::InvalidArgument(IncidentName(c->state.incident) + " cannot close: " + unmet +
-                                   "; meet them, or close with --override REASON (recorded)");
-  if (unmet.empty() && !a.override_reason.empty())
-    return Status::InvalidArgument(
-        "every exit criterion holds; close without --override (add a note for anything else)");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -274,20 +212,8 @@ Status Freeze(const Context& ctx, const FreezeArgs& a, bool freeze) {
     return Status::InvalidArgument("operation \"" + Printable(a.operation) +
                                    "\": want a lower-case name of a-z, 0-9 and '-' (card-issuance, "
                                    "card-rotation, outbound-payments, …)");
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--reason", a.reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  bool frozen = false;
-  for (const Frozen& f : c->status.frozen) frozen |= f.operation == a.operation;
-  if (a.common.corrects.empty()) {
-    if (freeze && frozen)
-      return Status::InvalidArgument(a.operation + " is already frozen in " +
-                                     IncidentName(c->state.incident));
-    if (!freeze && !frozen)
-      return Status::InvalidArgument(a.operation + " is not frozen in " +
-                                     IncidentName(c->state.incident));
-  }
   Draft d;
   if (freeze)
     d.payload = FreezePayload{a.operation, a.reason};
@@ -330,8 +256,6 @@ Status Step(const Context& ctx, const StepArgs& a) {
         "\" is not in the runbook (first15.N, A.N, B.N, C.N, funds.N, exit.4, pir.N)");
   if (const char* why = RecordedElsewhere(a.step))
     return Status::InvalidArgument("step " + a.step + " is not recorded with custody step: " + why);
-  for (auto* text : {&a.note, &a.label, &a.channel})
-    CUSTODY_RETURN_IF_ERROR(RefuseSecrets("step text", *text));
   Draft d;
   for (const auto& s : a.subjects) {
     auto key = ParseNpubArg("--subject", s);
@@ -393,31 +317,7 @@ Status Step(const Context& ctx, const StepArgs& a) {
   if (id != "exit.4") CUSTODY_RETURN_IF_ERROR(refuse(!a.stable_since.empty(), "--stable-since"));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  const RunbookSection* sec = rb.FindSection(step->section);
-  if (sec->applies == "after_close") {
-    if (!c->status.closed)
-      return Status::InvalidArgument("step " + id + " follows the close; " +
-                                     IncidentName(c->state.incident) + " is open");
-  } else {
-    CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
-  }
-  if (sec->applies == "playbook") {
-    auto bit = ParsePlaybook(sec->id);
-    if (bit.ok() && !(c->status.playbooks & *bit))
-      return Status::InvalidArgument("playbook " + sec->id + " is not active for " +
-                                     IncidentName(c->state.incident) +
-                                     " (activate it: custody incident playbook " +
-                                     IncidentName(c->state.incident) + " " + sec->id + ")");
-  }
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
-  if (!d.occurred_ns && id == "exit.4" &&
-      std::get<StepPayload>(d.payload).stable_since_ns > NowNs())
-    return Status::InvalidArgument("--stable-since is in the future");
-  // A stable state is observed during the incident: not since before it.
-  if (id == "exit.4" && std::get<StepPayload>(d.payload).stable_since_ns < c->status.declared_ns)
-    return Status::InvalidArgument("--stable-since is before " + IncidentName(c->state.incident) +
-                                   " was declared (" + FormatTime(c->status.declared_ns) +
-                                   "); the observation window starts during the incident");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -430,8 +330,6 @@ struct CommsArgs {
 
 Status Comms(const Context& ctx, const CommsArgs& a) {
   CommunicationPayload p;
-  for (auto* text : {&a.message, &a.facts, &a.impact, &a.user_action})
-    CUSTODY_RETURN_IF_ERROR(RefuseSecrets("message", *text));
   p.message = a.message;
   if (a.audience == "internal") {
     p.audience = fb::Audience::Internal;
@@ -473,14 +371,9 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
   }
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   Draft d;
   d.payload = p;
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
-  const TimeNs at = d.occurred_ns ? d.occurred_ns : NowNs();
-  if (p.audience == fb::Audience::External && p.next_update_ns <= at)
-    return Status::InvalidArgument("--next-update must be after the message (" +
-                                   FormatTimeHuman(at) + ")");
   return Append(ctx, *c, std::move(d));
 }
 
@@ -559,7 +452,6 @@ Result<ReconciliationPayload> ParseReconciliation(const std::string& path,
     if (!j["note"].is_string() || j["note"].get<std::string>().empty())
       return Status::InvalidArgument(where + "\"note\" must be a non-empty string");
     r.note = j["note"].get<std::string>();
-    CUSTODY_RETURN_IF_ERROR(RefuseSecrets(where + "note", r.note));
   }
   return r;
 }
@@ -575,7 +467,6 @@ Status Reconcile(const Context& ctx, const ReconcileArgs& a) {
   if (!r.ok()) return r.status();
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  CUSTODY_RETURN_IF_ERROR(RefuseIfClosed(*c));
   Draft d;
   d.subjects = wallets;
   const bool reconciles = r->Reconciles();
@@ -585,8 +476,8 @@ Status Reconcile(const Context& ctx, const ReconcileArgs& a) {
   if (!ctx.json)
     std::cout << (reconciles
                       ? "reconciles: balances match proofs, tx history sent matches received\n"
-                      : "DISCREPANCY recorded: see custody status " +
-                            IncidentName(c->state.incident) + "\n");
+                      : "DISCREPANCY recorded: see custody status " + IncidentName(c->incident) +
+                            "\n");
   return Status::OK();
 }
 
@@ -598,25 +489,8 @@ struct CorrectArgs {
 };
 
 Status Correct(const Context& ctx, const CorrectArgs& a) {
-  CUSTODY_RETURN_IF_ERROR(RefuseSecrets("--reason", a.reason));
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  auto target = ResolveEvent(*c->store, a.event);
-  if (!target.ok()) return target.status();
-  if (*target == c->state.incident)
-    return Status::InvalidArgument(
-        "a declaration cannot be retracted; correct its details with the events that follow it");
-  auto ev = c->store->Get(*target);
-  if (!ev.ok()) return ev.status();
-  // After the close, what it was judged on stands: retract the close first
-  // (which reopens the incident), or correct the PIR's records.
-  const fb::Payload t = ev->event().payload_type();
-  if (c->status.closed && t != fb::Payload::IncidentClosed && t != fb::Payload::PirPublished &&
-      !(t == fb::Payload::StepDone && ev->event().payload_as_StepDone()->step() &&
-        ev->event().payload_as_StepDone()->step()->string_view().substr(0, 4) == "pir."))
-    return Status::InvalidArgument(
-        IncidentName(c->state.incident) + " is closed (#" + std::to_string(c->status.closed_seq) +
-        "); retract the close first to reopen it, then correct event " + std::to_string(*target));
   Draft d;
   d.payload = CorrectionPayload{a.reason};
   Common common = a.common;
@@ -635,9 +509,6 @@ struct PirPublishArgs {
 Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
-  if (!c->status.closed)
-    return Status::InvalidArgument(IncidentName(c->state.incident) +
-                                   " is open; the PIR is published after the close");
   int fd = open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return Status::InvalidArgument("cannot read " + Printable(a.file) + ": " +

@@ -325,13 +325,29 @@ Status Verify(const Context& ctx, const std::string& trust_npub,
             " stored, each matches the recomputed tree\n";
     text +=
         "checked        framing, FlatBuffers bodies, ids, signatures, chain, recorded times,\n"
-        "               per-user back-links, declared incidents, references, authorization,\n"
-        "               Merkle tree, checkpoints, every evidence file's SHA-256, head, members,\n"
-        "               event id, subject, tree, checkpoint, incident, membership and blob "
-        "indexes\n";
-    text += "result         OK\n";
+        "               every rule of docs/rules.md (authorization, corrections, exports, the\n"
+        "               runbook's preconditions, …), Merkle tree, checkpoints, every evidence\n"
+        "               file's SHA-256, head, members, event id, subject, tree, checkpoint,\n"
+        "               incident, membership and blob indexes\n";
+    text += "result         OK" +
+            (report.findings.empty() ? std::string()
+                                     : " (" + std::to_string(report.findings.size()) + " finding" +
+                                           (report.findings.size() == 1 ? "" : "s") + ")") +
+            "\n";
   } else {
     text += "result         FAILED\n";
+  }
+  // Findings: rules an event broke that do not fail the ledger (docs/rules.md).
+  j["findings"] = Json::array();
+  for (const Finding& f : report.findings) {
+    j["findings"].push_back({{"seq", f.seq},
+                             {"rule", f.rule->id},
+                             {"kind", f.rule->kind == RuleKind::kPolicy ? "policy" : "integrity"},
+                             {"message", f.message}});
+    const std::string where = "event " + std::to_string(f.seq) + ": ";
+    const std::string what =
+        f.message.rfind(where, 0) == 0 ? f.message.substr(where.size()) : f.message;
+    text += where + "finding: " + Printable(what) + " (" + f.rule->id + ")\n";
   }
   ctx.Print(j, text);
   return s.Prefixed("verify");

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/event.h"
 #include "tools/cli.h"
 
 int main(int argc, char** argv) {
@@ -14,7 +15,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 input rejected,\n"
       "4 storage or I/O error, 5 ledger busy.",
       "custody"};
-  app.set_version_flag("--version", "custody " CUSTODY_VERSION " (storage format 3)");
+  app.set_version_flag("--version", "custody " CUSTODY_VERSION " (storage formats " +
+                                        std::to_string(custody::kOldestStorageFormat) + " to " +
+                                        std::to_string(custody::kStorageFormat) + ")");
   app.add_option("--ledger", ctx.ledger, "Ledger directory (or CUSTODY_LEDGER)");
   app.add_option("--key", ctx.key_path,
                  "Your secret key file, nsec1…, mode 0600 (or CUSTODY_KEY=FILE, CUSTODY_KEY_FD=N)");
@@ -55,5 +58,5 @@ int main(int argc, char** argv) {
     s = custody::Status::IOError(std::string("unexpected error: ") + e.what());
   }
   if (!s.ok()) std::cerr << "custody: " << custody::Printable(s.message()) << "\n";
-  return ExitCode(s);
+  return ExitCodeOf(ctx, s);
 }

@@ -22,7 +22,7 @@ namespace {
 Result<uint64_t> IncidentArg(const std::string& text) { return ParseIncidentName(text); }
 
 Result<IncidentState> Load(const Store& store, uint64_t incident) {
-  auto s = LoadIncident(store, incident);
+  auto s = store.LoadIncident(incident);
   if (!s.ok() && s.status().IsNotFound()) return Status::InvalidArgument(s.status().message());
   return s;
 }

@@ -12,7 +12,15 @@ Status VerifyPackageCommand(const std::string& dir, const std::string& trust_npu
   auto trust = DecodeNpub(trust_npub);
   if (!trust.ok()) return Status::Usage("--trust: " + trust.status().message());
   PackageReport report;
-  Status s = VerifyPackage(dir, *trust, &report);
+  Status s;
+  try {
+    s = VerifyPackage(dir, *trust, &report);
+  } catch (const std::exception& e) {
+    // The verifier does not throw; this is the last guard (an allocation
+    // failure), the same for `custody verify-package` and the standalone
+    // binary: what could not be checked did not verify.
+    s = Status::VerificationFailed(std::string("unexpected error: ") + e.what());
+  }
   if (json) {
     nlohmann::ordered_json j;
     j["package"] = dir;

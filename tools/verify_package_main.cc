@@ -27,14 +27,7 @@ int main(int argc, char** argv) {
     std::cerr << "custody-verify-package: " << e.what() << " (see --help)\n";
     return 2;
   }
-  custody::Status s;
-  try {
-    s = custody::cli::VerifyPackageCommand(dir, trust, json);
-  } catch (const std::exception& e) {
-    // The verifier does not throw; this is the last guard (an allocation failure).
-    s = custody::Status::VerificationFailed(std::string("unexpected error: ") + e.what());
-  }
-  if (s.ok()) return 0;
-  std::cerr << "custody-verify-package: " << custody::Printable(s.message()) << "\n";
-  return s.code() == custody::Status::Code::kUsage ? 2 : 1;
+  const custody::Status s = custody::cli::VerifyPackageCommand(dir, trust, json);
+  if (!s.ok()) std::cerr << "custody-verify-package: " << custody::Printable(s.message()) << "\n";
+  return custody::ExitCode(s, custody::ExitContext::kReading);
 }

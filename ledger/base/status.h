@@ -24,8 +24,9 @@ class [[nodiscard]] Status {
     kUnauthorized = 4,        // the author may not append this
     kVerificationFailed = 5,  // a signature, proof or trust check failed
     kIOError = 6,
-    kBusy = 7,   // the ledger is locked by another writer
-    kUsage = 8,  // the command line itself is wrong
+    kBusy = 7,      // the ledger is locked by another writer
+    kUsage = 8,     // the command line itself is wrong
+    kRejected = 9,  // an event breaks a rule of the ledger (docs/rules.md)
   };
 
   Status() = default;
@@ -44,6 +45,10 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
+  // Every rule of the rule set (rules/) returns Rejected, or Unauthorized for
+  // the permission table, wherever it fires: at append, in verify, in
+  // verify-package. What that means for the caller is ExitCode's to say.
+  static Status Rejected(std::string msg) { return Status(Code::kRejected, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -53,6 +58,7 @@ class [[nodiscard]] Status {
   bool IsVerificationFailed() const { return code_ == Code::kVerificationFailed; }
   bool IsIOError() const { return code_ == Code::kIOError; }
   bool IsBusy() const { return code_ == Code::kBusy; }
+  bool IsRejected() const { return code_ == Code::kRejected; }
   Code code() const { return code_; }
   const std::string& message() const { return msg_; }
   std::string ToString() const;
@@ -93,6 +99,16 @@ class [[nodiscard]] Result {
  private:
   std::variant<T, Status> v_;
 };
+
+// What a program was doing when a status ended it: writing (an event it
+// offered broke a rule: input rejected) or reading and verifying (a stored
+// event breaks a rule: verification failed).
+enum class ExitContext { kWriting, kReading };
+
+// The exit codes of DESIGN.md, the one mapping from Status: 0 ok,
+// 1 verification failed, 2 usage, 3 input rejected, 4 storage or I/O, 5 busy.
+// A broken rule (Rejected, Unauthorized) is 3 when writing and 1 when reading.
+int ExitCode(const Status& s, ExitContext context);
 
 #define CUSTODY_RETURN_IF_ERROR(expr) \
   do {                                \

@@ -7,12 +7,16 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/base/bytes.h"
+#include "ledger/event.h"
+#include "ledger/membership.h"
+#include "rules/rule_set.h"
 
 namespace custody::layout {
 
-inline constexpr uint32_t kStorageFormat = 3;
+using custody::kStorageFormat;  // ledger/event.h
 
 inline constexpr std::string_view kMetaCf = "meta";           // format, name, head
 inline constexpr std::string_view kEventsCf = "events";       // seq -> signed-event bytes
@@ -73,5 +77,29 @@ inline std::string BlobRefKey(const Hash32& sha256, uint64_t seq) {
 inline std::string HashKey(const Hash32& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), 32);
 }
+
+// The projection entry key of an incident (projections/projector.h).
+inline std::string IncidentProjectionKey(uint64_t incident) { return SeqKey(incident); }
+
+// meta "head": next_seq u64be, last_id, last_recorded_ns u64be, ledger_id,
+// genesis_admin (112 bytes). Decode refuses any other length.
+std::string EncodeHead(const ChainHead& h);
+bool DecodeHead(std::string_view v, ChainHead* h);
+
+// members value: roles u32 little-endian, flags u8 (bit 0: compromised).
+std::string EncodeMember(const MemberRecord& r);
+bool DecodeMember(std::string_view v, MemberRecord* r);
+
+// One entry of an index an event implies.
+struct IndexEntry {
+  std::string_view cf;  // kEventIdsCf, kSubjectsCf, …
+  std::string key, value;
+};
+
+// Every index entry one event implies (docs/storage.md): its id, subjects,
+// incident, membership, checkpoint and evidence entries. Computed once, here,
+// for the append path, verify and the tests' raw writer. (The event itself,
+// tree nodes, members and the head belong to the batch.)
+std::vector<IndexEntry> EntriesOf(const fb::Event& e, const Hash32& id);
 
 }  // namespace custody::layout

@@ -17,12 +17,13 @@
 #include <vector>
 
 #include "ledger/base/status.h"
-#include "ledger/chain.h"
 #include "ledger/crypto.h"
 #include "ledger/event.h"
 #include "ledger/membership.h"
 #include "ledger/merkle.h"
 #include "ledger/store/projector.h"
+#include "projections/incident.h"
+#include "rules/rule_set.h"
 
 namespace rocksdb {
 class DB;
@@ -85,31 +86,52 @@ class Store {
   static Result<std::unique_ptr<Store>> OpenReader(const std::string& dir);
   ~Store();
 
-  // Appends drafts in order, each signed by author (and its co-signers). Checks
-  // every draft against the chain rules and the permission table first;
-  // Unauthorized / InvalidArgument on refusal, with nothing of that batch
+  // Appends drafts in order, each signed by author (and its co-signers). Every
+  // draft is checked against the rule set (rules/rule_set.h) before it is
+  // signed: Rejected or Unauthorized on refusal, with nothing of that batch
   // written. Batches of options.batch_size are each one synced write.
   // REQUIRES: opened as writer.
   Status Append(const SecretKey& author, const std::vector<Draft>& drafts,
                 const AppendOptions& options, std::vector<Appended>* out);
-  // Dry runs: ChainState() copies the chain state the next append continues
+  // Commits events their authors signed elsewhere (signed-event bytes, in
+  // sequence order, continuing the head), through the same rule set, every
+  // signature checked; all in one synced write, or none. Evidence content
+  // must be stored already (or staged: staged_blobs[i] for event i, "" for
+  // none). The recorded times are the authors'; the rule set bounds them by
+  // this machine's clock. REQUIRES: opened as writer.
+  Status Commit(const std::vector<Bytes>& signed_events,
+                const std::vector<std::string>& staged_blobs, const AppendOptions& options,
+                std::vector<Appended>* out);
+  // The draft as it would be signed next: its body on top of *state, checked
+  // by the rule set and applied to *state (evidence content is checked when
+  // it is written, not here). Commit-side writers (a client that
+  // signs itself) sign EventId(*body). REQUIRES: opened as writer.
+  Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, RuleSet* state, Bytes* body,
+               Hash32* id) const;
+  // Dry runs: RuleState() copies the rule state the next append continues
   // from; CheckDraft checks one draft against it as if appended (and advances
-  // it), writing nothing. Import validates every line this way first.
-  // REQUIRES: opened as writer.
-  ChainChecker ChainState() const { return *checker_; }
-  Status CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns,
-                    ChainChecker* state) const;
+  // it), writing nothing. Import validates every line this way first, and
+  // evidence add before it streams the content. Readers may dry-run too.
+  Result<RuleSet> RuleState() const;
+  Status CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns, RuleSet* state) const;
 
   // The stored head (as the meta column family records it).
   const ChainHead& head() const { return head_; }
   const std::string& name() const { return name_; }
   const std::string& dir() const { return dir_; }
+  // The ledger's storage format (meta "format"; ledger/event.h).
+  uint32_t format() const { return format_; }
   uint64_t size() const { return head_.next_seq; }
 
   Result<Bytes> GetRaw(uint64_t seq) const;
   Result<SignedEvent> Get(uint64_t seq) const;
   // Looks up an event by id, and checks the event found has that id.
   Result<uint64_t> SeqOfId(const Hash32& id) const;
+  // An incident's events folded into its projection (projections/incident.h):
+  // the stored projection, plus the incident's events it has not applied yet
+  // (a ledger written without a projector, or a reader racing a writer).
+  // NotFound if seq is not a declared incident.
+  Result<IncidentState> LoadIncident(uint64_t incident) const;
   // Members and compromised keys, as the members column family records them.
   Result<std::map<Hash32, MemberRecord>> Members() const;
   // Sequence numbers of the events about a user, ascending.
@@ -165,12 +187,12 @@ class Store {
   Status LoadMeta();
   Status CheckHeadForWriting() const;
   Result<uint64_t> StoredLastAbout(const Hash32& user) const;
-  // The rules of a correction (an event with a Corrects reference), checked
-  // against the event it corrects.
-  Status CheckCorrection(const fb::Event& e, const MemberState& members) const;
-  // Builds the body of draft on top of *state, checks it and applies it.
-  Status Build(const Hash32& author, const Draft& draft, TimeNs now_ns, ChainChecker* state,
-               Bytes* body, Hash32* id) const;
+  // The handle of a column family by name (ledger/store/layout.h).
+  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const;
+  // What the rule set asks the store about events before its own records.
+  RuleSet::Lookup RuleLookup() const;
+  // The recorded time of the next batch: the clock, never before the last.
+  Result<TimeNs> BatchTime(const AppendOptions& options, const RuleSet& state) const;
   // The append pipeline's stages for one batch: build and check the bodies
   // (advancing the batch's chain state), sign them on every core, write them
   // with one synced WriteBatch (and commit the chain state).
@@ -200,8 +222,9 @@ class Store {
   CompactRange range_;  // writers: the tree as written
   ChainHead head_;
   std::string name_;
-  // Writers: the chain state the next append continues from.
-  std::unique_ptr<ChainChecker> checker_;
+  uint32_t format_ = kStorageFormat;
+  // Writers: the rule state the next append continues from.
+  std::unique_ptr<RuleSet> rules_;
 };
 
 }  // namespace custody

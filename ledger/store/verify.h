@@ -35,10 +35,17 @@ struct VerifyReport {
   Hash32 root{};              // the Merkle root of all events
   uint64_t checkpoints = 0;   // stored checkpoints whose root was recomputed
   bool have_genesis = false;  // ledger id and genesis admin are known
+  uint32_t format = 0;        // the storage format the genesis records
+  // Broken rules that do not fail verification (rules/rule_set.h): runbook
+  // policy, and integrity rules newer than the ledger's format.
+  std::vector<Finding> findings;
 };
 
-// Returns OK, or the first failure in sequence order: Corruption or
-// VerificationFailed naming the event ("event 42: prev id mismatch").
+// Returns OK (findings, if any, in report->findings), or the first failure in
+// sequence order: Rejected (a broken rule, as the append path would have
+// refused it), Corruption (storage disagreeing with the events) or
+// VerificationFailed (trust, saved checkpoint), naming the event
+// ("event 42: prev id mismatch").
 // *report is filled as far as verification got.
 Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyReport* report);
 

@@ -23,7 +23,7 @@ inline EventFields GenesisFields(const SecretKey& admin, TimeNs t = 1000000000) 
   f.seq = 0;
   f.recorded_ns = f.occurred_ns = t;
   f.author = admin.public_key();
-  f.payload = GenesisPayload{"test ledger", 1};
+  f.payload = GenesisPayload{"test ledger", kStorageFormat};
   return f;
 }
 

@@ -108,14 +108,14 @@ TEST_CASE("Permissions: the last admin cannot be removed, compromised or demoted
                             MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kAdmin},
                             KeyCompromisedPayload{admin.public_key(), 1, "x"}}) {
     Status st = s.Check(Body(admin, p).event());
-    CHECK(st.IsInvalidArgument());
+    CHECK(st.IsRejected());
     CHECK(st.message().find("last admin") != std::string::npos);
   }
   // Revoking another role of the last admin is fine (one it holds); so is rotating its key.
   CHECK(
       s.Check(
            Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event())
-          .IsInvalidArgument());
+          .IsRejected());
   Built legal = Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Grant, kLegal});
   REQUIRE(s.Check(legal.event()).ok());
   s.Apply(legal.event());
@@ -123,7 +123,7 @@ TEST_CASE("Permissions: the last admin cannot be removed, compromised or demoted
       s.Check(
            Body(admin, MembershipPayload{admin.public_key(), fb::MemberOp::Revoke, kLegal}).event())
           .ok());
-  CHECK(s.Check(legal.event()).IsInvalidArgument());  // already holds it
+  CHECK(s.Check(legal.event()).IsRejected());  // already holds it
   Built rotate = Body(admin, KeyRotatedPayload{next.public_key()});
   REQUIRE(s.Check(rotate.event()).ok());
   MemberState rotated = s;
@@ -147,23 +147,23 @@ TEST_CASE("Permissions: grants add roles, revokes remove them, rotation needs a 
   CHECK(s.RolesOf(m.public_key()) == (kResponder | kLegal));
   s.Apply(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, kLegal}).event());
   CHECK(s.RolesOf(m.public_key()) == kResponder);
-  CHECK(s.Check(Body(admin, KeyRotatedPayload{m.public_key()}).event()).IsInvalidArgument());
+  CHECK(s.Check(Body(admin, KeyRotatedPayload{m.public_key()}).event()).IsRejected());
   s.Apply(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, 0}).event());
   CHECK(s.RolesOf(m.public_key()) == 0);
   CHECK(s.members().size() == 1);
   CHECK(s.Check(Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Revoke, 0}).event())
-            .IsInvalidArgument());
+            .IsRejected());
   // Compromised: no role again, no rotation onto it, no second record.
   Built comp = Body(admin, KeyCompromisedPayload{m.public_key(), 1, "phished"});
   REQUIRE(s.Check(comp.event()).ok());
   s.Apply(comp.event());
   CHECK(s.IsCompromised(m.public_key()));
-  CHECK(s.Check(comp.event()).IsInvalidArgument());
+  CHECK(s.Check(comp.event()).IsRejected());
   CHECK(
       s.Check(
            Body(admin, MembershipPayload{m.public_key(), fb::MemberOp::Grant, kResponder}).event())
-          .IsInvalidArgument());
-  CHECK(s.Check(Body(admin, KeyRotatedPayload{m.public_key()}).event()).IsInvalidArgument());
+          .IsRejected());
+  CHECK(s.Check(Body(admin, KeyRotatedPayload{m.public_key()}).event()).IsRejected());
   CHECK(RoleNames(kAdmin | kAuditor) == "admin,auditor");
   CHECK(RoleFromName("commander") == kCommander);
   CHECK(RoleFromName("root") == 0);

@@ -86,7 +86,7 @@ TEST_CASE("Projection: kept at append, identical to a rebuild from scratch", "[p
   const uint64_t b = Fill(store.get(), admin, kT0 + 2 * kMin, 30);
   CHECK(store->projections_applied() == store->size());
   const std::string kept_a = Stored(*store, a), kept_b = Stored(*store, b);
-  auto loaded = LoadIncident(*store, a);
+  auto loaded = store->LoadIncident(a);
   REQUIRE(loaded.ok());
   CHECK(loaded->events == 51);
   CHECK(EncodeState(*loaded) == kept_a);
@@ -108,14 +108,14 @@ TEST_CASE("Projection: a ledger appended without the projector is caught up by r
     test::TempDir other;
     auto store = ProjectedLedger(other / "l", admin);
     const uint64_t inc = Fill(store.get(), admin, kT0, 40);
-    auto s = LoadIncident(*store, inc);
+    auto s = store->LoadIncident(inc);
     REQUIRE(s.ok());
     with_projector = EncodeState(*s);
   }
   auto store = std::move(Store::Init(tmp / "l", "x", admin, kT0).value());
   const uint64_t inc = Fill(store.get(), admin, kT0, 40);  // no projector: nothing stored
   CHECK(store->projections_applied() == 0);
-  auto caught_up = LoadIncident(*store, inc);
+  auto caught_up = store->LoadIncident(inc);
   REQUIRE(caught_up.ok());
   // The same events at the same sequence numbers, but other authors' keys and
   // times: compare what does not depend on them.

@@ -73,7 +73,7 @@ TEST_CASE("Corruption: changing any single byte of a stored event fails verify n
     }
     Status s = l.Verify();
     INFO("byte " << i << ": " << s.message());
-    CHECK((s.IsCorruption() || s.IsVerificationFailed()));
+    CHECK((s.IsCorruption() || s.IsRejected()));
     CHECK(s.message().rfind("event 3: ", 0) == 0);
   }
   {
@@ -146,7 +146,8 @@ TEST_CASE("Corruption: a well-signed, well-chained event by a non-member", "[sto
     raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&stranger})));
   }
   Status s = l.Verify();
-  CHECK(s.IsVerificationFailed());
+  CHECK(s.IsUnauthorized());
+  CHECK(ExitCode(s, ExitContext::kReading) == 1);
   CHECK(s.message().rfind("event 6: ", 0) == 0);
   CHECK(Names(s, "not a member"));
 }
@@ -160,7 +161,7 @@ TEST_CASE("Corruption: a signed event whose recorded time goes backwards", "[sto
     raw.PutEvent(f.seq, Str(test::MakeSigned(f, {&l.admin})));
   }
   Status s = l.Verify();
-  CHECK(s.IsCorruption());
+  CHECK(s.IsRejected());
   CHECK(s.message().rfind("event 6: ", 0) == 0);
   CHECK(Names(s, "before the previous event"));
 }

@@ -4,9 +4,13 @@
 
 #include <rocksdb/db.h>
 
+#include <cstring>
 #include <memory>
+#include <stdexcept>
 
+#include "ledger/merkle.h"
 #include "ledger/store/layout.h"
+#include "tests/ledger/factory.h"
 
 namespace custody::test {
 
@@ -49,6 +53,20 @@ class RawDb {
     auto s = db_->Delete(rocksdb::WriteOptions(), cf, key);
     if (!s.ok()) throw std::runtime_error(s.ToString());
   }
+  rocksdb::ColumnFamilyHandle* Cf(std::string_view name) {
+    for (auto* h : handles_)
+      if (h->GetName() == name) return h;
+    throw std::runtime_error("no column family " + std::string(name));
+  }
+  // The latest event about a user, as the subjects index says; 0 for none.
+  uint64_t LastAbout(const Hash32& user) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects()));
+    const std::string prefix = layout::HashKey(user);
+    it->SeekForPrev(prefix + std::string(8, '\xff'));
+    if (it->Valid() && it->key().starts_with(prefix))
+      return layout::SeqFromKey(std::string_view(it->key().data() + 32, 8));
+    return 0;
+  }
   std::string Event(uint64_t seq) { return Get(events(), layout::SeqKey(seq)); }
   void PutEvent(uint64_t seq, const std::string& bytes) {
     Put(events(), layout::SeqKey(seq), bytes);
@@ -58,5 +76,52 @@ class RawDb {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
 };
+
+// The test-only writer: appends an event to a closed ledger with everything
+// the store would write for it (the event, every index entry it implies, the
+// tree nodes, the head), but without the rule set. Tests use it to make a
+// store that holds an event the append path refuses, and check what verify,
+// status and the PIR say of it. The chain fields (seq, ledger id, prev id,
+// back-links) are filled in; recorded and occurred times are the caller's.
+// Membership and key events are not supported (the members index is not kept).
+inline uint64_t AppendUnchecked(const std::string& dir, EventFields f,
+                                const std::vector<const SecretKey*>& signers) {
+  RawDb raw(dir);
+  ChainHead head;
+  if (!layout::DecodeHead(raw.Get(raw.meta(), std::string(layout::kHeadKey)), &head))
+    throw std::runtime_error("head: malformed");
+  f.seq = head.next_seq;
+  f.ledger_id = head.ledger_id;
+  f.prev_id = head.last_id;
+  for (auto& link : f.subjects) link.prev_seq = raw.LastAbout(link.key);
+  Bytes bytes = MakeSigned(f, signers);
+  auto ev = SignedEvent::Decode(bytes).value();
+  const Hash32 id = ev.id();
+  raw.PutEvent(f.seq, std::string(bytes.begin(), bytes.end()));
+  for (const layout::IndexEntry& e : layout::EntriesOf(ev.event(), id))
+    raw.Put(raw.Cf(e.cf), e.key, e.value);
+  NodeFn nodes = [&raw](unsigned level, uint64_t index) -> Result<Hash32> {
+    Bytes v;
+    if (level == 0) {
+      std::string event = raw.Event(index);
+      return HashLeaf(ByteSpan(reinterpret_cast<const uint8_t*>(event.data()), event.size()));
+    }
+    std::string node = raw.Get(raw.tree(), layout::NodeKey(level, index));
+    Hash32 h;
+    std::memcpy(h.data(), node.data(), 32);
+    return h;
+  };
+  auto range = CompactRange::FromNodes(f.seq, nodes).value();
+  range.Append(HashLeaf(bytes), [&raw](unsigned level, uint64_t index, const Hash32& h) {
+    if (level > 0)
+      raw.Put(raw.tree(), layout::NodeKey(level, index),
+              std::string(reinterpret_cast<const char*>(h.data()), 32));
+  });
+  head.next_seq = f.seq + 1;
+  head.last_id = id;
+  head.last_recorded_ns = f.recorded_ns;
+  raw.Put(raw.meta(), std::string(layout::kHeadKey), layout::EncodeHead(head));
+  return f.seq;
+}
 
 }  // namespace custody::test

@@ -111,7 +111,7 @@ TEST_CASE("Store: a non-member's append is refused and nothing is written", "[st
   Draft bad = NoteDraft("x");
   bad.occurred_ns = kT0 + 10 + kMaxOccurredAhead + 1;
   s = (*store)->Append(admin, {NoteDraft("fine"), bad}, At(kT0 + 10), &out);
-  CHECK(s.IsInvalidArgument());
+  CHECK(s.IsRejected());
   CHECK((*store)->size() == 1);
   REQUIRE((*store)->Append(admin, {NoteDraft("fine")}, At(kT0 + 10), &out).ok());
   CHECK((*store)->size() == 2);
@@ -347,8 +347,7 @@ TEST_CASE("Store: the tree is kept in the append batch and checkpoints must matc
   CHECK(store->CheckpointEvent(0).value().event().seq() == n);
   Hash32 wrong = expect.Root();
   wrong[0] ^= 1;
-  CHECK(store->Append(notary, {make(notary, n + 1, wrong)}, At(kT0 + 4), nullptr)
-            .IsInvalidArgument());
+  CHECK(store->Append(notary, {make(notary, n + 1, wrong)}, At(kT0 + 4), nullptr).IsRejected());
   CHECK(store->Append(resp, {make(resp, n + 1, store->tree().Root())}, At(kT0 + 4), nullptr)
             .IsUnauthorized());
   // A note signed by someone else than the event's author is refused.

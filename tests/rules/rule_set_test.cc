@@ -1,4 +1,4 @@
-#include "ledger/chain.h"
+#include "rules/rule_set.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,7 +10,11 @@ namespace {
 
 struct Chain {
   SecretKey admin = test::NewKey();
-  ChainChecker checker;
+  RuleSet checker{[] {
+    RuleSet::Lookup l;
+    l.tree_root = [](uint64_t) -> Result<Hash32> { return Status::Rejected("no tree"); };
+    return l;
+  }()};
   std::vector<Bytes> events;
   std::vector<Hash32> ids;
 
@@ -20,7 +24,7 @@ struct Chain {
     auto ev = SignedEvent::Decode(b);
     if (!ev.ok()) return ev.status();
     Hash32 id = ev->id();
-    Status s = checker.Append(ev->event(), id);
+    Status s = checker.Append(ev->event(), ev->body(), id, NowNs(), nullptr);
     if (s.ok()) {
       events.push_back(b);
       ids.push_back(id);
@@ -35,7 +39,7 @@ struct Chain {
 
 }  // namespace
 
-TEST_CASE("Chain: a well-formed chain is accepted and sets the head", "[ledger][chain]") {
+TEST_CASE("Rules: chain: a well-formed chain is accepted and sets the head", "[rules][chain]") {
   Chain c;
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 10)).ok());
   CHECK(c.checker.head().ledger_id == c.ids[0]);
@@ -45,8 +49,9 @@ TEST_CASE("Chain: a well-formed chain is accepted and sets the head", "[ledger][
   CHECK(c.checker.head().last_id == c.ids.back());
 }
 
-TEST_CASE("Chain: sequence gaps, foreign ledgers, wrong prev ids and time going back are refused",
-          "[ledger][chain]") {
+TEST_CASE(
+    "Rules: chain: sequence gaps, foreign ledgers, wrong prev ids and time going back are refused",
+    "[rules][chain]") {
   Chain c;
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 1000)).ok());
   REQUIRE(c.Feed(c.Next(2000)).ok());
@@ -65,7 +70,8 @@ TEST_CASE("Chain: sequence gaps, foreign ledgers, wrong prev ids and time going 
   CHECK(c.checker.head().next_seq == 3);
 }
 
-TEST_CASE("Chain: back-links must point at the previous event about each user", "[ledger][chain]") {
+TEST_CASE("Rules: chain: back-links must point at the previous event about each user",
+          "[rules][chain]") {
   Chain c;
   auto user = test::NewKey();
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 1)).ok());
@@ -80,8 +86,8 @@ TEST_CASE("Chain: back-links must point at the previous event about each user", 
   CHECK(c.Feed(f).ok());
 }
 
-TEST_CASE("Chain: an author without the role is refused, and so are unknown incidents",
-          "[ledger][chain]") {
+TEST_CASE("Rules: chain: an author without the role is refused, and so are unknown incidents",
+          "[rules][chain]") {
   Chain c;
   auto stranger = test::NewKey();
   REQUIRE(c.Feed(test::GenesisFields(c.admin, 1)).ok());
