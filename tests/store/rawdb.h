@@ -77,50 +77,63 @@ class RawDb {
   std::unique_ptr<rocksdb::DB> db_;
 };
 
-// The test-only writer: appends an event to a closed ledger with everything
-// the store would write for it (the event, every index entry it implies, the
-// tree nodes, the head), but without the rule set. Tests use it to make a
-// store that holds an event the append path refuses, and check what verify,
-// status and the PIR say of it. The chain fields (seq, ledger id, prev id,
-// back-links) are filled in; recorded and occurred times are the caller's.
-// Membership and key events are not supported (the members index is not kept).
-inline uint64_t AppendUnchecked(const std::string& dir, EventFields f,
-                                const std::vector<const SecretKey*>& signers) {
+// The test-only writer: stores signed-event bytes as the next event of a
+// closed ledger with everything the store would write for them (the event,
+// every index entry it implies, the tree nodes, the head), but without the
+// rule set. Tests use it to make a store that holds an event the append path
+// refuses, and check what verify, status and the PIR say of it. Bytes that do
+// not decode are stored as they are (only the head's count moves). Membership
+// and key events do not update the members index.
+inline void StoreUnchecked(const std::string& dir, const Bytes& bytes) {
   RawDb raw(dir);
   ChainHead head;
   if (!layout::DecodeHead(raw.Get(raw.meta(), std::string(layout::kHeadKey)), &head))
     throw std::runtime_error("head: malformed");
-  f.seq = head.next_seq;
-  f.ledger_id = head.ledger_id;
-  f.prev_id = head.last_id;
-  for (auto& link : f.subjects) link.prev_seq = raw.LastAbout(link.key);
-  Bytes bytes = MakeSigned(f, signers);
-  auto ev = SignedEvent::Decode(bytes).value();
-  const Hash32 id = ev.id();
-  raw.PutEvent(f.seq, std::string(bytes.begin(), bytes.end()));
-  for (const layout::IndexEntry& e : layout::EntriesOf(ev.event(), id))
-    raw.Put(raw.Cf(e.cf), e.key, e.value);
-  NodeFn nodes = [&raw](unsigned level, uint64_t index) -> Result<Hash32> {
-    Bytes v;
-    if (level == 0) {
-      std::string event = raw.Event(index);
-      return HashLeaf(ByteSpan(reinterpret_cast<const uint8_t*>(event.data()), event.size()));
-    }
-    std::string node = raw.Get(raw.tree(), layout::NodeKey(level, index));
-    Hash32 h;
-    std::memcpy(h.data(), node.data(), 32);
-    return h;
-  };
-  auto range = CompactRange::FromNodes(f.seq, nodes).value();
-  range.Append(HashLeaf(bytes), [&raw](unsigned level, uint64_t index, const Hash32& h) {
-    if (level > 0)
-      raw.Put(raw.tree(), layout::NodeKey(level, index),
-              std::string(reinterpret_cast<const char*>(h.data()), 32));
-  });
-  head.next_seq = f.seq + 1;
-  head.last_id = id;
-  head.last_recorded_ns = f.recorded_ns;
+  const uint64_t seq = head.next_seq;
+  raw.PutEvent(seq, std::string(bytes.begin(), bytes.end()));
+  head.next_seq = seq + 1;
+  auto ev = SignedEvent::Decode(bytes);
+  if (ev.ok()) {
+    const Hash32 id = ev->id();
+    for (const layout::IndexEntry& e : layout::EntriesOf(ev->event(), id))
+      raw.Put(raw.Cf(e.cf), e.key, e.value);
+    NodeFn nodes = [&raw](unsigned level, uint64_t index) -> Result<Hash32> {
+      if (level == 0) {
+        std::string event = raw.Event(index);
+        return HashLeaf(ByteSpan(reinterpret_cast<const uint8_t*>(event.data()), event.size()));
+      }
+      std::string node = raw.Get(raw.tree(), layout::NodeKey(level, index));
+      Hash32 h;
+      std::memcpy(h.data(), node.data(), 32);
+      return h;
+    };
+    auto range = CompactRange::FromNodes(seq, nodes).value();
+    range.Append(HashLeaf(bytes), [&raw](unsigned level, uint64_t index, const Hash32& h) {
+      if (level > 0)
+        raw.Put(raw.tree(), layout::NodeKey(level, index),
+                std::string(reinterpret_cast<const char*>(h.data()), 32));
+    });
+    head.last_id = id;
+    head.last_recorded_ns = ev->event().recorded_ns();
+  }
   raw.Put(raw.meta(), std::string(layout::kHeadKey), layout::EncodeHead(head));
+}
+
+// Fills f's chain fields (seq, ledger id, prev id, back-links) from a closed
+// ledger's head and indexes, signs it and stores it with StoreUnchecked.
+inline uint64_t AppendUnchecked(const std::string& dir, EventFields f,
+                                const std::vector<const SecretKey*>& signers) {
+  {
+    RawDb raw(dir);
+    ChainHead head;
+    if (!layout::DecodeHead(raw.Get(raw.meta(), std::string(layout::kHeadKey)), &head))
+      throw std::runtime_error("head: malformed");
+    f.seq = head.next_seq;
+    f.ledger_id = head.ledger_id;
+    f.prev_id = head.last_id;
+    for (auto& link : f.subjects) link.prev_seq = raw.LastAbout(link.key);
+  }
+  StoreUnchecked(dir, MakeSigned(f, signers));
   return f.seq;
 }
 
