@@ -110,9 +110,7 @@ Result<BagSignature> VerifyBagSignature(std::string_view note);
 std::string BagInfo(const Index& index, uint64_t payload_bytes, uint64_t payload_files,
                     TimeNs checkpoint_time);
 
-// report.md and timeline.md: pure functions of the index and the selected
-// events (ascending by seq), regenerated and compared by verify-package.
-std::string ReportMarkdown(const Index& index, const std::vector<const SignedEvent*>& events);
-std::string TimelineMarkdown(const Index& index, const std::vector<const SignedEvent*>& events);
+// "every event about npub1… in INC-7": what a package selected, in words.
+std::string SelectionText(const Index& index);
 
 }  // namespace custody::package

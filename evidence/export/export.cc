@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "evidence/export/renderings.h"
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
 #include "ledger/membership.h"

@@ -37,8 +37,7 @@ struct OldRelease {
 
 }  // namespace
 
-TEST_CASE("Compatibility: the v0.3.0 ledger opens, verifies and takes a new append",
-          "[compat]") {
+TEST_CASE("Compatibility: the v0.3.0 ledger opens, verifies and takes a new append", "[compat]") {
   OldRelease r;
   auto v = r.Run({"verify", "--trust", r.admin, "--checkpoint", r.dir + "/checkpoint-1.note"});
   INFO(v.out + v.err);
