@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "ledger/store/import.h"
+#include "ledger/import.h"
 
 using namespace custody;
 

@@ -73,6 +73,20 @@ void Context::Print(const Json& j, const std::string& text) const {
   std::cout.flush();
 }
 
+std::string WithHint(const Status& s) {
+  // The library's messages speak of ledgers and events; what to type next is
+  // the command line's to say.
+  static const std::pair<const char*, const char*> kHints[] = {
+      {"no ledger at ", " (create one with: custody init --name NAME)"},
+      {"the ledger is damaged", "; run custody verify"},
+      {"the ledger has no checkpoint yet", " (make one with: custody checkpoint)"},
+  };
+  std::string msg = s.message();
+  for (auto [found, hint] : kHints)
+    if (msg.find(found) != std::string::npos) return msg + hint;
+  return msg;
+}
+
 int ExitCodeOf(const Context& ctx, const Status& s) {
   return ExitCode(s, ctx.writing ? ExitContext::kWriting : ExitContext::kReading);
 }

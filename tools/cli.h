@@ -38,6 +38,9 @@ struct Context {
   void Print(const Json& j, const std::string& text) const;
 };
 
+// A failed command's message, with what to type next where the library's
+// message calls for it ("no ledger at DIR (create one with: custody init …)").
+std::string WithHint(const Status& s);
 // The exit code of a command's status (ledger/base/status.h, DESIGN.md).
 int ExitCodeOf(const Context& ctx, const Status& s);
 

@@ -12,7 +12,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
-#include "ledger/store/import.h"
+#include "ledger/import.h"
 #include "tools/cli.h"
 
 namespace custody::cli {

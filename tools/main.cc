@@ -57,6 +57,6 @@ int main(int argc, char** argv) {
     // for the standard library's own (a filesystem error, an allocation).
     s = custody::Status::IOError(std::string("unexpected error: ") + e.what());
   }
-  if (!s.ok()) std::cerr << "custody: " << custody::Printable(s.message()) << "\n";
+  if (!s.ok()) std::cerr << "custody: " << custody::Printable(WithHint(s)) << "\n";
   return ExitCodeOf(ctx, s);
 }

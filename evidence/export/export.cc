@@ -133,10 +133,10 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   auto cp_event = store->CheckpointEvent(req.checkpoint_size);
   if (!cp_event.ok())
     return cp_event.status().IsNotFound()
-               ? Status::InvalidArgument(
-                     req.checkpoint_size
-                         ? "no stored checkpoint of size " + std::to_string(req.checkpoint_size)
-                         : "the ledger has no checkpoint yet: make one with custody checkpoint")
+               ? Status::InvalidArgument(req.checkpoint_size
+                                             ? "no stored checkpoint of size " +
+                                                   std::to_string(req.checkpoint_size)
+                                             : "the ledger has no checkpoint yet")
                : cp_event.status();
   const fb::Checkpoint* cp = cp_event->event().payload_as_Checkpoint();
   const uint64_t size = cp->size();

@@ -262,8 +262,7 @@ Result<SignedEvent> Store::CheckpointEvent(uint64_t size) const {
     it->SeekToLast();
     if (!it->Valid()) {
       CUSTODY_RETURN_IF_ERROR(FromRocks(it->status(), "read checkpoints"));
-      return Status::NotFound(
-          "the ledger has no checkpoint yet (make one with: custody checkpoint)");
+      return Status::NotFound("the ledger has no checkpoint yet");
     }
     v = it->value().ToString();
   } else {

@@ -37,7 +37,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
   o.create_missing_column_families = create;
   std::error_code ec;
   if (!create && !fs::exists(fs::path(dir) / "CURRENT", ec))
-    return Status::IOError("no ledger at " + dir + " (create one with: custody init --name NAME)");
+    return Status::IOError("no ledger at " + dir);
   if (!create) {
     // A ledger of another storage format may have other column families;
     // say so before RocksDB refuses in its own words.
@@ -204,20 +204,20 @@ Status Store::CheckHeadForWriting() const {
   if (s.ok())
     return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) +
                               " events, but event " + std::to_string(head_.next_seq) +
-                              " exists; run custody verify");
+                              " exists; the ledger is damaged");
   if (!s.IsNotFound()) return FromRocks(s, "read ledger");
   if (head_.next_seq == 0) return Status::Corruption("ledger head: no events");
   auto last = Get(head_.next_seq - 1);
   if (!last.ok() && last.status().IsNotFound())
     return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) +
                               " events, but event " + std::to_string(head_.next_seq - 1) +
-                              " is missing; run custody verify");
+                              " is missing; the ledger is damaged");
   if (!last.ok())
-    return last.status().IsCorruption() ? last.status().Prefixed("run custody verify")
+    return last.status().IsCorruption() ? last.status().Prefixed("the ledger is damaged")
                                         : last.status();
   if (last->id() != head_.last_id)
     return Status::Corruption("ledger head does not match event " +
-                              std::to_string(head_.next_seq - 1) + "; run custody verify");
+                              std::to_string(head_.next_seq - 1) + "; the ledger is damaged");
   return Status::OK();
 }
 

@@ -18,6 +18,7 @@
 
 #include "ledger/base/status.h"
 #include "ledger/crypto.h"
+#include "ledger/draft.h"
 #include "ledger/event.h"
 #include "ledger/membership.h"
 #include "ledger/merkle.h"
@@ -31,20 +32,6 @@ class ColumnFamilyHandle;
 }  // namespace rocksdb
 
 namespace custody {
-
-// What an author means to append; the store fills in the chain fields.
-struct Draft {
-  TimeNs occurred_ns = 0;  // 0: the same as the recorded time
-  uint64_t incident = 0;
-  std::vector<Hash32> subjects;
-  std::vector<Reference> references;
-  Payload payload;
-  // Keys that must co-sign (a key rotation's new key), in RequiredSigners order.
-  std::vector<const SecretKey*> cosigners;
-  // Evidence: the staged file (ledger/store/blobs.h) holding the content, which
-  // the append commits with the event. Empty: the blob must already be stored.
-  std::string staged_blob;
-};
 
 struct Appended {
   uint64_t seq = 0;

@@ -6,9 +6,9 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/import.h"
 #include "ledger/membership.h"
 #include "ledger/merkle.h"
-#include "ledger/store/import.h"
 #include "ledger/store/verify.h"
 #include "tests/ledger/factory.h"
 #include "tests/store/rawdb.h"

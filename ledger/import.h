@@ -10,7 +10,7 @@
 
 #include <string_view>
 
-#include "ledger/store/store.h"
+#include "ledger/draft.h"
 
 namespace custody {
 

@@ -1,4 +1,4 @@
-#include "ledger/store/import.h"
+#include "ledger/import.h"
 
 #include <nlohmann/json.hpp>
 #include <set>
