@@ -1,6 +1,7 @@
 #include "ledger/membership.h"
 
 #include "ledger/base/encoding.h"
+#include "ledger/payload_types.h"
 
 namespace custody {
 namespace {
@@ -78,44 +79,10 @@ uint32_t RolesAllowedToAppend(const fb::Event& e) {
 }
 
 uint32_t RolesAllowedToAppend(fb::Payload type) {
-  // The permission table. Deny by default: a type not listed here is refused.
-  switch (type) {
-    case fb::Payload::Membership:
-    case fb::Payload::KeyRotated:
-    case fb::Payload::KeyCompromised:
-      return kAdmin;
-    case fb::Payload::Note:
-      return kAdmin | kCommander | kResponder | kLegal | kAuditor;
-    case fb::Payload::Checkpoint:
-      return kAdmin | kNotary;
-    case fb::Payload::IncidentDeclared:
-      return kAdmin | kCommander;
-    // The commander's decisions (DESIGN.md "Identities, roles and trust").
-    case fb::Payload::PlaybookActivated:
-    case fb::Payload::CommanderAssigned:
-    case fb::Payload::SeverityChanged:
-    case fb::Payload::RootCauseRecorded:
-    case fb::Payload::IncidentClosed:
-    case fb::Payload::PirPublished:
-      return kAdmin | kCommander;
-    case fb::Payload::EvidenceAttached:
-    case fb::Payload::DeployRecorded:
-    case fb::Payload::OperationFrozen:
-    case fb::Payload::OperationUnfrozen:
-    case fb::Payload::SecretRotated:
-    case fb::Payload::PathsInvalidated:
-    case fb::Payload::UserNotified:
-    case fb::Payload::ActionsBlocked:
-    case fb::Payload::StepDone:
-    case fb::Payload::ReconciliationRecorded:
-    case fb::Payload::CommunicationSent:  // internal; external: see above
-    case fb::Payload::Correction:
-      return kAdmin | kCommander | kResponder;
-    case fb::Payload::ExportPerformed:
-      return kAdmin | kLegal;
-    default:
-      return 0;
-  }
+  // The permission table (ledger/payload_types.cc, a column of each type's
+  // row). Deny by default: a type not known is refused.
+  const PayloadType* t = FindPayloadType(type);
+  return t ? t->may_append : 0;
 }
 
 uint32_t MemberState::RolesOf(const Hash32& key) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/base/encoding.h"
+#include "ledger/payload_types.h"
 #include "projections/runbook.h"
 #include "projections/status.h"
 
@@ -50,24 +51,6 @@ Status Reject(uint64_t seq, const std::string& why) { return Status::Rejected(Wh
 
 bool IsPirRecord(const fb::Event& e) {
   return e.payload_type() == fb::Payload::PirPublished || StepOf(e).rfind("pir.", 0) == 0;
-}
-
-// The event type that records a runbook step (projections/status.cc judges
-// each step by it), or NONE for the steps that hold by themselves (exit.2,
-// exit.3) or are rules rather than steps (comms.N).
-fb::Payload RecordedBy(std::string_view step) {
-  if (step == "A.1" || step == "B.3" || step == "C.1") return fb::Payload::SecretRotated;
-  if (step == "A.2" || step == "C.2") return fb::Payload::PathsInvalidated;
-  if (step == "B.1") return fb::Payload::UserNotified;
-  if (step == "B.2") return fb::Payload::ActionsBlocked;
-  if (step == "exit.1") return fb::Payload::RootCauseRecorded;
-  if (step == "first15.1") return fb::Payload::CommanderAssigned;
-  if (step == "funds.3") return fb::Payload::ReconciliationRecorded;
-  if (step == "first15.4") return fb::Payload::IncidentDeclared;
-  if (step == "pir.1") return fb::Payload::PirPublished;
-  if (step == "exit.2" || step == "exit.3" || step.rfind("comms.", 0) == 0)
-    return fb::Payload::NONE;
-  return fb::Payload::StepDone;
 }
 
 }  // namespace
