@@ -84,25 +84,62 @@ std::string Count(size_t n, const std::string& what) {
   return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
 }
 
-}  // namespace
+// One verification of one package: the steps of docs/package.md "What
+// verify-package checks", in order, each a method, sharing what earlier
+// steps established.
+class PackageCheck {
+ public:
+  PackageCheck(const std::string& dir, const Hash32& trust, PackageReport* report)
+      : dir(dir), trust(trust), report(report) {}
+  Status Run() {
+    for (auto step :
+         {&PackageCheck::Bag, &PackageCheck::Signature, &PackageCheck::IndexAndCheckpoint,
+          &PackageCheck::Events, &PackageCheck::Authorization, &PackageCheck::Selection,
+          &PackageCheck::Snapshots, &PackageCheck::Files})
+      CUSTODY_RETURN_IF_ERROR((this->*step)());
+    return Status::OK();
+  }
 
-Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageReport* report) {
-  *report = PackageReport();
-  auto check = [report](std::string topic, std::string found) {
+ private:
+  Status Bag();
+  Status Signature();
+  Status IndexAndCheckpoint();
+  Status Events();
+  Status Authorization();
+  Status Selection();
+  Status Snapshots();
+  Status Files();
+  void check(std::string topic, std::string found) {
     report->checks.emplace_back(std::move(topic), std::move(found));
-  };
-  const fs::path dir(dir_text);
+  }
 
+  const fs::path dir;
+  const Hash32 trust;
+  PackageReport* report;
+  std::map<std::string, uint64_t> files;  // every file, by bag path, and its size
+  std::map<std::string, Hash32> payload;  // manifest-sha256.txt
+  std::string tag_text;                   // tagmanifest-sha256.txt
+  BagSignature bag_sig;
+  Index x;
+  std::string cp_text;  // data/checkpoint
+  Checkpoint cp;
+  std::set<uint64_t> selected, all;  // selected events; and the membership events
+  std::map<uint64_t, SignedEvent> events;
+  std::set<std::string> expected;  // the data/ files index.json accounts for
+};
+
+// 1. The bag: every file, bagit.txt, the manifests, every payload file's hash.
+Status PackageCheck::Bag() {
   // 1. The bag: every file, bagit.txt, the manifests, every payload file's hash.
-  std::map<std::string, uint64_t> files;
   CUSTODY_RETURN_IF_ERROR(Walk(dir, &files));
   auto bagit = ReadSmall(dir / "bagit.txt", "bagit.txt", kMaxTagFileSize);
   if (!bagit.ok()) return bagit.status();
   if (*bagit != kBagitTxt) return Fail("bagit.txt: not exactly the BagIt 1.0 declaration");
-  auto tag_text =
+  auto tag_read =
       ReadSmall(dir / "tagmanifest-sha256.txt", "tagmanifest-sha256.txt", kMaxTagFileSize);
-  if (!tag_text.ok()) return tag_text.status();
-  auto tags = ParseManifest(*tag_text, "tagmanifest-sha256.txt");
+  if (!tag_read.ok()) return tag_read.status();
+  tag_text = *tag_read;
+  auto tags = ParseManifest(tag_text, "tagmanifest-sha256.txt");
   if (!tags.ok()) return tags.status();
   std::set<std::string> tag_files;
   for (const auto& t : *tags) {
@@ -118,7 +155,6 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
   if (!manifest_text.ok()) return manifest_text.status();
   auto manifest = ParseManifest(*manifest_text, "manifest-sha256.txt");
   if (!manifest.ok()) return manifest.status();
-  std::map<std::string, Hash32> payload;
   for (const auto& m : *manifest) {
     if (m.path.rfind("data/", 0) != 0)
       return Fail("manifest-sha256.txt: lists " + m.path + ", outside data/");
@@ -158,54 +194,71 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
                    Count(tags->size(), "tag file") +
                    " match their SHA-256 manifests; no other files");
 
+  return Status::OK();
+}
+
+// 2. The exporter's signature over the tag manifest.
+Status PackageCheck::Signature() {
   // 2. The exporter's signature over the tag manifest.
   auto sig_text =
       ReadSmall(dir / kBagSignatureFile, std::string(kBagSignatureFile), kMaxTagFileSize);
   if (!sig_text.ok()) return sig_text.status();
-  auto bag_sig = VerifyBagSignature(*sig_text);
-  if (!bag_sig.ok()) return bag_sig.status();
-  if (bag_sig->tagmanifest_sha256 != Sha256(AsSpan(*tag_text)))
+  auto verified = VerifyBagSignature(*sig_text);
+  if (!verified.ok()) return verified.status();
+  bag_sig = *verified;
+  if (bag_sig.tagmanifest_sha256 != Sha256(AsSpan(tag_text)))
     return Fail(std::string(kBagSignatureFile) +
                 ": signs another tagmanifest-sha256.txt than this one");
 
+  return Status::OK();
+}
+
+// 3. index.json and the checkpoint, signed by the key the verifier trusts.
+Status PackageCheck::IndexAndCheckpoint() {
   // 3. index.json and the checkpoint, signed by the key the verifier trusts.
   auto index_text = ReadSmall(dir / kIndexPath, std::string(kIndexPath), kMaxIndexSize);
   if (!index_text.ok()) return index_text.status();
   auto index = ParseIndex(*index_text);
   if (!index.ok()) return index.status();
-  const Index& x = *index;
+  x = *index;
   report->index = x;
   const std::string origin = CheckpointOrigin(x.ledger_id);
-  if (bag_sig->origin != origin || bag_sig->checkpoint_size != x.checkpoint_size ||
-      bag_sig->exporter != x.exporter)
+  if (bag_sig.origin != origin || bag_sig.checkpoint_size != x.checkpoint_size ||
+      bag_sig.exporter != x.exporter)
     return Fail(std::string(kBagSignatureFile) +
                 ": names another ledger, checkpoint or exporter than index.json");
   check("exporter", EncodeNpub(x.exporter) + " signed the bag (checked against its role below)");
-  auto cp_text = ReadSmall(dir / kCheckpointPath, std::string(kCheckpointPath), kMaxNoteSize);
-  if (!cp_text.ok()) return cp_text.status();
-  auto cp = VerifyCheckpointNote(*cp_text, trust, origin);
-  if (!cp.ok())
-    return Fail(std::string(kCheckpointPath) + ": " + cp.status().message() + " (the trusted key)");
-  if (cp->size != x.checkpoint_size || cp->root != x.checkpoint_root)
+  auto cp_read = ReadSmall(dir / kCheckpointPath, std::string(kCheckpointPath), kMaxNoteSize);
+  if (!cp_read.ok()) return cp_read.status();
+  cp_text = *cp_read;
+  auto verified_cp = VerifyCheckpointNote(cp_text, trust, origin);
+  if (!verified_cp.ok())
+    return Fail(std::string(kCheckpointPath) + ": " + verified_cp.status().message() +
+                " (the trusted key)");
+  cp = *verified_cp;
+  if (cp.size != x.checkpoint_size || cp.root != x.checkpoint_root)
     return Fail(std::string(kCheckpointPath) + ": size or root differs from index.json");
   auto nostr_text = ReadSmall(dir / kNostrPath, std::string(kNostrPath), kMaxNoteSize);
   if (!nostr_text.ok()) return nostr_text.status();
   auto nostr = VerifyNostrEvent(*nostr_text);
   if (!nostr.ok()) return Fail(std::string(kNostrPath) + ": " + nostr.status().message());
-  if (nostr->pubkey != trust || nostr->content != EncodeCheckpointBody(*cp))
+  if (nostr->pubkey != trust || nostr->content != EncodeCheckpointBody(cp))
     return Fail(std::string(kNostrPath) + ": not the same checkpoint signed by the trusted key");
-  check("checkpoint", origin + " at " + std::to_string(cp->size) +
+  check("checkpoint", origin + " at " + std::to_string(cp.size) +
                           " events, signed by the trusted key " + EncodeNpub(trust) +
                           " (signed note and NIP-01 event)");
 
+  return Status::OK();
+}
+
+// 4. Every event: bytes, id, signatures, inclusion proof against the checkpoint.
+Status PackageCheck::Events() {
   // 4. Every event: bytes, id, signatures, inclusion proof against the checkpoint.
-  std::set<uint64_t> selected(x.events.begin(), x.events.end());
-  std::set<uint64_t> all(selected);
+  selected = std::set<uint64_t>(x.events.begin(), x.events.end());
+  all = selected;
   all.insert(x.membership.begin(), x.membership.end());
-  std::map<uint64_t, SignedEvent> events;
-  std::set<std::string> expected = {std::string(kIndexPath), std::string(kCheckpointPath),
-                                    std::string(kNostrPath), std::string(kReportPath),
-                                    std::string(kTimelinePath)};
+  expected = {std::string(kIndexPath), std::string(kCheckpointPath), std::string(kNostrPath),
+              std::string(kReportPath), std::string(kTimelinePath)};
   for (uint64_t seq : all) {
     const std::string path = EventPath(seq), where = "event " + std::to_string(seq);
     expected.insert(path);
@@ -230,10 +283,10 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
     if (!proof_text.ok()) return proof_text.status();
     auto proof = ParseTlogProof(*proof_text);
     if (!proof.ok()) return Fail(ProofPath(seq) + ": " + proof.status().message());
-    if (proof->index != seq || proof->checkpoint != *cp_text)
+    if (proof->index != seq || proof->checkpoint != cp_text)
       return Fail(ProofPath(seq) + ": not a proof of event " + std::to_string(seq) +
                   " against data/checkpoint");
-    Status incl = VerifyInclusion(seq, cp->size, HashLeaf(ev->bytes()), proof->hashes, cp->root);
+    Status incl = VerifyInclusion(seq, cp.size, HashLeaf(ev->bytes()), proof->hashes, cp.root);
     if (!incl.ok())
       return Fail(where + ": inclusion proof does not verify against the checkpoint (" +
                   incl.message() + ")");
@@ -243,6 +296,11 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
                       Count(x.membership.size(), "membership event") +
                       ": ids, signatures and inclusion proofs against the checkpoint");
 
+  return Status::OK();
+}
+
+// 5. Authorization: the membership events replayed.
+Status PackageCheck::Authorization() {
   // 5. Authorization: replay the membership events; every author held a role
   // allowed to append what they appended, and the exporter is legal or admin.
   if (x.membership.empty() || x.membership.front() != 0)
@@ -268,6 +326,11 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
         "every author held a role allowed to append their event; the exporter held " +
             RoleNames(exporter_roles) + " at the checkpoint");
 
+  return Status::OK();
+}
+
+// 6. The selection, and the per-user back-links.
+Status PackageCheck::Selection() {
   // 6. The selection, and the per-user back-links: nothing left out unsaid.
   std::map<Hash32, const UserEntry*> users;
   for (const auto& u : x.users) users[u.user] = &u;
@@ -335,6 +398,11 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
              "package, unlike this one, proves";
   check("back-links", links);
 
+  return Status::OK();
+}
+
+// 7. Snapshots.
+Status PackageCheck::Snapshots() {
   // 7. Snapshots: every attached blob is listed; included ones are present
   // (their hash was checked with the manifest) at the size the event says.
   std::map<Hash32, const BlobEntry*> blobs;
@@ -374,6 +442,11 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
         std::to_string(included) + " included, each hashing to the SHA-256 its event records; " +
             std::to_string(x.blobs.size() - included) + " listed by hash and size only");
 
+  return Status::OK();
+}
+
+// 8. Nothing else in data/, and nothing missing.
+Status PackageCheck::Files() {
   // 8. Nothing else in data/, and nothing missing.
   for (const auto& [path, size] : payload)
     if (!expected.count(path)) return Fail(path + ": a file index.json does not account for");
@@ -387,6 +460,13 @@ Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageRe
         "each event's .txt, report.md and timeline.md are present and covered by the bag's "
         "signature; they are informative, the signed events are the evidence");
   return Status::OK();
+}
+
+}  // namespace
+
+Status VerifyPackage(const std::string& dir_text, const Hash32& trust, PackageReport* report) {
+  *report = PackageReport();
+  return PackageCheck(dir_text, trust, report).Run();
 }
 
 }  // namespace custody

@@ -124,6 +124,178 @@ Status PrepareTarget(const std::string& dir, bool* created) {
   return Status::OK();
 }
 
+// What export gathers before it writes: the events (selected and membership),
+// by sequence number.
+using Events = std::map<uint64_t, SignedEvent>;
+
+// Fills the index's selection, membership, users and snapshots from the
+// store's indexes, bounded by the checkpoint, and checks the exporter's role
+// at it.
+Status Select(const Store& store, const ExportRequest& req, uint64_t size, Index* out,
+              Events* loaded) {
+  Index& x = *out;
+  Events& events = *loaded;
+  // The selection, through the indexes.
+  auto load = [&](uint64_t seq) -> Status {
+    if (events.count(seq)) return Status::OK();
+    auto ev = store.Get(seq);
+    if (!ev.ok()) return ev.status();
+    events.emplace(seq, std::move(*ev));
+    return Status::OK();
+  };
+  auto below = [size](std::vector<uint64_t> v) {
+    v.erase(std::lower_bound(v.begin(), v.end(), size), v.end());
+    return v;
+  };
+  std::vector<uint64_t> candidates;
+  if (req.scope == fb::ExportScope::User) {
+    x.user = req.user;
+    auto about = store.EventsAbout(req.user);
+    if (!about.ok()) return about.status();
+    candidates = below(*about);
+  } else {
+    auto of = store.EventsOfIncident(req.incident);
+    if (!of.ok()) return of.status();
+    candidates = below(*of);
+  }
+  for (uint64_t seq : candidates) {
+    CUSTODY_RETURN_IF_ERROR(load(seq));
+    const fb::Event& e = events.at(seq).event();
+    if (req.scope == fb::ExportScope::User && x.incident && e.incident() != x.incident &&
+        seq != x.incident)
+      continue;
+    x.events.push_back(seq);
+  }
+  if (x.events.empty())
+    return Status::InvalidArgument(req.scope == fb::ExportScope::User
+                                       ? "no events about " + EncodeNpub(req.user) +
+                                             (x.incident ? " in " + IncidentName(x.incident) : "") +
+                                             " up to checkpoint " + std::to_string(size)
+                                       : "no events of " + IncidentName(x.incident) +
+                                             " up to checkpoint " + std::to_string(size));
+  auto membership = store.MembershipEvents(size);
+  if (!membership.ok()) return membership.status();
+  x.membership = *membership;
+  MemberState members;
+  for (uint64_t seq : x.membership) {
+    CUSTODY_RETURN_IF_ERROR(load(seq));
+    members.Apply(events.at(seq).event());
+  }
+  if ((members.RolesOf(x.exporter) & RolesAllowedToAppend(fb::Payload::ExportPerformed)) == 0)
+    return Status::Unauthorized(
+        EncodeNpub(x.exporter) + " is not a legal or admin member at checkpoint " +
+        std::to_string(size) +
+        " (a package proves its exporter's role at its checkpoint; make a newer checkpoint)");
+
+  // Users: the selection's subjects, each with every event about them.
+  std::set<Hash32> subjects;
+  for (uint64_t seq : x.events)
+    if (auto* s = events.at(seq).event().subjects())
+      for (auto* subject : *s) subjects.insert(ToHash(&subject->key()));
+  if (req.scope == fb::ExportScope::User) subjects = {req.user};
+  for (const Hash32& user : subjects) {
+    auto about = store.EventsAbout(user);
+    if (!about.ok()) return about.status();
+    x.users.push_back({user, below(*about)});
+  }
+
+  // Snapshots: included unless attached to anyone outside the package's users.
+  std::map<Hash32, BlobEntry> blobs;
+  for (uint64_t seq : x.events) {
+    const fb::Event& e = events.at(seq).event();
+    if (e.payload_type() != fb::Payload::EvidenceAttached) continue;
+    auto* ev = e.payload_as_EvidenceAttached();
+    const Hash32 hash = ToHash(ev->sha256());
+    if (blobs.count(hash)) continue;
+    bool shared = false;
+    auto refs = store.BlobRefs(hash);
+    if (!refs.ok()) return refs.status();
+    for (uint64_t ref : below(*refs)) {
+      auto other = store.Get(ref);
+      if (!other.ok()) return other.status();
+      if (auto* s = other->event().subjects())
+        for (auto* subject : *s) shared |= !subjects.count(ToHash(&subject->key()));
+    }
+    blobs[hash] = BlobEntry{hash, ev->size(), !shared || req.include_shared_blobs};
+  }
+  for (auto& [h, b] : blobs) x.blobs.push_back(b);
+
+  return Status::OK();
+}
+
+// Writes the bag (every file, manifests, the exporter's signature), synced.
+Status WriteBag(const Store& store, const SecretKey& exporter, const ExportRequest& req,
+                const SignedEvent& cp_event, const Index& x, const Events& events,
+                ExportResult* result) {
+  const fb::Checkpoint* cp = cp_event.event().payload_as_Checkpoint();
+  const uint64_t size = cp->size();
+  BagWriter bag{fs::path(req.out_dir)};
+  std::vector<std::string> dirs = {".", "data", "data/events", "data/proofs"};
+  for (size_t i = 1; i < dirs.size(); ++i) CUSTODY_RETURN_IF_ERROR(bag.Dir(dirs[i]));
+  const std::string note = cp->note()->str();
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kCheckpointPath), note));
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kNostrPath), cp->nostr()->str()));
+  std::vector<uint64_t> all = x.events;
+  all.insert(all.end(), x.membership.begin(), x.membership.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  uint64_t done = 0;
+  for (uint64_t seq : all) {
+    const SignedEvent& ev = events.at(seq);
+    const Bytes& bytes = ev.bytes();
+    CUSTODY_RETURN_IF_ERROR(
+        bag.File(EventPath(seq),
+                 std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+    CUSTODY_RETURN_IF_ERROR(bag.File(RenderingPath(seq), EventDetail(ev, ev.id())));
+    auto proof = InclusionProof(store.Nodes(), seq, size);
+    if (!proof.ok()) return proof.status();
+    TlogProof p;
+    p.index = seq;
+    p.hashes = *proof;
+    p.checkpoint = note;
+    CUSTODY_RETURN_IF_ERROR(bag.File(ProofPath(seq), FormatTlogProof(p)));
+    if (req.progress) req.progress(++done, all.size());
+  }
+  bool any_blob = false;
+  for (const auto& b : x.blobs) {
+    if (!b.included) continue;
+    if (!any_blob) {
+      CUSTODY_RETURN_IF_ERROR(bag.Dir("data/blobs"));
+      CUSTODY_RETURN_IF_ERROR(bag.Dir("data/blobs/sha256"));
+      dirs.insert(dirs.end(), {"data/blobs", "data/blobs/sha256"});
+      any_blob = true;
+    }
+    CUSTODY_RETURN_IF_ERROR(
+        bag.Blob(package::BlobPath(b.sha256), store.BlobFile(b.sha256), b.sha256, b.size));
+  }
+  std::vector<const SignedEvent*> selection;
+  for (uint64_t seq : x.events) selection.push_back(&events.at(seq));
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kReportPath), ReportMarkdown(x, selection)));
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kTimelinePath), TimelineMarkdown(x, selection)));
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kIndexPath), FormatIndex(x)));
+  auto payload = bag.TakePayload();
+  const uint64_t payload_files = payload.size(), payload_bytes = bag.payload_bytes();
+  const std::string manifest = FormatManifest(std::move(payload));
+  const std::string info = BagInfo(x, payload_bytes, payload_files, cp_event.event().recorded_ns());
+  CUSTODY_RETURN_IF_ERROR(bag.File("bagit.txt", kBagitTxt));
+  CUSTODY_RETURN_IF_ERROR(bag.File("bag-info.txt", info));
+  CUSTODY_RETURN_IF_ERROR(bag.File("manifest-sha256.txt", manifest));
+  const std::string tagmanifest =
+      FormatManifest({{"bagit.txt", Sha256(AsSpan(kBagitTxt))},
+                      {"bag-info.txt", Sha256(AsSpan(info))},
+                      {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
+  CUSTODY_RETURN_IF_ERROR(bag.File("tagmanifest-sha256.txt", tagmanifest));
+  result->tagmanifest_sha256 = Sha256(AsSpan(tagmanifest));
+  auto signature = SignBag(
+      exporter, {CheckpointOrigin(x.ledger_id), size, result->tagmanifest_sha256, x.exporter});
+  if (!signature.ok()) return signature.status();
+  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kBagSignatureFile), *signature));
+  CUSTODY_RETURN_IF_ERROR(bag.Sync(dirs));
+  result->files = payload_files;
+  result->bytes = payload_bytes;
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ExportPackage(Store* store, const SecretKey& exporter, const ExportRequest& req,
@@ -159,92 +331,8 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
       return Status::InvalidArgument(IncidentName(x.incident) + " was declared after checkpoint " +
                                      std::to_string(size));
   }
-
-  // The selection, through the indexes.
-  std::map<uint64_t, SignedEvent> events;
-  auto load = [&](uint64_t seq) -> Status {
-    if (events.count(seq)) return Status::OK();
-    auto ev = store->Get(seq);
-    if (!ev.ok()) return ev.status();
-    events.emplace(seq, std::move(*ev));
-    return Status::OK();
-  };
-  auto below = [size](std::vector<uint64_t> v) {
-    v.erase(std::lower_bound(v.begin(), v.end(), size), v.end());
-    return v;
-  };
-  std::vector<uint64_t> candidates;
-  if (req.scope == fb::ExportScope::User) {
-    x.user = req.user;
-    auto about = store->EventsAbout(req.user);
-    if (!about.ok()) return about.status();
-    candidates = below(*about);
-  } else {
-    auto of = store->EventsOfIncident(req.incident);
-    if (!of.ok()) return of.status();
-    candidates = below(*of);
-  }
-  for (uint64_t seq : candidates) {
-    CUSTODY_RETURN_IF_ERROR(load(seq));
-    const fb::Event& e = events.at(seq).event();
-    if (req.scope == fb::ExportScope::User && x.incident && e.incident() != x.incident &&
-        seq != x.incident)
-      continue;
-    x.events.push_back(seq);
-  }
-  if (x.events.empty())
-    return Status::InvalidArgument(req.scope == fb::ExportScope::User
-                                       ? "no events about " + EncodeNpub(req.user) +
-                                             (x.incident ? " in " + IncidentName(x.incident) : "") +
-                                             " up to checkpoint " + std::to_string(size)
-                                       : "no events of " + IncidentName(x.incident) +
-                                             " up to checkpoint " + std::to_string(size));
-  auto membership = store->MembershipEvents(size);
-  if (!membership.ok()) return membership.status();
-  x.membership = *membership;
-  MemberState members;
-  for (uint64_t seq : x.membership) {
-    CUSTODY_RETURN_IF_ERROR(load(seq));
-    members.Apply(events.at(seq).event());
-  }
-  if ((members.RolesOf(x.exporter) & RolesAllowedToAppend(fb::Payload::ExportPerformed)) == 0)
-    return Status::Unauthorized(
-        EncodeNpub(x.exporter) + " is not a legal or admin member at checkpoint " +
-        std::to_string(size) +
-        " (a package proves its exporter's role at its checkpoint; make a newer checkpoint)");
-
-  // Users: the selection's subjects, each with every event about them.
-  std::set<Hash32> subjects;
-  for (uint64_t seq : x.events)
-    if (auto* s = events.at(seq).event().subjects())
-      for (auto* subject : *s) subjects.insert(ToHash(&subject->key()));
-  if (req.scope == fb::ExportScope::User) subjects = {req.user};
-  for (const Hash32& user : subjects) {
-    auto about = store->EventsAbout(user);
-    if (!about.ok()) return about.status();
-    x.users.push_back({user, below(*about)});
-  }
-
-  // Snapshots: included unless attached to anyone outside the package's users.
-  std::map<Hash32, BlobEntry> blobs;
-  for (uint64_t seq : x.events) {
-    const fb::Event& e = events.at(seq).event();
-    if (e.payload_type() != fb::Payload::EvidenceAttached) continue;
-    auto* ev = e.payload_as_EvidenceAttached();
-    const Hash32 hash = ToHash(ev->sha256());
-    if (blobs.count(hash)) continue;
-    bool shared = false;
-    auto refs = store->BlobRefs(hash);
-    if (!refs.ok()) return refs.status();
-    for (uint64_t ref : below(*refs)) {
-      auto other = store->Get(ref);
-      if (!other.ok()) return other.status();
-      if (auto* s = other->event().subjects())
-        for (auto* subject : *s) shared |= !subjects.count(ToHash(&subject->key()));
-    }
-    blobs[hash] = BlobEntry{hash, ev->size(), !shared || req.include_shared_blobs};
-  }
-  for (auto& [h, b] : blobs) x.blobs.push_back(b);
+  Events events;
+  CUSTODY_RETURN_IF_ERROR(Select(*store, req, size, &x, &events));
 
   // Write the bag.
   bool created = false;
@@ -256,74 +344,7 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
     for (auto& entry : fs::directory_iterator(root, ec)) fs::remove_all(entry.path(), ec);
     if (created) fs::remove(root, ec);
   };
-  BagWriter bag(root);
-  Status s = [&]() -> Status {
-    std::vector<std::string> dirs = {".", "data", "data/events", "data/proofs"};
-    for (size_t i = 1; i < dirs.size(); ++i) CUSTODY_RETURN_IF_ERROR(bag.Dir(dirs[i]));
-    const std::string note = cp->note()->str();
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kCheckpointPath), note));
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kNostrPath), cp->nostr()->str()));
-    std::vector<uint64_t> all = x.events;
-    all.insert(all.end(), x.membership.begin(), x.membership.end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    uint64_t done = 0;
-    for (uint64_t seq : all) {
-      const SignedEvent& ev = events.at(seq);
-      const Bytes& bytes = ev.bytes();
-      CUSTODY_RETURN_IF_ERROR(
-          bag.File(EventPath(seq),
-                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
-      CUSTODY_RETURN_IF_ERROR(bag.File(RenderingPath(seq), EventDetail(ev, ev.id())));
-      auto proof = InclusionProof(store->Nodes(), seq, size);
-      if (!proof.ok()) return proof.status();
-      TlogProof p;
-      p.index = seq;
-      p.hashes = *proof;
-      p.checkpoint = note;
-      CUSTODY_RETURN_IF_ERROR(bag.File(ProofPath(seq), FormatTlogProof(p)));
-      if (req.progress) req.progress(++done, all.size());
-    }
-    bool any_blob = false;
-    for (const auto& b : x.blobs) {
-      if (!b.included) continue;
-      if (!any_blob) {
-        CUSTODY_RETURN_IF_ERROR(bag.Dir("data/blobs"));
-        CUSTODY_RETURN_IF_ERROR(bag.Dir("data/blobs/sha256"));
-        dirs.insert(dirs.end(), {"data/blobs", "data/blobs/sha256"});
-        any_blob = true;
-      }
-      CUSTODY_RETURN_IF_ERROR(
-          bag.Blob(package::BlobPath(b.sha256), store->BlobFile(b.sha256), b.sha256, b.size));
-    }
-    std::vector<const SignedEvent*> selection;
-    for (uint64_t seq : x.events) selection.push_back(&events.at(seq));
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kReportPath), ReportMarkdown(x, selection)));
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kTimelinePath), TimelineMarkdown(x, selection)));
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kIndexPath), FormatIndex(x)));
-    auto payload = bag.TakePayload();
-    const uint64_t payload_files = payload.size(), payload_bytes = bag.payload_bytes();
-    const std::string manifest = FormatManifest(std::move(payload));
-    const std::string info =
-        BagInfo(x, payload_bytes, payload_files, cp_event->event().recorded_ns());
-    CUSTODY_RETURN_IF_ERROR(bag.File("bagit.txt", kBagitTxt));
-    CUSTODY_RETURN_IF_ERROR(bag.File("bag-info.txt", info));
-    CUSTODY_RETURN_IF_ERROR(bag.File("manifest-sha256.txt", manifest));
-    const std::string tagmanifest =
-        FormatManifest({{"bagit.txt", Sha256(AsSpan(kBagitTxt))},
-                        {"bag-info.txt", Sha256(AsSpan(info))},
-                        {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
-    CUSTODY_RETURN_IF_ERROR(bag.File("tagmanifest-sha256.txt", tagmanifest));
-    result->tagmanifest_sha256 = Sha256(AsSpan(tagmanifest));
-    auto signature = SignBag(
-        exporter, {CheckpointOrigin(x.ledger_id), size, result->tagmanifest_sha256, x.exporter});
-    if (!signature.ok()) return signature.status();
-    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kBagSignatureFile), *signature));
-    CUSTODY_RETURN_IF_ERROR(bag.Sync(dirs));
-    result->files = payload_files;
-    result->bytes = payload_bytes;
-    return Status::OK();
-  }();
+  Status s = WriteBag(*store, exporter, req, *cp_event, x, events, result);
   if (!s.ok()) {
     undo();
     return s;
