@@ -23,196 +23,231 @@ std::string Html(const std::string& s) { return HtmlEscape(s); }
 
 std::string Since(TimeNs from, TimeNs to) { return to ? FormatDuration(to - from) : "—"; }
 
-std::vector<Block> Report(const PirInput& in) {
-  const IncidentStatus& st = in.status;
-  std::vector<Block> b;
-  auto heading = [&](std::string t) { b.push_back({Block::kHeading, std::move(t), {}, {}}); };
-  auto para = [&](std::string t) { b.push_back({Block::kParagraph, std::move(t), {}, {}}); };
-  auto list = [&](std::vector<std::string> items) {
+// The report's blocks, section by section.
+class ReportWriter {
+ public:
+  explicit ReportWriter(const PirInput& in) : in(in), st(in.status) {}
+  std::vector<Block> Write() {
+    Intro();
+    Compliance();
+    Communications();
+    Closing();
+    Timeline();
+    return std::move(b);
+  }
+
+ private:
+  void heading(std::string text) { b.push_back({Block::kHeading, std::move(text), {}, {}}); }
+  void para(std::string text) { b.push_back({Block::kParagraph, std::move(text), {}, {}}); }
+  void list(std::vector<std::string> items) {
     if (items.empty()) items.push_back("none");
     b.push_back({Block::kList, "", std::move(items), {}});
-  };
-  auto table = [&](std::vector<std::vector<std::string>> rows) {
+  }
+  void table(std::vector<std::vector<std::string>> rows) {
     b.push_back({Block::kTable, "", {}, std::move(rows)});
-  };
-  auto t = [](TimeNs v) { return v ? FormatTimeHuman(v) : std::string("—"); };
-
-  heading("Post-incident review: " + IncidentName(st.incident) + " — " + st.title);
-  para("Ledger \"" + in.ledger_name + "\" (" + in.header.ledger_id + "). Pinned to checkpoint " +
-       in.header.checkpoint +
-       ": this report covers the events before it and judges deadlines as of " + t(in.as_of_ns) +
-       ", so it is the same whenever it is regenerated from that checkpoint.");
-
-  heading("Summary");
-  list({"Severity: " + SeverityName(st.severity) +
-            (st.closed ? ", closed " + t(st.closed_ns) : ", open"),
-        "Declared " + t(st.declared_ns) + " by " + EncodeNpub(st.declared_by),
-        "Commander: " + (st.commander ? EncodeNpub(*st.commander) : std::string("none assigned")),
-        "Playbooks: " + (st.playbooks ? PlaybookNames(st.playbooks) : std::string("none")),
-        "Summary: " + (st.summary.empty() ? std::string("—") : st.summary),
-        "Runbook version: " + EncodeHex(st.runbook) +
-            (st.runbook_current ? " (current)" : " (not the current runbook)"),
-        "Events: " + std::to_string(in.rows.size())});
-  if (!st.override_reason.empty()) {
-    para("**Closed with the exit criteria overridden** (" + UnmetAtClose(st) +
-         " not met): " + st.override_reason);
-  } else if (!st.unmet_at_close.empty()) {
-    para("**Warning:** closed without an override, but by the events as they stand " +
-         UnmetAtClose(st) + " did not hold at the close.");
   }
+  static std::string t(TimeNs v) { return v ? FormatTimeHuman(v) : std::string("—"); }
 
-  heading("Severity history");
-  std::vector<std::vector<std::string>> sev{{"When (UTC)", "Severity", "Reason", "#"}};
-  for (const Change& c : st.severity_history)
-    sev.push_back({t(c.at_ns), c.what, c.reason, std::to_string(c.seq)});
-  table(sev);
+  // The title, the pin to a checkpoint, the summary, severities and response times.
+  void Intro() {
+    heading("Post-incident review: " + IncidentName(st.incident) + " — " + st.title);
+    para("Ledger \"" + in.ledger_name + "\" (" + in.header.ledger_id + "). Pinned to checkpoint " +
+         in.header.checkpoint +
+         ": this report covers the events before it and judges deadlines as of " + t(in.as_of_ns) +
+         ", so it is the same whenever it is regenerated from that checkpoint.");
 
-  heading("Response times");
-  std::vector<std::vector<std::string>> times{{"Milestone", "When (UTC)", "After declaration"}};
-  for (const SectionStatus& sec : st.sections) {
-    if (sec.id != "first15") continue;
-    for (const Item& i : sec.items)
-      times.push_back(
-          {i.id + " " + i.text + " (" + std::string(ItemStateName(i.state)) + ")", t(i.done_ns),
-           i.done_ns ? Since(st.declared_ns, i.done_ns) : std::string(ItemStateName(i.state))});
-  }
-  times.push_back({"Containment: " + st.containment, t(st.containment_ns),
-                   st.containment_ns ? Since(st.declared_ns, st.containment_ns) : "not contained"});
-  times.push_back(
-      {"Close", t(st.closed_ns), st.closed ? Since(st.declared_ns, st.closed_ns) : "open"});
-  table(times);
-
-  heading("Runbook compliance");
-  std::vector<std::string> findings;
-  for (const SectionStatus& sec : st.sections)
-    for (const Item& i : sec.items)
-      if (i.state != ItemState::kDone)
-        findings.push_back(
-            i.id + " " + std::string(ItemStateName(i.state)) +
-            (i.due_ns ? " (due " + t(i.due_ns) + (i.done_ns ? ", done " + t(i.done_ns) : "") + ")"
-                      : "") +
-            ": " + i.text + (i.detail.empty() ? "" : " — " + i.detail));
-  for (const std::string& f : st.cadence_findings) findings.push_back("comms.1 " + f);
-  for (const External& x : st.external)
-    if (x.followed.rfind("late", 0) == 0 || x.followed == "overdue" ||
-        x.followed.rfind("missed", 0) == 0)
-      findings.push_back("comms.2 external message #" + std::to_string(x.seq) +
-                         " promised an update by " + t(x.next_update_ns) + ": " + x.followed);
-  // Recorded long after it occurred: said once, with the largest gap; the
-  // timeline marks each one.
-  size_t late_recorded = 0;
-  const TimelineRow* widest = nullptr;
-  for (const TimelineRow& r : in.rows)
-    if (r.late_recorded) {
-      ++late_recorded;
-      if (!widest || r.recorded_ns - r.occurred_ns > widest->recorded_ns - widest->occurred_ns)
-        widest = &r;
+    heading("Summary");
+    list({"Severity: " + SeverityName(st.severity) +
+              (st.closed ? ", closed " + t(st.closed_ns) : ", open"),
+          "Declared " + t(st.declared_ns) + " by " + EncodeNpub(st.declared_by),
+          "Commander: " + (st.commander ? EncodeNpub(*st.commander) : std::string("none assigned")),
+          "Playbooks: " + (st.playbooks ? PlaybookNames(st.playbooks) : std::string("none")),
+          "Summary: " + (st.summary.empty() ? std::string("—") : st.summary),
+          "Runbook version: " + EncodeHex(st.runbook) +
+              (st.runbook_current ? " (current)" : " (not the current runbook)"),
+          "Events: " + std::to_string(in.rows.size())});
+    if (!st.override_reason.empty()) {
+      para("**Closed with the exit criteria overridden** (" + UnmetAtClose(st) +
+           " not met): " + st.override_reason);
+    } else if (!st.unmet_at_close.empty()) {
+      para("**Warning:** closed without an override, but by the events as they stand " +
+           UnmetAtClose(st) + " did not hold at the close.");
     }
-  if (widest)
-    findings.push_back(std::to_string(late_recorded) + " events recorded more than " +
-                       FormatDuration(kLateRecordedNs) + " after they occurred (the largest gap " +
-                       FormatDuration(widest->recorded_ns - widest->occurred_ns) + ", #" +
-                       std::to_string(widest->seq) +
-                       "); lateness is judged on occurred time, marked in the timeline");
-  list(findings);
 
-  heading("Runbook items");
-  std::vector<std::vector<std::string>> items{{"Step", "State", "Done (UTC)", "By", "#", "Detail"}};
-  for (const SectionStatus& sec : st.sections)
-    for (const Item& i : sec.items)
-      items.push_back({i.id, std::string(ItemStateName(i.state)), t(i.done_ns),
-                       i.seq ? ShortNpub(i.by) : "—", i.seq ? std::to_string(i.seq) : "—",
-                       i.detail});
-  table(items);
+    heading("Severity history");
+    std::vector<std::vector<std::string>> sev{{"When (UTC)", "Severity", "Reason", "#"}};
+    for (const Change& c : st.severity_history)
+      sev.push_back({t(c.at_ns), c.what, c.reason, std::to_string(c.seq)});
+    table(sev);
 
-  heading("Communications");
-  std::vector<std::string> comms;
-  size_t late = 0;
-  for (const Update& u : st.internal_updates) late += u.late;
-  comms.push_back("Internal updates on the SEV-1 cadence (every " +
-                  std::to_string(st.cadence_minutes) +
-                  " min): " + std::to_string(st.internal_updates.size()) + ", " +
-                  std::to_string(late) + " late");
-  for (const std::string& f : st.cadence_findings) comms.push_back(f);
-  for (const External& x : st.external)
-    comms.push_back("External message #" + std::to_string(x.seq) + " at " + t(x.at_ns) +
-                    "; next update promised by " + t(x.next_update_ns) + ": " + x.followed);
-  list(comms);
-
-  heading("Reconciliation");
-  std::vector<std::vector<std::string>> rec{{"#", "When (UTC)", "Sender balance / proofs",
-                                             "Receiver balance / proofs",
-                                             "Tx history sent / received (entries)", "Result"}};
-  for (const Reconciled& r : st.reconciliations) {
-    const auto& f = r.figures;
-    std::string result = r.discrepancies.empty() ? "reconciles" : "discrepancy: ";
-    for (size_t i = 0; i < r.discrepancies.size(); ++i)
-      result += (i ? "; " : "") + r.discrepancies[i];
-    rec.push_back(
-        {std::to_string(r.seq), t(r.at_ns),
-         std::to_string(f.sender_balance) + " / " + std::to_string(f.sender_proofs) + " " + f.unit,
-         std::to_string(f.receiver_balance) + " / " + std::to_string(f.receiver_proofs) + " " +
-             f.unit,
-         std::to_string(f.tx_sent) + " / " + std::to_string(f.tx_received) + " " + f.unit + " (" +
-             std::to_string(f.tx_entries) + ")",
-         result});
-  }
-  if (rec.size() == 1)
-    para("No reconciliation recorded.");
-  else
-    table(rec);
-
-  heading("Root cause");
-  para(st.closed ? st.root_cause : "Not closed.");
-  for (const Criterion& c : st.exit)
-    if (c.id == "exit.1" && c.holds) para("Recorded: " + c.why);
-
-  heading("Exit criteria");
-  std::vector<std::vector<std::string>> exit{{"Criterion", "Holds", "Why"}};
-  for (const Criterion& c : st.exit)
-    exit.push_back({c.id + " " + c.text, c.holds ? "yes" : "no", c.why});
-  table(exit);
-
-  heading("Corrective actions");
-  std::vector<std::string> actions;
-  for (const SectionStatus& sec : st.sections)
-    for (const Item& i : sec.items)
-      if ((sec.id == "A" || sec.id == "B" || sec.id == "C" || sec.id == "pir") && i.seq)
-        actions.push_back(i.id + " " + i.text + " — " + i.detail + " (" + t(i.done_ns) + ", #" +
-                          std::to_string(i.seq) + ")");
-  for (const SectionStatus& sec : st.sections)
-    for (const Item& i : sec.items)
-      if (sec.id == "pir" && !i.seq) actions.push_back("OPEN: " + i.id + " " + i.text);
-  list(actions);
-
-  heading("PIR due");
-  para(st.closed ? "Due by " + t(st.pir_due_ns) +
-                       " UTC: 5 business days (Monday to Friday, UTC) after the close." +
-                       (in.as_of_ns > st.pir_due_ns ? " Overdue as of this checkpoint." : "")
-                 : "The incident is open; the PIR is due 5 business days after it closes.");
-
-  if (!st.corrections.empty()) {
-    heading("Corrections");
-    std::vector<std::string> corr;
-    for (const Corrected& c : st.corrections)
-      corr.push_back("#" + std::to_string(c.seq) + (c.retraction ? " retracts #" : " replaces #") +
-                     std::to_string(c.target) + (c.reason.empty() ? "" : ": " + c.reason));
-    list(corr);
+    heading("Response times");
+    std::vector<std::vector<std::string>> times{{"Milestone", "When (UTC)", "After declaration"}};
+    for (const SectionStatus& sec : st.sections) {
+      if (sec.id != "first15") continue;
+      for (const Item& i : sec.items)
+        times.push_back(
+            {i.id + " " + i.text + " (" + std::string(ItemStateName(i.state)) + ")", t(i.done_ns),
+             i.done_ns ? Since(st.declared_ns, i.done_ns) : std::string(ItemStateName(i.state))});
+    }
+    times.push_back(
+        {"Containment: " + st.containment, t(st.containment_ns),
+         st.containment_ns ? Since(st.declared_ns, st.containment_ns) : "not contained"});
+    times.push_back(
+        {"Close", t(st.closed_ns), st.closed ? Since(st.declared_ns, st.closed_ns) : "open"});
+    table(times);
   }
 
-  heading("Timeline");
-  std::vector<std::vector<std::string>> tl{
-      {"Occurred (UTC)", "Recorded (UTC)", "#", "Author", "Subjects", "What"}};
-  for (const TimelineRow& r : in.rows) {
-    std::string what = r.message;
-    if (r.corrected_by) what = "[superseded by #" + std::to_string(r.corrected_by) + "] " + what;
-    tl.push_back({FormatTimeHuman(r.occurred_ns),
-                  FormatTimeHuman(r.recorded_ns) + (r.late_recorded ? " (late)" : ""),
-                  std::to_string(r.seq), r.author_short, ShortNpubList(r.subjects), what});
+  // What the runbook asked and what was done.
+  void Compliance() {
+    heading("Runbook compliance");
+    std::vector<std::string> findings;
+    for (const SectionStatus& sec : st.sections)
+      for (const Item& i : sec.items)
+        if (i.state != ItemState::kDone)
+          findings.push_back(
+              i.id + " " + std::string(ItemStateName(i.state)) +
+              (i.due_ns ? " (due " + t(i.due_ns) + (i.done_ns ? ", done " + t(i.done_ns) : "") + ")"
+                        : "") +
+              ": " + i.text + (i.detail.empty() ? "" : " — " + i.detail));
+    for (const std::string& f : st.cadence_findings) findings.push_back("comms.1 " + f);
+    for (const External& x : st.external)
+      if (x.followed.rfind("late", 0) == 0 || x.followed == "overdue" ||
+          x.followed.rfind("missed", 0) == 0)
+        findings.push_back("comms.2 external message #" + std::to_string(x.seq) +
+                           " promised an update by " + t(x.next_update_ns) + ": " + x.followed);
+    // Recorded long after it occurred: said once, with the largest gap; the
+    // timeline marks each one.
+    size_t late_recorded = 0;
+    const TimelineRow* widest = nullptr;
+    for (const TimelineRow& r : in.rows)
+      if (r.late_recorded) {
+        ++late_recorded;
+        if (!widest || r.recorded_ns - r.occurred_ns > widest->recorded_ns - widest->occurred_ns)
+          widest = &r;
+      }
+    if (widest)
+      findings.push_back(std::to_string(late_recorded) + " events recorded more than " +
+                         FormatDuration(kLateRecordedNs) +
+                         " after they occurred (the largest gap " +
+                         FormatDuration(widest->recorded_ns - widest->occurred_ns) + ", #" +
+                         std::to_string(widest->seq) +
+                         "); lateness is judged on occurred time, marked in the timeline");
+    list(findings);
+
+    heading("Runbook items");
+    std::vector<std::vector<std::string>> items{
+        {"Step", "State", "Done (UTC)", "By", "#", "Detail"}};
+    for (const SectionStatus& sec : st.sections)
+      for (const Item& i : sec.items)
+        items.push_back({i.id, std::string(ItemStateName(i.state)), t(i.done_ns),
+                         i.seq ? ShortNpub(i.by) : "—", i.seq ? std::to_string(i.seq) : "—",
+                         i.detail});
+    table(items);
   }
-  table(tl);
-  return b;
-}
+
+  // Communications and reconciliations.
+  void Communications() {
+    heading("Communications");
+    std::vector<std::string> comms;
+    size_t late = 0;
+    for (const Update& u : st.internal_updates) late += u.late;
+    comms.push_back("Internal updates on the SEV-1 cadence (every " +
+                    std::to_string(st.cadence_minutes) +
+                    " min): " + std::to_string(st.internal_updates.size()) + ", " +
+                    std::to_string(late) + " late");
+    for (const std::string& f : st.cadence_findings) comms.push_back(f);
+    for (const External& x : st.external)
+      comms.push_back("External message #" + std::to_string(x.seq) + " at " + t(x.at_ns) +
+                      "; next update promised by " + t(x.next_update_ns) + ": " + x.followed);
+    list(comms);
+
+    heading("Reconciliation");
+    std::vector<std::vector<std::string>> rec{{"#", "When (UTC)", "Sender balance / proofs",
+                                               "Receiver balance / proofs",
+                                               "Tx history sent / received (entries)", "Result"}};
+    for (const Reconciled& r : st.reconciliations) {
+      const auto& f = r.figures;
+      std::string result = r.discrepancies.empty() ? "reconciles" : "discrepancy: ";
+      for (size_t i = 0; i < r.discrepancies.size(); ++i)
+        result += (i ? "; " : "") + r.discrepancies[i];
+      rec.push_back({std::to_string(r.seq), t(r.at_ns),
+                     std::to_string(f.sender_balance) + " / " + std::to_string(f.sender_proofs) +
+                         " " + f.unit,
+                     std::to_string(f.receiver_balance) + " / " +
+                         std::to_string(f.receiver_proofs) + " " + f.unit,
+                     std::to_string(f.tx_sent) + " / " + std::to_string(f.tx_received) + " " +
+                         f.unit + " (" + std::to_string(f.tx_entries) + ")",
+                     result});
+    }
+    if (rec.size() == 1)
+      para("No reconciliation recorded.");
+    else
+      table(rec);
+  }
+
+  // Root cause, exit criteria, corrective actions, the PIR's due date, corrections.
+  void Closing() {
+    heading("Root cause");
+    para(st.closed ? st.root_cause : "Not closed.");
+    for (const Criterion& c : st.exit)
+      if (c.id == "exit.1" && c.holds) para("Recorded: " + c.why);
+
+    heading("Exit criteria");
+    std::vector<std::vector<std::string>> exit{{"Criterion", "Holds", "Why"}};
+    for (const Criterion& c : st.exit)
+      exit.push_back({c.id + " " + c.text, c.holds ? "yes" : "no", c.why});
+    table(exit);
+
+    heading("Corrective actions");
+    std::vector<std::string> actions;
+    for (const SectionStatus& sec : st.sections)
+      for (const Item& i : sec.items)
+        if ((sec.id == "A" || sec.id == "B" || sec.id == "C" || sec.id == "pir") && i.seq)
+          actions.push_back(i.id + " " + i.text + " — " + i.detail + " (" + t(i.done_ns) + ", #" +
+                            std::to_string(i.seq) + ")");
+    for (const SectionStatus& sec : st.sections)
+      for (const Item& i : sec.items)
+        if (sec.id == "pir" && !i.seq) actions.push_back("OPEN: " + i.id + " " + i.text);
+    list(actions);
+
+    heading("PIR due");
+    para(st.closed ? "Due by " + t(st.pir_due_ns) +
+                         " UTC: 5 business days (Monday to Friday, UTC) after the close." +
+                         (in.as_of_ns > st.pir_due_ns ? " Overdue as of this checkpoint." : "")
+                   : "The incident is open; the PIR is due 5 business days after it closes.");
+
+    if (!st.corrections.empty()) {
+      heading("Corrections");
+      std::vector<std::string> corr;
+      for (const Corrected& c : st.corrections)
+        corr.push_back("#" + std::to_string(c.seq) +
+                       (c.retraction ? " retracts #" : " replaces #") + std::to_string(c.target) +
+                       (c.reason.empty() ? "" : ": " + c.reason));
+      list(corr);
+    }
+  }
+
+  // Every event, in occurred-time order.
+  void Timeline() {
+    heading("Timeline");
+    std::vector<std::vector<std::string>> tl{
+        {"Occurred (UTC)", "Recorded (UTC)", "#", "Author", "Subjects", "What"}};
+    for (const TimelineRow& r : in.rows) {
+      std::string what = r.message;
+      if (r.corrected_by) what = "[superseded by #" + std::to_string(r.corrected_by) + "] " + what;
+      tl.push_back({FormatTimeHuman(r.occurred_ns),
+                    FormatTimeHuman(r.recorded_ns) + (r.late_recorded ? " (late)" : ""),
+                    std::to_string(r.seq), r.author_short, ShortNpubList(r.subjects), what});
+    }
+    table(tl);
+  }
+
+  const PirInput& in;
+  const IncidentStatus& st;
+  std::vector<Block> b;
+};
+
+std::vector<Block> Report(const PirInput& in) { return ReportWriter(in).Write(); }
 
 }  // namespace
 

@@ -6,6 +6,13 @@
 
 namespace custody::cli {
 
+// The command line's appends: the drafts signed here, with the author's key
+// (Store::SignDrafts), then committed through the store's commit path
+// (Store::Commit) — the path events signed on another machine take — so that
+// every command exercises it. Bulk import uses Store::Append's pipeline; both
+// run the one rule set.
+Status CommitDrafts(Store& store, const SecretKey& author, const std::vector<Draft>& drafts,
+                    const AppendOptions& options, std::vector<Appended>* out);
 // Appends one draft signed by the context's key and prints its sequence number
 // and id (or, with --json, {"seq","id","recorded","type"}).
 Status AppendAndReport(const Context& ctx, Draft draft);

@@ -8,9 +8,9 @@ packages=(
   libcli11-dev catch2 nlohmann-json3-dev
 )
 # --test: what the whole test suite needs besides: clang and libFuzzer for the
-# sanitizer and fuzz build, clang-format for the format check (and git, whose
-# list of tracked files it checks), Chromium to load the HTML timeline headless.
-if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev clang-format-14 chromium git); fi
+# sanitizer and fuzz build, clang-format and clang-tidy for the format and
+# function-size checks (and git, whose list of tracked files they check), Chromium to load the HTML timeline headless.
+if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 chromium git); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

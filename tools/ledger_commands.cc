@@ -15,13 +15,22 @@
 
 namespace custody::cli {
 
+Status CommitDrafts(Store& store, const SecretKey& author, const std::vector<Draft>& drafts,
+                    const AppendOptions& options, std::vector<Appended>* out) {
+  auto signed_events = store.SignDrafts(author, drafts, options);
+  if (!signed_events.ok()) return signed_events.status();
+  std::vector<std::string> staged;
+  for (const Draft& d : drafts) staged.push_back(d.staged_blob);
+  return store.Commit(*signed_events, staged, options, out);
+}
+
 Result<Appended> AppendOne(const Context& ctx, Draft draft) {
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
   auto store = ctx.OpenWriter();
   if (!store.ok()) return store.status();
   std::vector<Appended> out;
-  CUSTODY_RETURN_IF_ERROR((*store)->Append(*key, {std::move(draft)}, AppendOptions(), &out));
+  CUSTODY_RETURN_IF_ERROR(CommitDrafts(**store, *key, {std::move(draft)}, AppendOptions(), &out));
   return out.back();
 }
 

@@ -107,7 +107,7 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
   Draft d;
   d.payload = CheckpointPayload{cp.size, cp.root, *note, *nostr};
   std::vector<Appended> appended;
-  CUSTODY_RETURN_IF_ERROR((*store)->Append(*key, {std::move(d)}, AppendOptions(), &appended));
+  CUSTODY_RETURN_IF_ERROR(CommitDrafts(**store, *key, {std::move(d)}, AppendOptions(), &appended));
   if (!out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(out, *note));
   if (!nostr_out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(nostr_out, *nostr));
   const uint64_t seq = appended.back().seq;

@@ -272,6 +272,32 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
   return Status::OK();
 }
 
+Result<std::vector<Bytes>> Store::SignDrafts(const SecretKey& author,
+                                             const std::vector<Draft>& drafts,
+                                             const AppendOptions& options) const {
+  if (!writer_) return Status::InvalidArgument("ledger opened read-only");
+  RuleSet state = *rules_;
+  auto now = BatchTime(options, state);
+  if (!now.ok()) return now.status();
+  std::vector<Bytes> out;
+  for (const Draft& d : drafts) {
+    Bytes body;
+    Hash32 id;
+    CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), d, *now, &state, &body, &id));
+    std::vector<Sig64> sigs;
+    auto sig = author.Sign(id);
+    if (!sig.ok()) return sig.status();
+    sigs.push_back(*sig);
+    for (const SecretKey* co : d.cosigners) {
+      auto sig = co->Sign(id);
+      if (!sig.ok()) return sig.status();
+      sigs.push_back(*sig);
+    }
+    out.push_back(FrameSignedEvent(body, sigs));
+  }
+  return out;
+}
+
 Status Store::Commit(const std::vector<Bytes>& signed_events,
                      const std::vector<std::string>& staged_blobs, const AppendOptions& options,
                      std::vector<Appended>* out) {

@@ -30,7 +30,10 @@ Result<SignedEvent> Store::Get(uint64_t seq) const {
   auto raw = GetRaw(seq);
   if (!raw.ok()) return raw.status();
   auto ev = SignedEvent::Decode(std::move(*raw));
-  if (!ev.ok()) return ev.status().Prefixed("stored event " + std::to_string(seq));
+  // What the store holds is damaged: not a rule refusing input (a writer
+  // reading it exits 1, not 3).
+  if (!ev.ok())
+    return Status::Corruption("stored event " + std::to_string(seq) + ": " + ev.status().message());
   if (ev->event().seq() != seq)
     return Status::Corruption("event " + std::to_string(seq) +
                               ": stored under the wrong sequence number");

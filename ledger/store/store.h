@@ -89,6 +89,12 @@ class Store {
   Status Commit(const std::vector<Bytes>& signed_events,
                 const std::vector<std::string>& staged_blobs, const AppendOptions& options,
                 std::vector<Appended>* out);
+  // Builds drafts on top of the ledger as it stands and signs each with author
+  // (and its co-signers): the signed-event bytes Commit takes, for a writer
+  // that signs for itself. Each signature is verified right after signing.
+  // REQUIRES: opened as writer.
+  Result<std::vector<Bytes>> SignDrafts(const SecretKey& author, const std::vector<Draft>& drafts,
+                                        const AppendOptions& options) const;
   // The draft as it would be signed next: its body on top of *state, checked
   // by the rule set and applied to *state (evidence content is checked when
   // it is written, not here). Commit-side writers (a client that

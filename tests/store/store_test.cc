@@ -88,6 +88,42 @@ TEST_CASE("Store: init writes the genesis, and appends survive reopening", "[sto
   CHECK(report.genesis_admin == admin.public_key());
 }
 
+TEST_CASE("Store: Commit takes events their authors signed elsewhere, all or none", "[store]") {
+  test::TempDir tmp;
+  const std::string dir = tmp / "ledger";
+  auto admin = test::NewKey();
+  auto store = Store::Init(dir, "ledger", admin, kT0).value();
+  // Signed by the author's own code from the head it read, not by the store.
+  auto sign = [&](uint64_t seq, const Hash32& prev, TimeNs t, const std::string& text) {
+    EventFields f = test::NoteFields(store->head().ledger_id, seq, prev, admin, t, text);
+    return test::MakeSigned(f, {&admin});
+  };
+  Bytes first = sign(1, store->head().last_id, kT0 + 1, "signed elsewhere");
+  Bytes second = sign(2, SignedEvent::Decode(first).value().id(), kT0 + 2, "and another");
+  std::vector<Appended> out;
+  REQUIRE(store->Commit({first, second}, {}, At(kT0 + 3), &out).ok());
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].seq == 2);
+  CHECK(out[1].recorded_ns == kT0 + 2);  // the author's recorded time, as signed
+  CHECK(store->GetRaw(1).value() == first);  // stored as signed, byte for byte
+  // A batch with one bad event writes none of it.
+  Bytes ok = sign(3, store->head().last_id, kT0 + 4, "fine");
+  Bytes bad = sign(4, SignedEvent::Decode(ok).value().id(), kT0 + 5, "tampered");
+  bad[bad.size() - 1] ^= 1;
+  Status s = store->Commit({ok, bad}, {}, At(kT0 + 6), nullptr);
+  CHECK(s.IsRejected());
+  CHECK(s.message().find("event 4: signature 0") != std::string::npos);
+  CHECK(store->size() == 3);
+  // The drafts a writer signs for itself go the same way.
+  auto signed_drafts = store->SignDrafts(admin, {NoteDraft("self-signed")}, At(kT0 + 7));
+  REQUIRE(signed_drafts.ok());
+  REQUIRE(store->Commit(*signed_drafts, {}, At(kT0 + 8), &out).ok());
+  CHECK(store->size() == 4);
+  store.reset();
+  VerifyReport report;
+  CHECK(Verify(dir, &report).ok());
+}
+
 TEST_CASE("Store: init refuses a non-empty directory", "[store]") {
   test::TempDir tmp;
   std::ofstream(tmp / "file") << "x";
