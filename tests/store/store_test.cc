@@ -104,7 +104,7 @@ TEST_CASE("Store: Commit takes events their authors signed elsewhere, all or non
   REQUIRE(store->Commit({first, second}, {}, At(kT0 + 3), &out).ok());
   REQUIRE(out.size() == 2);
   CHECK(out[1].seq == 2);
-  CHECK(out[1].recorded_ns == kT0 + 2);  // the author's recorded time, as signed
+  CHECK(out[1].recorded_ns == kT0 + 2);      // the author's recorded time, as signed
   CHECK(store->GetRaw(1).value() == first);  // stored as signed, byte for byte
   // A batch with one bad event writes none of it.
   Bytes ok = sign(3, store->head().last_id, kT0 + 4, "fine");
