@@ -477,7 +477,7 @@ class Evaluation {
             c.why = "given at close: " + st.root_cause;
           } else {
             c.why =
-                "no root cause recorded (custody incident root-cause, or --root-cause at close)";
+                "no root cause recorded (a root cause event, or one given at close)";
           }
         } else if (step.id == "exit.2") {
           std::vector<const char*> need;
@@ -508,7 +508,7 @@ class Evaluation {
             if (auto* p = As<StepPayload>(*a); p && p->step == "exit.4") best = a;
           if (!best) {
             c.why =
-                "no monitoring confirmation (custody step ID exit.4 --stable-since TIME); window " +
+                "no monitoring confirmation (an exit.4 step with its stable-since time); window " +
                 FormatDuration(window);
           } else {
             // Stable since before the declaration counts from the declaration.

@@ -20,7 +20,12 @@ inline std::string ReadFile(const std::string& path) {
 }
 
 inline std::string TestData(const std::string& name) {
-  return std::string(CUSTODY_TESTDATA) + "/" + name;
+  // Appended in place: g++ 12 warns (-Warray-bounds, wrongly) on the
+  // temporaries of literal + "/" + name.
+  std::string path = CUSTODY_TESTDATA;
+  path += '/';
+  path += name;
+  return path;
 }
 
 // name -> value lines of nostr-nip19-nip49.txt.

@@ -108,17 +108,17 @@ Status PrepareTarget(const std::string& dir, bool* created) {
   struct stat st;
   if (lstat(dir.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode))
-      return Status::InvalidArgument("--out " + dir +
+      return Status::InvalidArgument("package directory " + dir +
                                      " is a symbolic link; export does not follow links");
     if (!S_ISDIR(st.st_mode))
-      return Status::InvalidArgument("--out " + dir + " exists and is not a directory");
+      return Status::InvalidArgument("package directory " + dir + " exists and is not a directory");
     std::error_code ec;
     if (!fs::is_empty(dir, ec) || ec)
       return Status::InvalidArgument(
-          "--out " + dir + " is not empty; export writes only into a new or empty directory");
+          "package directory " + dir + " is not empty; export writes only into a new or empty directory");
     return Status::OK();
   }
-  if (errno != ENOENT) return Status::IOError(Errno("--out " + dir));
+  if (errno != ENOENT) return Status::IOError(Errno("package directory " + dir));
   if (mkdir(dir.c_str(), 0755) != 0) return Status::IOError(Errno("create " + dir));
   *created = true;
   return Status::OK();

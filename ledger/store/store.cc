@@ -255,7 +255,7 @@ Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::st
   const bool existed = fs::exists(dir, ec);
   if (existed && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     return Status::InvalidArgument(dir + " already exists and is not an empty directory");
-  if (name.empty()) return Status::InvalidArgument("the ledger needs a name (--name)");
+  if (name.empty()) return Status::InvalidArgument("the ledger needs a name");
   auto store = Open(dir, /*writer=*/true, /*create=*/true, OpenOptions());
   if (!store.ok()) return store.status();  // e.g. another init won the race: touch nothing
   Status s = store.status();

@@ -218,7 +218,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   std::optional<Hash32> root_at_saved;
   if (options.checkpoint) {
     if (!options.trust)
-      return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
+      return Status::Usage("a saved checkpoint needs the key that signed it to be trusted");
     auto note = ParseSignedNote(*options.checkpoint);
     if (!note.ok()) return note.status().Prefixed("saved checkpoint");
     auto cp = ParseCheckpointBody(note->text);
