@@ -476,8 +476,7 @@ class Evaluation {
             c.holds = true;
             c.why = "given at close: " + st.root_cause;
           } else {
-            c.why =
-                "no root cause recorded (a root cause event, or one given at close)";
+            c.why = "no root cause recorded (a root cause event, or one given at close)";
           }
         } else if (step.id == "exit.2") {
           std::vector<const char*> need;

@@ -115,7 +115,8 @@ Status PrepareTarget(const std::string& dir, bool* created) {
     std::error_code ec;
     if (!fs::is_empty(dir, ec) || ec)
       return Status::InvalidArgument(
-          "package directory " + dir + " is not empty; export writes only into a new or empty directory");
+          "package directory " + dir +
+          " is not empty; export writes only into a new or empty directory");
     return Status::OK();
   }
   if (errno != ENOENT) return Status::IOError(Errno("package directory " + dir));
