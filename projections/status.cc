@@ -115,7 +115,7 @@ class Evaluation {
   Evaluation(const IncidentState& s, const Runbook& rb, TimeNs now_ns)
       : s(s), rb(rb), now_ns(now_ns) {}
 
-  IncidentStatus Run() {
+  IncidentStatus Run(bool standing_only = false) {
     st.incident = s.incident;
     st.events = s.events;
     st.cadence_minutes = rb.sev1_internal_cadence_minutes;
@@ -127,6 +127,7 @@ class Evaluation {
     Standing();
     Close();
     Changes();
+    if (standing_only) return std::move(st);
     Sections();
     Communications();
     Reconciliations();
@@ -546,6 +547,10 @@ class Evaluation {
 
 IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns) {
   return Evaluation(s, rb, now_ns).Run();
+}
+
+IncidentStatus EvaluateStanding(const IncidentState& s, const Runbook& rb, TimeNs now_ns) {
+  return Evaluation(s, rb, now_ns).Run(/*standing_only=*/true);
 }
 
 std::string UnmetAtClose(const IncidentStatus& st) {

@@ -130,6 +130,13 @@ struct IncidentStatus {
 // closed one's stop at its close, except the PIR's).
 IncidentStatus Evaluate(const IncidentState& s, const Runbook& rb, TimeNs now_ns);
 
+// The incident's standing only, as Evaluate judges it: title, severity,
+// commander, playbooks, frozen operations, the close and the corrections, with
+// their histories; the runbook items, communications, reconciliations and
+// exit criteria are left empty. For the rules that ask what an action would
+// change (rules/rule_set.cc), at a fraction of Evaluate's cost.
+IncidentStatus EvaluateStanding(const IncidentState& s, const Runbook& rb, TimeNs now_ns);
+
 // The end (exclusive) of the n-th business day (Monday to Friday, UTC) after
 // the day of t.
 TimeNs BusinessDaysAfter(TimeNs t, int n);

@@ -441,8 +441,8 @@ Status RuleSet::Checker::Change(const Incident& in, const Rule** broken) {
   if (type != fb::Payload::CommanderAssigned && type != fb::Payload::SeverityChanged &&
       type != fb::Payload::OperationFrozen && type != fb::Payload::OperationUnfrozen)
     return Status::OK();
-  // These are rare: judge them on the incident as status shows it.
-  const IncidentStatus st = Evaluate(in.state, CurrentRunbook(), e_.recorded_ns());
+  // Judged on the incident's standing as status shows it.
+  const IncidentStatus st = EvaluateStanding(in.state, CurrentRunbook(), e_.recorded_ns());
   if (auto* c = e_.payload_as_CommanderAssigned(); c && st.commander == ToHash(c->commander()))
     return fail(kNoOp, EncodeNpub(ToHash(c->commander())) + " is already the commander of " + inc);
   if (auto* v = e_.payload_as_SeverityChanged(); v && st.severity == v->severity())
@@ -570,14 +570,16 @@ void RuleSet::Apply(const fb::Event& e, const Hash32& id) {
 }
 
 void RuleSet::ForgetBefore(uint64_t seq) {
-  if (InMemory()) return;
-  if (seq <= infos_base_) return;
-  const uint64_t drop = std::min<uint64_t>(seq - infos_base_, infos_.size());
-  infos_.erase(infos_.begin(), infos_.begin() + static_cast<ptrdiff_t>(drop));
-  infos_base_ += drop;
+  // Only what a lookup answers is forgotten: without lookups (a package, a
+  // test) everything stays in memory.
+  if (lookup_.event && seq > infos_base_) {
+    const uint64_t drop = std::min<uint64_t>(seq - infos_base_, infos_.size());
+    infos_.erase(infos_.begin(), infos_.begin() + static_cast<ptrdiff_t>(drop));
+    infos_base_ += drop;
+  }
   if (seq >= head_.next_seq) {  // everything is written: the lookups answer
-    checkpoints_.clear();
-    blob_sizes_.clear();
+    if (lookup_.checkpoint_root) checkpoints_.clear();
+    if (lookup_.blob_size) blob_sizes_.clear();
   }
 }
 

@@ -14,11 +14,11 @@
 // found in a store, reported as a finding. An integrity rule added after the
 // ledger's storage format was written is a finding for that ledger too.
 //
-// A RuleSet either holds everything it has seen in memory (verify: built from
-// the genesis on, no lookups) or resumes after a stored head and asks a Lookup
-// for what came before it (the append path: the store answers from its
-// indexes). Thread safety: none; one owner. Copyable: the append pipeline
-// builds batch k+1 on a copy while batch k is written.
+// A RuleSet either holds everything it has seen in memory (built from the
+// genesis on, no lookups), or asks a Lookup for what it has forgotten: the
+// append path resumes after a stored head and the store answers from its
+// indexes; verify, built from the genesis, reads a referenced event back. Thread safety: none; one
+// owner. Copyable: the append pipeline builds batch k+1 on a copy while batch k is written.
 #pragma once
 
 #include <functional>
@@ -76,7 +76,8 @@ EventInfo InfoOf(const fb::Event& e, const Hash32& id);
 class RuleSet {
  public:
   // Answers for the events before the state's own records. Any function left
-  // empty is answered from memory (verify sets only tree_root).
+  // empty is answered from memory (verify sets event and tree_root; a package
+  // check and the tests set none).
   struct Lookup {
     std::function<Result<uint64_t>(const Hash32& user)> last_about;  // 0: none
     std::function<Result<bool>(uint64_t seq)> is_incident;
@@ -116,8 +117,8 @@ class RuleSet {
   const MemberState& members() const { return members_; }
   uint32_t format() const { return format_; }
 
-  // The append pipeline: events before seq are written, so forget what the
-  // lookups now answer (bounds memory through a long import).
+  // Events before seq are written: forget what the lookups now answer (bounds
+  // memory through a long import, and through verify of a large ledger).
   void ForgetBefore(uint64_t seq);
 
   // Every rule, in the order of docs/rules.md.
@@ -130,7 +131,6 @@ class RuleSet {
   Result<EventInfo> Info(uint64_t seq);
   Result<Incident*> IncidentOf(uint64_t incident);
   void Apply(const fb::Event& e, const Hash32& id);
-  bool InMemory() const { return !lookup_.event; }
 
   ChainHead head_;
   MemberState members_;

@@ -203,8 +203,17 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
   auto visit = [&](unsigned level, uint64_t index, const Hash32& h) {
     if (level > 0) want.Of(layout::kTreeCf).Add(AsSpan(layout::NodeKey(level, index)), h);
   };
-  // The rule set, over the whole ledger from memory; the tree is this loop's.
+  // The rule set, over the whole ledger. Its state is in memory, but for what
+  // it knows of each earlier event (id, type, incident): that is read back
+  // from the store when a later event references it, one point read per
+  // reference, so memory does not grow with the ledger. The tree is this
+  // loop's.
   RuleSet::Lookup lookup;
+  lookup.event = [&store](uint64_t seq) -> Result<EventInfo> {
+    auto ev = store.Get(seq);
+    if (!ev.ok()) return ev.status();
+    return InfoOf(ev->event(), ev->id());
+  };
   lookup.tree_root = [&tree](uint64_t size) -> Result<Hash32> {
     if (size != tree.size())
       return Status::Rejected("checkpoint of size " + std::to_string(size) + " at tree size " +
@@ -292,6 +301,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       report->head_id = c.id;
     }
     expected = after;
+    rules.ForgetBefore(after);
     if (options.progress) options.progress(expected, total);
     CUSTODY_RETURN_IF_ERROR(read);
     chunk.swap(next);
