@@ -16,7 +16,9 @@
 #include <sstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/store/blobs.h"
+#include "projections/actions.h"
 #include "projections/projector.h"
 #include "projections/render.h"
 #include "projections/status.h"
@@ -231,90 +233,95 @@ struct StepArgs {
   std::vector<std::string> subjects;
 };
 
-// Steps another command records, and which.
-const char* RecordedElsewhere(const std::string& step) {
-  if (step == "first15.1")
-    return "it is done by assigning a commander: custody incident commander ID NPUB";
-  if (step == "first15.4") return "the declaration starts the incident's timeline";
-  if (step == "funds.3")
-    return "it is done by a reconciliation that reconciles: custody reconcile ID --file FILE";
-  if (step.rfind("comms.", 0) == 0) return "communications are recorded with custody comms";
-  if (step == "exit.1") return "record the root cause: custody incident root-cause ID TEXT";
+// What `custody step` says of a step another command records: which command.
+std::string RecordedElsewhere(const std::string& step, fb::Payload by) {
+  switch (by) {
+    case fb::Payload::CommanderAssigned:
+      return "it is done by assigning a commander: custody incident commander ID NPUB";
+    case fb::Payload::IncidentDeclared:
+      return "the declaration starts the incident's timeline";
+    case fb::Payload::ReconciliationRecorded:
+      return "it is done by a reconciliation that reconciles: custody reconcile ID --file FILE";
+    case fb::Payload::RootCauseRecorded:
+      return "record the root cause: custody incident root-cause ID TEXT";
+    case fb::Payload::PirPublished:
+      return "it is done by publishing the PIR: custody pir publish ID FILE";
+    default:
+      break;
+  }
   if (step == "exit.2")
     return "it holds once the active playbooks' rotations and invalidations are done";
   if (step == "exit.3") return "it holds once the latest reconciliation reconciles";
-  if (step == "pir.1") return "it is done by publishing the PIR: custody pir publish ID FILE";
-  return nullptr;
+  return "communications are recorded with custody comms";
+}
+
+// The step's options, by the input each gives (projections/actions.h).
+struct StepOption {
+  uint32_t input;     // kStep… (projections/actions.h)
+  const char* flag;   // "--new-key"
+  const char* usage;  // "--new-key NPUB"
+};
+constexpr StepOption kStepOptions[] = {
+    {kStepSubject, "--subject", "--subject NPUB"},
+    {kStepNewKey, "--new-key", "--new-key NPUB"},
+    {kStepSecretLabel, "--secret-label", "--secret-label LABEL"},
+    {kStepChannel, "--channel", "--channel TEXT"},
+    {kStepStableSince, "--stable-since", "--stable-since TIME"},
+};
+
+// The options given fit the step's form: none it does not accept, every one it
+// needs ("step A.1 records …: --new-key NPUB").
+Status CheckStepOptions(const StepForm& form, uint32_t given) {
+  for (const StepOption& o : kStepOptions)
+    if ((given & o.input) && !(form.accepts & o.input))
+      return Status::Usage(std::string(o.flag) + " does not apply to step " +
+                           std::string(form.step));
+  const bool missing_one = form.needs_one && !(given & form.needs_one);
+  if ((given & form.needs) == form.needs && !missing_one) return Status::OK();
+  std::string need;
+  for (const StepOption& o : kStepOptions)
+    if (form.needs & o.input) need += (need.empty() ? "" : " ") + std::string(o.usage);
+  std::string one;
+  for (const StepOption& o : kStepOptions)
+    if (form.needs_one & o.input) one += (one.empty() ? "" : " or ") + std::string(o.usage);
+  if (!one.empty()) need += (need.empty() ? "" : " and ") + one;
+  return Status::Usage("step " + std::string(form.step) + " " + std::string(form.records) + ": " +
+                       need);
 }
 
 Status Step(const Context& ctx, const StepArgs& a) {
-  const Runbook& rb = CurrentRunbook();
-  const RunbookStep* step = rb.FindStep(a.step);
-  if (!step)
-    return Status::InvalidArgument(
-        "step \"" + Printable(a.step) +
-        "\" is not in the runbook (first15.N, A.N, B.N, C.N, funds.N, exit.4, pir.N)");
-  if (const char* why = RecordedElsewhere(a.step))
-    return Status::InvalidArgument("step " + a.step + " is not recorded with custody step: " + why);
+  fb::Payload elsewhere = fb::Payload::NONE;
+  auto form = StepFormOf(a.step, &elsewhere);
+  if (!form.ok() && CurrentRunbook().FindStep(a.step))
+    return Status::InvalidArgument("step " + a.step + " is not recorded with custody step: " +
+                                   RecordedElsewhere(a.step, elsewhere));
+  if (!form.ok()) return form.status();
+  StepValues v;
+  v.note = a.note;
+  v.secret_label = a.label;
+  v.channel = a.channel;
   Draft d;
   for (const auto& s : a.subjects) {
     auto key = ParseNpubArg("--subject", s);
     if (!key.ok()) return key.status();
     d.subjects.push_back(*key);
   }
-  Hash32 new_key{};
   if (!a.new_key.empty()) {
     auto key = ParseNpubArg("--new-key", a.new_key);
     if (!key.ok()) return key.status();
-    new_key = *key;
+    v.new_key = *key;
   }
-  auto refuse = [&](bool given, const char* option) {
-    return given ? Status::Usage(std::string(option) + " does not apply to step " + a.step)
-                 : Status::OK();
-  };
-  const std::string& id = a.step;
-  if (id == "A.1" || id == "B.3" || id == "C.1") {
-    if (id == "A.1" && a.new_key.empty())
-      return Status::Usage("step A.1 records the new SERVICE_NSEC's public key: --new-key NPUB");
-    if (id == "A.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.label.empty(), "--secret-label"));
-    if (id == "C.1" && (a.label.empty() || d.subjects.empty()))
-      return Status::Usage(
-          "step C.1 records the affected user and the new secret's label: --subject NPUB "
-          "--secret-label LABEL");
-    if (id == "C.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.new_key.empty(), "--new-key"));
-    if (id == "B.3" && (d.subjects.empty() || (a.new_key.empty() && a.label.empty())))
-      return Status::Usage(
-          "step B.3 records the user and their new wallet key or card secret label: --subject NPUB "
-          "and --new-key NPUB or --secret-label LABEL");
-    d.payload = SecretRotatedPayload{id, new_key, a.label, a.note};
-  } else {
-    CUSTODY_RETURN_IF_ERROR(refuse(!a.new_key.empty(), "--new-key"));
-    CUSTODY_RETURN_IF_ERROR(refuse(!a.label.empty(), "--secret-label"));
-    if (id == "A.2" || id == "C.2") {
-      d.payload = InvalidatedPayload{id, a.note};
-    } else if (id == "B.1") {
-      if (d.subjects.empty())
-        return Status::Usage("step B.1 names the user notified: --subject NPUB");
-      d.payload = UserNotifiedPayload{id, a.channel, a.note};
-    } else if (id == "B.2") {
-      if (d.subjects.empty())
-        return Status::Usage("step B.2 names the user whose actions are blocked: --subject NPUB");
-      d.payload = BlockedPayload{id, a.note};
-    } else {
-      StepPayload p{id, a.note, 0};
-      if (id == "exit.4") {
-        if (a.stable_since.empty())
-          return Status::Usage(
-              "step exit.4 says since when monitoring saw a stable state: --stable-since TIME");
-        auto t = ParseTime(a.stable_since);
-        if (!t.ok()) return t.status().Prefixed("--stable-since");
-        p.stable_since_ns = *t;
-      }
-      d.payload = p;
-    }
+  const uint32_t given =
+      (d.subjects.empty() ? 0 : kStepSubject) | (a.new_key.empty() ? 0 : kStepNewKey) |
+      (a.label.empty() ? 0 : kStepSecretLabel) | (a.channel.empty() ? 0 : kStepChannel) |
+      (a.stable_since.empty() ? 0 : kStepStableSince);
+  CUSTODY_RETURN_IF_ERROR(CheckStepOptions(*form, given));
+  if (!a.stable_since.empty()) {
+    auto t = ParseTime(a.stable_since);
+    if (!t.ok()) return t.status().Prefixed("--stable-since");
+    v.stable_since = *t;
   }
-  if (id != "B.1") CUSTODY_RETURN_IF_ERROR(refuse(!a.channel.empty(), "--channel"));
-  if (id != "exit.4") CUSTODY_RETURN_IF_ERROR(refuse(!a.stable_since.empty(), "--stable-since"));
+  d.payload = StepPayloadOf(*form, v);
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
@@ -339,7 +346,7 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
           "--facts, --impact, --user-action and --next-update are for external messages");
   } else if (a.audience == "external") {
     p.audience = fb::Audience::External;
-    // The parts the runbook requires (runbook-v1.json, "external_required");
+    // The parts the runbook needs (runbook-v1.json, "external_required");
     // blank is missing.
     const std::map<std::string, std::pair<const std::string*, const char*>> parts = {
         {"facts", {&a.facts, "facts (--facts)"}},
@@ -351,7 +358,7 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
       auto it = parts.find(part);
       if (it == parts.end())
         return Status::IOError(
-            "the runbook requires an external message part this build does not know: " + part);
+            "the runbook needs an external message part this build does not know: " + part);
       if (IsBlank(*it->second.first))
         missing += (missing.empty() ? "" : ", ") + std::string(it->second.second);
     }
@@ -379,80 +386,13 @@ Status Comms(const Context& ctx, const CommsArgs& a) {
 
 // --- reconcile ------------------------------------------------------------
 
-// The reconciliation file (docs/cli.md):
-//   {"unit": "sat",
-//    "sender":   {"wallet": "npub1…", "balance": 125000, "proofs": 125000},
-//    "receiver": {"wallet": "npub1…", "balance": 98000, "proofs": 98000},
-//    "tx_history": {"entries": 42, "sent": 27000, "received": 27000},
-//    "note": "…"}
-// wallet and note are optional; amounts are whole numbers of the unit.
-Result<ReconciliationPayload> ParseReconciliation(const std::string& path,
-                                                  std::vector<Hash32>* wallets) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read " + Printable(path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1 << 20))
-    return Status::InvalidArgument(Printable(path) + ": larger than 1 MiB");
-  Json j;
-  try {
-    j = Json::parse(text.str());
-  } catch (const Json::exception& e) {
-    return Status::InvalidArgument(Printable(path) + ": not JSON (" + e.what() + ")");
-  }
-  const std::string where = Printable(path) + ": ";
-  if (!j.is_object()) return Status::InvalidArgument(where + "want a JSON object");
-  for (auto& [k, v] : j.items())
-    if (k != "unit" && k != "sender" && k != "receiver" && k != "tx_history" && k != "note")
-      return Status::InvalidArgument(where + "unknown field \"" + Printable(k) + "\"");
-  ReconciliationPayload r;
-  if (!j.contains("unit") || !j["unit"].is_string() || (j["unit"] != "sat" && j["unit"] != "msat"))
-    return Status::InvalidArgument(where + "\"unit\" must be \"sat\" or \"msat\"");
-  r.unit = j["unit"].get<std::string>();
-  auto amount = [&](const Json& obj, const char* parent, const char* field,
-                    uint64_t* out) -> Status {
-    if (!obj.contains(field) || !obj[field].is_number_unsigned())
-      return Status::InvalidArgument(where + "\"" + parent + "." + field +
-                                     "\" must be a whole, non-negative number");
-    *out = obj[field].get<uint64_t>();
-    return Status::OK();
-  };
-  auto wallet = [&](const char* name, uint64_t* balance, uint64_t* proofs, Hash32* key) -> Status {
-    if (!j.contains(name) || !j[name].is_object())
-      return Status::InvalidArgument(where + "\"" + name + "\" must be an object");
-    const Json& w = j[name];
-    for (auto& [k, v] : w.items())
-      if (k != "wallet" && k != "balance" && k != "proofs")
-        return Status::InvalidArgument(where + "unknown field \"" + name + "." + Printable(k) +
-                                       "\"");
-    CUSTODY_RETURN_IF_ERROR(amount(w, name, "balance", balance));
-    CUSTODY_RETURN_IF_ERROR(amount(w, name, "proofs", proofs));
-    if (w.contains("wallet")) {
-      if (!w["wallet"].is_string())
-        return Status::InvalidArgument(where + "\"" + name + ".wallet\" must be an npub");
-      auto k = DecodeNpub(w["wallet"].get<std::string>());
-      if (!k.ok()) return k.status().Prefixed(where + name + ".wallet");
-      *key = *k;
-      if (std::find(wallets->begin(), wallets->end(), *k) == wallets->end()) wallets->push_back(*k);
-    }
-    return Status::OK();
-  };
-  CUSTODY_RETURN_IF_ERROR(wallet("sender", &r.sender_balance, &r.sender_proofs, &r.sender_wallet));
-  CUSTODY_RETURN_IF_ERROR(
-      wallet("receiver", &r.receiver_balance, &r.receiver_proofs, &r.receiver_wallet));
-  if (!j.contains("tx_history") || !j["tx_history"].is_object())
-    return Status::InvalidArgument(where + "\"tx_history\" must be an object");
-  for (auto& [k, v] : j["tx_history"].items())
-    if (k != "entries" && k != "sent" && k != "received")
-      return Status::InvalidArgument(where + "unknown field \"tx_history." + Printable(k) + "\"");
-  CUSTODY_RETURN_IF_ERROR(amount(j["tx_history"], "tx_history", "entries", &r.tx_entries));
-  CUSTODY_RETURN_IF_ERROR(amount(j["tx_history"], "tx_history", "sent", &r.tx_sent));
-  CUSTODY_RETURN_IF_ERROR(amount(j["tx_history"], "tx_history", "received", &r.tx_received));
-  if (j.contains("note")) {
-    if (!j["note"].is_string() || j["note"].get<std::string>().empty())
-      return Status::InvalidArgument(where + "\"note\" must be a non-empty string");
-    r.note = j["note"].get<std::string>();
-  }
+// The reconciliation file (docs/cli.md "reconcile"; projections/actions.h).
+Result<ReconciliationPayload> ReadReconciliation(const std::string& path,
+                                                 std::vector<Hash32>* wallets) {
+  auto text = ReadSmallFile(path, 1 << 20);
+  if (!text.ok()) return text.status();
+  auto r = ParseReconciliation(*text, wallets);
+  if (!r.ok()) return r.status().Prefixed(Printable(path));
   return r;
 }
 
@@ -463,7 +403,7 @@ struct ReconcileArgs {
 
 Status Reconcile(const Context& ctx, const ReconcileArgs& a) {
   std::vector<Hash32> wallets;
-  auto r = ParseReconciliation(a.file, &wallets);
+  auto r = ReadReconciliation(a.file, &wallets);
   if (!r.ok()) return r.status();
   auto c = OpenFor(ctx, a.common.incident);
   if (!c.ok()) return c.status();
