@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "ledger/base/encoding.h"
+#include "ledger/nip49.h"
 
 namespace custody {
 namespace {
@@ -29,14 +30,33 @@ Status ReadAll(int fd, const std::string& what, char* buf, size_t* len) {
   }
 }
 
-Result<SecretKey> ParseKey(const std::string& what, char* buf, size_t len) {
+Result<SecretKey> ParseKey(const std::string& what, char* buf, size_t len,
+                           const PassphraseFn& passphrase) {
   size_t b = 0, e = len;
   while (b < e && std::isspace(static_cast<unsigned char>(buf[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(buf[e - 1]))) --e;
-  auto secret = DecodeNsec(std::string_view(buf + b, e - b));
+  const std::string_view text(buf + b, e - b);
+  if (IsNcryptsec(text)) {
+    if (!passphrase) {
+      OPENSSL_cleanse(buf, kMaxKeyFile);
+      return Status::InvalidArgument(what + ": encrypted (ncryptsec); a passphrase is needed");
+    }
+    auto pass = passphrase(what, /*confirm=*/false);
+    if (!pass.ok()) {
+      OPENSSL_cleanse(buf, kMaxKeyFile);
+      return pass.status();
+    }
+    auto key = DecryptNip49(text, *pass);
+    OPENSSL_cleanse(pass->data(), pass->size());
+    OPENSSL_cleanse(buf, kMaxKeyFile);
+    if (!key.ok()) return key.status().Prefixed(what);
+    return key;
+  }
+  auto secret = DecodeNsec(text);
   OPENSSL_cleanse(buf, kMaxKeyFile);
   // Never echo what was read: it may be a secret.
-  if (!secret.ok()) return Status::InvalidArgument(what + ": not an nsec1 secret key");
+  if (!secret.ok())
+    return Status::InvalidArgument(what + ": not an nsec1 or ncryptsec1 secret key");
   Hash32 s = *secret;
   OPENSSL_cleanse(secret->data(), secret->size());
   auto key = SecretKey::FromBytes(&s);
@@ -46,9 +66,11 @@ Result<SecretKey> ParseKey(const std::string& what, char* buf, size_t len) {
 
 }  // namespace
 
-Result<SecretKey> LoadKeyFile(const std::string& path) {
+Result<SecretKey> LoadKeyFile(const std::string& path, const PassphraseFn& passphrase) {
   const std::string what = "key file " + path;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO named as a key file must not make us wait for a writer
+  // (it is refused below as not a regular file).
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     auto code = errno;
     if (code == ENOENT) return Status::InvalidArgument(what + ": no such file");
@@ -78,10 +100,10 @@ Result<SecretKey> LoadKeyFile(const std::string& path) {
     OPENSSL_cleanse(buf, sizeof buf);
     return s;
   }
-  return ParseKey(what, buf, len);
+  return ParseKey(what, buf, len, passphrase);
 }
 
-Result<SecretKey> LoadKeyFd(int fd) {
+Result<SecretKey> LoadKeyFd(int fd, const PassphraseFn& passphrase) {
   const std::string what = "CUSTODY_KEY_FD " + std::to_string(fd);
   char buf[kMaxKeyFile];
   size_t len = 0;
@@ -90,10 +112,14 @@ Result<SecretKey> LoadKeyFd(int fd) {
     OPENSSL_cleanse(buf, sizeof buf);
     return s;
   }
-  return ParseKey(what, buf, len);
+  return ParseKey(what, buf, len, passphrase);
 }
 
-Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
+namespace {
+
+// Writes text and a newline to a new file of mode 0600 (O_EXCL), synced, and
+// syncs its directory. The caller wipes text.
+Status WriteKeyText(const std::string& path, std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     if (errno == EEXIST)
@@ -103,14 +129,12 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
   }
   // The line is written from the encoder's buffer and a separate newline:
   // appending to the string could move it and leave an unwiped copy behind.
-  std::string text = key.EncodeNsecForKeyFile();
   char newline = '\n';
   struct iovec line[2] = {{text.data(), text.size()}, {&newline, 1}};
   // Mode 0600 whatever the umask did.
   bool ok =
       fchmod(fd, 0600) == 0 && writev(fd, line, 2) == ssize_t(text.size() + 1) && fsync(fd) == 0;
   int err = errno;
-  OPENSSL_cleanse(text.data(), text.size());
   close(fd);
   if (!ok) {
     unlink(path.c_str());
@@ -126,6 +150,42 @@ Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
     return Status::IOError("key file " + path + ": cannot sync its directory: " + std::strerror(e));
   }
   close(dir);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteNewKeyFile(const std::string& path, const SecretKey& key) {
+  std::string text = key.EncodeNsecForKeyFile();
+  Status s = WriteKeyText(path, text);
+  OPENSSL_cleanse(text.data(), text.size());
+  return s;
+}
+
+Status WriteNewEncryptedKeyFile(const std::string& path, const std::string& ncryptsec) {
+  std::string text = ncryptsec;
+  return WriteKeyText(path, text);
+}
+
+Status ReplaceKeyFile(const std::string& path, const SecretKey& key, const std::string* ncryptsec) {
+  // Beside it, then renamed over it: the file is whole at every moment.
+  const std::string next = path + ".new";
+  std::string text = ncryptsec ? *ncryptsec : key.EncodeNsecForKeyFile();
+  Status s = WriteKeyText(next, text);
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!s.ok()) return s;
+  if (rename(next.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(next.c_str());
+    return Status::IOError("key file " + path + ": " + std::strerror(err));
+  }
+  std::string parent =
+      path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  int dir = open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    fsync(dir);
+    close(dir);
+  }
   return Status::OK();
 }
 

@@ -2,6 +2,8 @@
 // ledger for writing, append, and say what was written.
 #pragma once
 
+#include <optional>
+
 #include "tools/cli.h"
 
 namespace custody::cli {
@@ -22,8 +24,17 @@ Result<Appended> AppendOne(const Context& ctx, Draft draft);
 Status ParseOccurred(const std::string& text, Draft* d);
 Status ParseIncidentArg(const std::string& text, Draft* d);
 // --checkpoint: a stored checkpoint's tree size, or a saved checkpoint file
-// (whose size and root must be those of the stored checkpoint); "" leaves
-// *size alone.
-Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t* size);
+// (whose size and root must be those of the stored checkpoint). Read before
+// the ledger is opened (a FIFO blocks nothing; no lock is held meanwhile),
+// then resolved against the store.
+struct CheckpointArg {
+  std::string text;            // as given; "" for none
+  uint64_t size = 0;           // the tree size, given or read
+  std::optional<Hash32> root;  // a saved checkpoint's root
+};
+Result<CheckpointArg> ReadCheckpointArg(const std::string& text);
+// Checks a saved checkpoint against the stored one of its size; *size is the
+// checkpoint's tree size (left alone for none).
+Status ResolveCheckpointArg(const Store& store, const CheckpointArg& arg, uint64_t* size);
 
 }  // namespace custody::cli

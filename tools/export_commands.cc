@@ -2,11 +2,10 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "evidence/export/export.h"
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/checkpoint.h"
 #include "tools/append.h"
 #include "tools/cli.h"
@@ -14,37 +13,44 @@
 
 namespace custody::cli {
 
-Status ParseCheckpointArg(const Store& store, const std::string& text, uint64_t* size) {
-  if (text.empty()) return Status::OK();
+Result<CheckpointArg> ReadCheckpointArg(const std::string& text) {
+  CheckpointArg arg;
+  arg.text = text;
+  if (text.empty()) return arg;
+  const std::string where = "--checkpoint " + Printable(text);
   std::error_code ec;
   if (!std::filesystem::exists(text, ec)) {
     // Not a file: a tree size.
-    auto [p, err] = std::from_chars(text.data(), text.data() + text.size(), *size);
-    if (err != std::errc() || p != text.data() + text.size() || *size == 0)
+    auto [p, err] = std::from_chars(text.data(), text.data() + text.size(), arg.size);
+    if (err != std::errc() || p != text.data() + text.size() || arg.size == 0)
       return Status::InvalidArgument(
-          "--checkpoint " + Printable(text) +
-          ": neither a saved checkpoint file nor a stored checkpoint's tree size");
-    return Status::OK();
+          where + ": neither a saved checkpoint file nor a stored checkpoint's tree size");
+    return arg;
   }
-  std::ifstream in(text, std::ios::binary);
-  if (!in)
-    return Status::InvalidArgument("--checkpoint " + Printable(text) +
-                                   ": not a tree size, nor a readable file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto note = ParseSignedNote(ss.str());
-  if (!note.ok()) return note.status().Prefixed("--checkpoint " + Printable(text));
+  auto file = ReadSmallFile(text, kMaxNoteSize);
+  if (!file.ok()) return file.status().Prefixed("--checkpoint");
+  auto note = ParseSignedNote(*file);
+  if (!note.ok()) return note.status().Prefixed(where);
   auto cp = ParseCheckpointBody(note->text);
-  if (!cp.ok()) return cp.status().Prefixed("--checkpoint " + Printable(text));
-  auto stored = store.CheckpointEvent(cp->size);
-  if (!stored.ok())
-    return Status::InvalidArgument("--checkpoint: this ledger stores no checkpoint of size " +
-                                   std::to_string(cp->size));
-  if (ToHash(stored->event().payload_as_Checkpoint()->root()) != cp->root)
-    return Status::VerificationFailed(
-        "--checkpoint: its root differs from the stored checkpoint of size " +
-        std::to_string(cp->size));
-  *size = cp->size;
+  if (!cp.ok()) return cp.status().Prefixed(where);
+  arg.size = cp->size;
+  arg.root = cp->root;
+  return arg;
+}
+
+Status ResolveCheckpointArg(const Store& store, const CheckpointArg& arg, uint64_t* size) {
+  if (arg.text.empty()) return Status::OK();
+  if (arg.root) {
+    auto stored = store.CheckpointEvent(arg.size);
+    if (!stored.ok())
+      return Status::InvalidArgument("--checkpoint: this ledger stores no checkpoint of size " +
+                                     std::to_string(arg.size));
+    if (ToHash(stored->event().payload_as_Checkpoint()->root()) != *arg.root)
+      return Status::VerificationFailed(
+          "--checkpoint: its root differs from the stored checkpoint of size " +
+          std::to_string(arg.size));
+  }
+  *size = arg.size;
   return Status::OK();
 }
 
@@ -75,11 +81,13 @@ Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
     if (!inc.ok()) return inc.status();
     req.incident = *inc;
   }
+  auto checkpoint = ReadCheckpointArg(a.checkpoint);
+  if (!checkpoint.ok()) return checkpoint.status();
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
   auto store = ctx.OpenWriter();
   if (!store.ok()) return store.status();
-  CUSTODY_RETURN_IF_ERROR(ParseCheckpointArg(**store, a.checkpoint, &req.checkpoint_size));
+  CUSTODY_RETURN_IF_ERROR(ResolveCheckpointArg(**store, *checkpoint, &req.checkpoint_size));
   Progress progress("export");
   req.progress = progress.Fn();
   ExportResult r;

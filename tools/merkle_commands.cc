@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "tools/append.h"
@@ -19,15 +20,11 @@
 namespace custody::cli {
 namespace {
 
-// Reads a small text file (a checkpoint or proof someone saved).
-Result<std::string> ReadSmallFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(what + " " + path + ": cannot open");
-  std::string text(kMaxProofText + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxProofText)
-    return Status::InvalidArgument(what + " " + path + ": larger than 64 KiB");
+// Reads a small text file (a checkpoint or proof someone saved): a regular
+// file only, never blocking on a FIFO (ledger/base/files.h).
+Result<std::string> ReadSavedText(const std::string& path, const std::string& what) {
+  auto text = ReadSmallFile(path, kMaxProofText);
+  if (!text.ok()) return text.status().Prefixed(what);
   return text;
 }
 
@@ -163,7 +160,7 @@ Status Prove(const Context& ctx, uint64_t seq, uint64_t size) {
 }
 
 Status Consistency(const Context& ctx, const std::string& from) {
-  auto text = ReadSmallFile(from, "checkpoint");
+  auto text = ReadSavedText(from, "checkpoint");
   if (!text.ok()) return text.status();
   auto note = ParseSignedNote(*text);
   if (!note.ok()) return note.status().Prefixed(from);

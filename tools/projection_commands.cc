@@ -147,10 +147,12 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
   if (!incident.ok()) return incident.status();
   if (a.format != "md" && a.format != "html")
     return Status::Usage("--format \"" + Printable(a.format) + "\": want md or html");
+  auto checkpoint = ReadCheckpointArg(a.checkpoint);
+  if (!checkpoint.ok()) return checkpoint.status();
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   uint64_t size = 0;
-  CUSTODY_RETURN_IF_ERROR(ParseCheckpointArg(**store, a.checkpoint, &size));
+  CUSTODY_RETURN_IF_ERROR(ResolveCheckpointArg(**store, *checkpoint, &size));
   auto cp = (*store)->CheckpointEvent(size);
   if (!cp.ok()) {
     if (!cp.status().IsNotFound()) return cp.status();
