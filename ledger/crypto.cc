@@ -200,4 +200,10 @@ std::string SecretKey::EncodeNsecForKeyFile() const {
   return out;
 }
 
+void SecretKey::CopySecretForKeyFile(Hash32* out) const {
+  if (!secp256k1_keypair_sec(SecpContext(), out->data(),
+                             reinterpret_cast<const secp256k1_keypair*>(keypair_)))
+    out->fill(0);
+}
+
 }  // namespace custody

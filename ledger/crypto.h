@@ -84,6 +84,9 @@ class SecretKey {
   Result<Sig64> SignWithAux(ByteSpan msg, const Hash32& aux) const;
   // The secret in NIP-19 form, for writing a new key file only.
   std::string EncodeNsecForKeyFile() const;
+  // The 32 secret bytes, for encrypting a key file only (ledger/nip49.h); the
+  // caller wipes *out.
+  void CopySecretForKeyFile(Hash32* out) const;
 
  private:
   SecretKey() = default;

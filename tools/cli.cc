@@ -9,21 +9,23 @@
 #include "ledger/base/encoding.h"
 #include "ledger/keyfile.h"
 #include "projections/projector.h"
+#include "tools/passphrase.h"
 
 namespace custody::cli {
 
 Result<SecretKey> Context::LoadKey() const {
   writing = true;
-  if (!key_path.empty()) return LoadKeyFile(key_path);
+  if (!key_path.empty()) return LoadKeyFile(key_path, ReadPassphrase);
   if (const char* fd_text = std::getenv("CUSTODY_KEY_FD"); fd_text && *fd_text) {
     int fd = -1;
     std::string_view v(fd_text);
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
     if (ec != std::errc() || p != v.data() + v.size() || fd < 0)
       return Status::Usage("CUSTODY_KEY_FD must be a file descriptor number");
-    return LoadKeyFd(fd);
+    return LoadKeyFd(fd, ReadPassphrase);
   }
-  if (const char* path = std::getenv("CUSTODY_KEY"); path && *path) return LoadKeyFile(path);
+  if (const char* path = std::getenv("CUSTODY_KEY"); path && *path)
+    return LoadKeyFile(path, ReadPassphrase);
   return Status::Usage("no key: pass --key FILE, or set CUSTODY_KEY or CUSTODY_KEY_FD");
 }
 

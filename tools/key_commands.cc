@@ -1,18 +1,95 @@
-// custody key new | show | rotate | compromised
+// custody key new | show | encrypt | decrypt | rotate | compromised
+#include <openssl/crypto.h>
+
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/keyfile.h"
+#include "ledger/nip49.h"
 #include "tools/append.h"
 #include "tools/cli.h"
+#include "tools/passphrase.h"
 
 namespace custody::cli {
 namespace {
 
-Status KeyNew(const Context& ctx, const std::string& out) {
+struct KeyFileArgs {
+  std::string file;
+  bool encrypt = false;
+  int log_n = kNip49DefaultLogN;
+};
+
+Status CheckLogNArg(int log_n) {
+  if (log_n < kNip49MinLogN || log_n > kNip49MaxLogN)
+    return Status::Usage("--log-n " + std::to_string(log_n) + ": want " +
+                         std::to_string(kNip49MinLogN) + " to " + std::to_string(kNip49MaxLogN));
+  return Status::OK();
+}
+
+// The key encrypted under a new passphrase (asked twice).
+Result<std::string> Encrypt(const SecretKey& key, const std::string& file, int log_n,
+                            KeySecurity security) {
+  auto pass = ReadPassphrase(file, /*confirm=*/true);
+  if (!pass.ok()) return pass.status();
+  auto text = EncryptNip49(key, *pass, static_cast<uint8_t>(log_n), security);
+  OPENSSL_cleanse(pass->data(), pass->size());
+  return text;
+}
+
+Status KeyNew(const Context& ctx, const KeyFileArgs& a) {
+  CUSTODY_RETURN_IF_ERROR(CheckLogNArg(a.log_n));
   auto key = SecretKey::Generate();
   if (!key.ok()) return key.status();
-  CUSTODY_RETURN_IF_ERROR(WriteNewKeyFile(out, *key));
+  if (a.encrypt) {
+    // Never written in the clear: as far as we know, never handled insecurely.
+    auto text = Encrypt(*key, a.file, a.log_n, KeySecurity::kNotKnownInsecure);
+    if (!text.ok()) return text.status();
+    CUSTODY_RETURN_IF_ERROR(WriteNewEncryptedKeyFile(a.file, *text));
+  } else {
+    CUSTODY_RETURN_IF_ERROR(WriteNewKeyFile(a.file, *key));
+  }
   const std::string npub = EncodeNpub(key->public_key());
-  ctx.Print({{"npub", npub}, {"file", out}}, npub);
+  ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", a.encrypt}}, npub);
+  return Status::OK();
+}
+
+// Whether the key file holds an ncryptsec (its first line, read without the
+// secret being parsed).
+Result<bool> IsEncryptedFile(const std::string& file) {
+  auto text = ReadSmallFile(file, 1024);
+  if (!text.ok()) return text.status().Prefixed("key file");
+  const bool encrypted = IsNcryptsec(*text);
+  OPENSSL_cleanse(text->data(), text->size());
+  return encrypted;
+}
+
+Status KeyEncrypt(const Context& ctx, const KeyFileArgs& a) {
+  CUSTODY_RETURN_IF_ERROR(CheckLogNArg(a.log_n));
+  auto encrypted = IsEncryptedFile(a.file);
+  if (!encrypted.ok()) return encrypted.status();
+  if (*encrypted)
+    return Status::InvalidArgument("key file " + a.file + ": already encrypted (ncryptsec)");
+  auto key = LoadKeyFile(a.file);
+  if (!key.ok()) return key.status();
+  // It lay on disk in the clear: NIP-49's "known to have been handled insecurely".
+  auto text = Encrypt(*key, a.file, a.log_n, KeySecurity::kKnownInsecure);
+  if (!text.ok()) return text.status();
+  CUSTODY_RETURN_IF_ERROR(ReplaceKeyFile(a.file, *key, &*text));
+  const std::string npub = EncodeNpub(key->public_key());
+  ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", true}, {"log_n", a.log_n}},
+            "encrypted " + a.file + " (" + npub + ")");
+  return Status::OK();
+}
+
+Status KeyDecrypt(const Context& ctx, const KeyFileArgs& a) {
+  auto encrypted = IsEncryptedFile(a.file);
+  if (!encrypted.ok()) return encrypted.status();
+  if (!*encrypted) return Status::InvalidArgument("key file " + a.file + ": not encrypted (nsec)");
+  auto key = LoadKeyFile(a.file, ReadPassphrase);
+  if (!key.ok()) return key.status();
+  CUSTODY_RETURN_IF_ERROR(ReplaceKeyFile(a.file, *key, nullptr));
+  const std::string npub = EncodeNpub(key->public_key());
+  ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", false}},
+            "decrypted " + a.file + " (" + npub + "); it now holds the secret in the clear");
   return Status::OK();
 }
 
@@ -25,7 +102,7 @@ Status KeyShow(const Context& ctx) {
 }
 
 Status KeyRotate(const Context& ctx, const std::string& new_file) {
-  auto next = LoadKeyFile(new_file);
+  auto next = LoadKeyFile(new_file, ReadPassphrase);
   if (!next.ok()) return next.status();
   Draft d;
   d.payload = KeyRotatedPayload{next->public_key()};
@@ -52,9 +129,29 @@ void AddKeyCommands(CLI::App& app, Context& ctx) {
 
   auto* make =
       key->add_subcommand("new", "Make a new secret key file (mode 0600) and print its npub");
-  auto out = std::make_shared<std::string>();
-  make->add_option("--out", *out, "Where to write the key file (must not exist)")->required();
-  make->callback([&ctx, out] { ctx.run = [&ctx, out] { return KeyNew(ctx, *out); }; });
+  auto made = std::make_shared<KeyFileArgs>();
+  make->add_option("--out", made->file, "Where to write the key file (must not exist)")->required();
+  make->add_flag("--encrypt", made->encrypt,
+                 "Encrypt it under a passphrase (NIP-49 ncryptsec; asked twice on the terminal, or "
+                 "read from CUSTODY_PASSPHRASE_FD)");
+  make->add_option("--log-n", made->log_n,
+                   "scrypt cost for --encrypt: 16 (64 MiB, default) to 22 (4 GiB)");
+  make->callback([&ctx, made] { ctx.run = [&ctx, made] { return KeyNew(ctx, *made); }; });
+
+  auto enc_args = std::make_shared<KeyFileArgs>();
+  auto* enc = key->add_subcommand(
+      "encrypt", "Encrypt a key file in place under a passphrase (NIP-49 ncryptsec)");
+  enc->add_option("FILE", enc_args->file, "The key file (nsec1…)")->required();
+  enc->add_option("--log-n", enc_args->log_n, "scrypt cost: 16 (64 MiB, default) to 22 (4 GiB)");
+  enc->callback(
+      [&ctx, enc_args] { ctx.run = [&ctx, enc_args] { return KeyEncrypt(ctx, *enc_args); }; });
+
+  auto dec_args = std::make_shared<KeyFileArgs>();
+  auto* dec = key->add_subcommand(
+      "decrypt", "Decrypt an encrypted key file in place (it then holds the secret in the clear)");
+  dec->add_option("FILE", dec_args->file, "The key file (ncryptsec1…)")->required();
+  dec->callback(
+      [&ctx, dec_args] { ctx.run = [&ctx, dec_args] { return KeyDecrypt(ctx, *dec_args); }; });
 
   auto* show = key->add_subcommand("show", "Print the npub of --key");
   show->callback([&ctx] { ctx.run = [&ctx] { return KeyShow(ctx); }; });

@@ -10,7 +10,6 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kCharset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-constexpr size_t kBech32MaxLength = 90;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -214,9 +213,10 @@ std::string EncodeBech32(std::string_view hrp, ByteSpan data) {
   return out;
 }
 
-Result<Bech32Decoded> DecodeBech32(std::string_view text) {
-  if (text.size() > kBech32MaxLength)
-    return Status::InvalidArgument("bech32: longer than 90 characters");
+Result<Bech32Decoded> DecodeBech32(std::string_view text, size_t max_length) {
+  if (text.size() > max_length)
+    return Status::InvalidArgument("bech32: longer than " + std::to_string(max_length) +
+                                   " characters");
   bool lower = false, upper = false;
   for (char c : text) {
     if (c < 33 || c > 126) return Status::InvalidArgument("bech32: invalid character");
@@ -351,49 +351,5 @@ std::string EncodeNpub(const Hash32& key) { return EncodeBech32("npub", key); }
 std::string EncodeNsec(const Hash32& secret) { return EncodeBech32("nsec", secret); }
 Result<Hash32> DecodeNpub(std::string_view text) { return DecodeKey(text, "npub"); }
 Result<Hash32> DecodeNsec(std::string_view text) { return DecodeKey(text, "nsec"); }
-
-namespace {
-
-bool EqualsIgnoringCase(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
-  return true;
-}
-
-}  // namespace
-
-// Every event body passes through here, so the common case (no secret) costs a
-// few fast substring searches: a bech32 string is all lower or all upper case,
-// and an NWC secret needs "secret=", found by its '='.
-Status RefuseSecrets(std::string_view what, std::string_view text) {
-  for (std::string_view prefix : {std::string_view("nsec1"), std::string_view("NSEC1")}) {
-    for (size_t at = text.find(prefix); at != std::string_view::npos;
-         at = text.find(prefix, at + 1)) {
-      size_t end = at;
-      while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
-      auto secret = DecodeNsec(text.substr(at, end - at));
-      if (secret.ok()) {
-        OPENSSL_cleanse(secret->data(), secret->size());
-        return Status::InvalidArgument(
-            std::string(what) +
-            " holds a secret key (nsec); record a public key or a label, never a secret");
-      }
-    }
-  }
-  bool secret_param = false;
-  for (size_t eq = text.find('='); eq != std::string_view::npos && !secret_param;
-       eq = text.find('=', eq + 1))
-    secret_param = eq >= 6 && EqualsIgnoringCase(text.substr(eq - 6, 6), "secret");
-  if (secret_param) {
-    constexpr std::string_view kScheme = "nostr+walletconnect:";
-    for (size_t at = 0; at + kScheme.size() <= text.size(); ++at)
-      if (EqualsIgnoringCase(text.substr(at, kScheme.size()), kScheme))
-        return Status::InvalidArgument(
-            std::string(what) +
-            " holds an NWC connection secret; record the mapping's label, never the secret");
-  }
-  return Status::OK();
-}
 
 }  // namespace custody

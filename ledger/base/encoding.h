@@ -35,8 +35,9 @@ struct Bech32Decoded {
 };
 // Rejects: mixed case, characters outside the charset, a missing separator,
 // an empty or invalid HRP, a bad checksum, non-zero padding, and strings over
-// 90 characters (BIP-173's limit; NIP-19 keys are 63).
-Result<Bech32Decoded> DecodeBech32(std::string_view text);
+// max_length characters (BIP-173's limit, 90, by default; NIP-19 keys are 63;
+// NIP-49's ncryptsec, 162, is longer).
+Result<Bech32Decoded> DecodeBech32(std::string_view text, size_t max_length = 90);
 
 // SPEC: RFC 3629 — well-formed UTF-8: no overlong forms, no surrogates,
 // nothing above U+10FFFF.
@@ -54,11 +55,5 @@ Result<Hash32> DecodeNpub(std::string_view text);
 // The caller owns wiping the returned secret.
 Result<Hash32> DecodeNsec(std::string_view text);
 std::string EncodeNsec(const Hash32& secret);
-
-// Secrets that must never be recorded: a NIP-19 secret key (nsec1…, either
-// case, with a valid checksum) or an NWC connection string carrying its
-// secret. Refuses `text` naming `what` if it holds one; the secret is not
-// echoed. Every event body passes through this before it is signed.
-Status RefuseSecrets(std::string_view what, std::string_view text);
 
 }  // namespace custody
