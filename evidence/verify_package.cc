@@ -63,8 +63,8 @@ Status Walk(const fs::path& dir, std::map<std::string, uint64_t>* files) {
   if (ec) return Fail(dir.string() + ": " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) return Fail(dir.string() + ": " + ec.message());
-    const std::string rel = fs::relative(it->path(), dir, ec).generic_string();
-    if (ec) return Fail(it->path().string() + ": " + ec.message());
+    // Lexically: fs::relative would resolve a symlink and name its target.
+    const std::string rel = it->path().lexically_relative(dir).generic_string();
     auto s = it->symlink_status(ec);
     if (ec) return Fail(rel + ": " + ec.message());
     if (fs::is_symlink(s))

@@ -31,7 +31,9 @@ inline constexpr std::string_view kEventIdTag = "custody/event/v1";
 // from kOldestStorageFormat on is read (docs/storage.md). A rule of the rule
 // set names the format that introduced it (rules/rule_set.h).
 // On-disk format: never change the meaning of a value.
-inline constexpr uint32_t kStorageFormat = 3;
+// 4 (0.4.0): the layout of 3; introduces rule R15 (a key rotated out never
+// returns), a finding in format-3 ledgers.
+inline constexpr uint32_t kStorageFormat = 4;
 inline constexpr uint32_t kOldestStorageFormat = 3;
 inline constexpr uint8_t kSignedEventMagic[4] = {'C', 'E', 'V', '1'};
 inline constexpr size_t kSignedEventHeader = 8;  // magic + body_len

@@ -25,8 +25,25 @@ Result<std::string> GetString(const json& j, const char* name, bool required) {
 
 Result<Draft> ParseImportLine(std::string_view line) {
   if (line.size() > kMaxImportLine) return Status::InvalidArgument("line longer than 256 KiB");
-  json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  // A key given twice in one object is refused, not "the last one wins": the
+  // line would say two things and record one of them.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto no_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !open_objects.empty() &&
+               !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json j = json::parse(line.begin(), line.end(), no_duplicates, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("not valid JSON");
+  if (!duplicate.empty())
+    return Status::InvalidArgument("member \"" + Printable(duplicate) + "\" given twice");
   if (!j.is_object()) return Status::InvalidArgument("not a JSON object");
   auto type = GetString(j, "type", true);
   if (!type.ok()) return type.status();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/secrets.h"
 #include "ledger/payload_types.h"
 #include "projections/runbook.h"
 #include "projections/status.h"
@@ -31,6 +32,7 @@ constexpr Rule kCheckpoints{"R12", "a checkpoint signs the tree of the events be
                             K::kIntegrity, 3};
 constexpr Rule kExports{"R13", "an export names a stored checkpoint", K::kIntegrity, 3};
 constexpr Rule kEvidence{"R14", "evidence content has one size", K::kIntegrity, 3};
+constexpr Rule kKeyReturn{"R15", "a key rotated out never returns", K::kIntegrity, 4};
 constexpr Rule kSecrets{"P1", "no secret key or NWC secret", K::kPolicy, 3};
 constexpr Rule kBeforeDeclaration{"P2", "nothing before the declaration", K::kPolicy, 3};
 constexpr Rule kOpen{"P3", "an open incident (a closed one for the PIR)", K::kPolicy, 3};
@@ -140,6 +142,7 @@ class RuleSet::Checker {
   Status Checkpoint();
   Status Export();
   Status Evidence();
+  Status KeyReturn();
   // The runbook's preconditions, for an event acting on an incident.
   Status Runbook(const Rule** broken);
   Status Step(const Incident& in, const Rule** broken);
@@ -183,6 +186,7 @@ Status RuleSet::Checker::Run() {
   CUSTODY_RULE(kReferences, References());
   Status members = s_.members_.Check(e_);
   CUSTODY_RULE(members.IsUnauthorized() ? kPermissions : kMembership, members);
+  CUSTODY_RULE(kKeyReturn, KeyReturn());
   CUSTODY_RULE(kCorrections, Corrections());
   CUSTODY_RULE(kCheckpoints, Checkpoint());
   CUSTODY_RULE(kExports, Export());
@@ -255,6 +259,27 @@ Status RuleSet::Checker::References() {
     }
   }
   return Status::OK();
+}
+
+// A key rotated out is retired: rotating onto it again, or granting it a
+// role, would hand a replaced (perhaps stolen) key its roles back.
+Status RuleSet::Checker::KeyReturn() {
+  Hash32 key{};
+  const char* as = nullptr;
+  if (auto* r = e_.payload_as_KeyRotated()) {
+    key = ToHash(r->new_key());
+    as = "the new key";
+  } else if (auto* m = e_.payload_as_Membership(); m && m->op() == fb::MemberOp::Grant) {
+    key = ToHash(m->member());
+    as = "the member";
+  } else {
+    return Status::OK();
+  }
+  auto out = s_.RotatedOut(key);
+  if (!out.ok()) return out.status();
+  if (!*out) return Status::OK();
+  return Reject(seq_, std::string(as) + " " + EncodeNpub(key) + " was rotated out by event " +
+                          std::to_string(**out) + "; a key rotated out never returns");
 }
 
 Status RuleSet::Checker::Corrections() {
@@ -497,6 +522,15 @@ Result<uint64_t> RuleSet::LastAbout(const Hash32& user) {
   return stored;
 }
 
+Result<std::optional<uint64_t>> RuleSet::RotatedOut(const Hash32& key) {
+  auto it = rotated_out_.find(key);
+  if (it != rotated_out_.end()) return std::optional<uint64_t>(it->second);
+  if (!lookup_.rotated_out) return std::optional<uint64_t>();
+  auto stored = lookup_.rotated_out(key);
+  if (stored.ok() && *stored) rotated_out_[key] = **stored;
+  return stored;
+}
+
 Result<EventInfo> RuleSet::Info(uint64_t seq) {
   if (seq >= infos_base_ && seq - infos_base_ < infos_.size()) return infos_[seq - infos_base_];
   if (seq < head_.next_seq && lookup_.event) return lookup_.event(seq);
@@ -537,6 +571,7 @@ Status RuleSet::Append(const fb::Event& e, ByteSpan body, const Hash32& id, Time
 void RuleSet::Apply(const fb::Event& e, const Hash32& id) {
   const uint64_t seq = e.seq();
   members_.Apply(e);
+  if (e.payload_type() == fb::Payload::KeyRotated) rotated_out_[ToHash(e.author())] = seq;
   if (auto* subjects = e.subjects())
     for (auto* s : *subjects) last_about_[ToHash(&s->key())] = seq;
   if (e.payload_type() == fb::Payload::IncidentDeclared) {
@@ -583,19 +618,36 @@ void RuleSet::ForgetBefore(uint64_t seq) {
   }
 }
 
+void RuleSet::ForEachIncident(const std::function<void(const IncidentState&)>& fn) const {
+  for (const auto& [incident, in] : incident_states_) fn(in->state);
+}
+
 const std::vector<const Rule*>& RuleSet::All() {
-  static const std::vector<const Rule*> kAll = {&kFraming,       &kSignatures,
-                                                &kChain,         &kTimes,
-                                                &kClock,         &kBackLinks,
-                                                &kDeclared,      &kReferences,
-                                                &kPermissions,   &kMembership,
-                                                &kCorrections,   &kCheckpoints,
-                                                &kExports,       &kEvidence,
-                                                &kSecrets,       &kBeforeDeclaration,
-                                                &kOpen,          &kClosedCorrections,
-                                                &kSuperseded,    &kPlaybook,
-                                                &kSteps,         &kNoOp,
-                                                &kCommanderRole, &kClose,
+  static const std::vector<const Rule*> kAll = {&kFraming,
+                                                &kSignatures,
+                                                &kChain,
+                                                &kTimes,
+                                                &kClock,
+                                                &kBackLinks,
+                                                &kDeclared,
+                                                &kReferences,
+                                                &kPermissions,
+                                                &kMembership,
+                                                &kCorrections,
+                                                &kCheckpoints,
+                                                &kExports,
+                                                &kEvidence,
+                                                &kKeyReturn,
+                                                &kSecrets,
+                                                &kBeforeDeclaration,
+                                                &kOpen,
+                                                &kClosedCorrections,
+                                                &kSuperseded,
+                                                &kPlaybook,
+                                                &kSteps,
+                                                &kNoOp,
+                                                &kCommanderRole,
+                                                &kClose,
                                                 &kStableSince};
   return kAll;
 }

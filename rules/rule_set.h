@@ -86,6 +86,8 @@ class RuleSet {
     std::function<Result<std::optional<Hash32>>(uint64_t size)> checkpoint_root;
     // The size of stored evidence content; nullopt if none.
     std::function<Result<std::optional<uint64_t>>(const Hash32& sha256)> blob_size;
+    // The event that rotated key out, if one did (R15).
+    std::function<Result<std::optional<uint64_t>>(const Hash32& key)> rotated_out;
     // An incident's events so far, folded (projections/incident.h).
     std::function<Result<IncidentState>(uint64_t incident)> incident;
     // The Merkle root of the first `size` events; Rejected if not known (a
@@ -121,6 +123,11 @@ class RuleSet {
   // memory through a long import, and through verify of a large ledger).
   void ForgetBefore(uint64_t seq);
 
+  // Every incident this state holds, folded as projections/incident.h folds
+  // it (in memory from the genesis: every incident; verify compares them
+  // with the stored projections).
+  void ForEachIncident(const std::function<void(const IncidentState&)>& fn) const;
+
   // Every rule, in the order of docs/rules.md.
   static const std::vector<const Rule*>& All();
 
@@ -129,6 +136,7 @@ class RuleSet {
   class Checker;
 
   Result<EventInfo> Info(uint64_t seq);
+  Result<std::optional<uint64_t>> RotatedOut(const Hash32& key);
   Result<Incident*> IncidentOf(uint64_t incident);
   void Apply(const fb::Event& e, const Hash32& id);
 
@@ -139,7 +147,8 @@ class RuleSet {
   // An ordered map: subject keys are chosen by authors, so a hash table keyed
   // on them could be driven into its worst case.
   std::map<Hash32, uint64_t> last_about_;
-  std::set<uint64_t> incidents_;  // declarations seen or looked up
+  std::set<uint64_t> incidents_;            // declarations seen or looked up
+  std::map<Hash32, uint64_t> rotated_out_;  // key -> the rotation that retired it
   // Events this state applied (in memory: all of them; resumed: since the
   // last ForgetBefore), by sequence number.
   uint64_t infos_base_ = 0;

@@ -2,6 +2,7 @@
 // (parsed and checked against the chain rules and permissions as if appended)
 // before any is written; then lines are appended in synced batches, signed on
 // every core.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -54,10 +55,20 @@ bool Blank(const std::string& line) { return line.find_first_not_of(" \t\r") == 
 // The input is read twice (validate, then append), so it is first copied to
 // an unlinked temporary file: what is appended is exactly what was validated,
 // even if the file changes meanwhile, and standard input can be read once.
+// The copy is bounded as it is made: a line longer than kMaxImportLine stops
+// it at once (`import /dev/zero` fails in a moment), and so does an input
+// past kMaxImportBytes.
+constexpr uint64_t kMaxImportBytes = 16ull << 30;
+
 Result<FILE*> OpenInput(const std::string& path) {
   FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!in)
     return Status::InvalidArgument("import: cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (in != stdin) std::fclose(in);
+    return Status::InvalidArgument("import: " + Printable(path) + " is a directory");
+  }
   FILE* f = std::tmpfile();
   if (!f) {
     if (in != stdin) std::fclose(in);
@@ -66,13 +77,30 @@ Result<FILE*> OpenInput(const std::string& path) {
   std::vector<char> buf(1 << 16);
   size_t n;
   bool ok = true;
-  while (ok && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0)
+  uint64_t total = 0, line = 1, line_length = 0;
+  Status refused;
+  while (ok && refused.ok() && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
+    for (size_t i = 0; i < n && refused.ok(); ++i) {
+      if (buf[i] == '\n') {
+        ++line;
+        line_length = 0;
+      } else if (++line_length > kMaxImportLine) {
+        refused = Status::InvalidArgument("import: line " + std::to_string(line) +
+                                          ": longer than 256 KiB");
+      }
+    }
+    total += n;
+    if (total > kMaxImportBytes)
+      refused = Status::InvalidArgument("import: " + Printable(path) +
+                                        ": larger than 16 GiB; split it into several imports");
     ok = std::fwrite(buf.data(), 1, n, f) == n;
+  }
   ok = ok && !std::ferror(in) && std::fflush(f) == 0;
   if (in != stdin) std::fclose(in);
-  if (!ok) {
+  if (!refused.ok() || !ok) {
     std::fclose(f);
-    return Status::IOError("import: cannot read " + path + " into a temporary file");
+    return refused.ok() ? Status::IOError("import: cannot read " + path + " into a temporary file")
+                        : refused;
   }
   std::rewind(f);
   return f;

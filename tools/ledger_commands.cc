@@ -1,4 +1,5 @@
 // custody init | member | note | log | show | verify | stats
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iostream>
@@ -6,6 +7,7 @@
 #include <sstream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/checkpoint.h"
 #include "ledger/membership.h"
 #include "ledger/store/verify.h"
@@ -149,8 +151,7 @@ Status Note(const Context& ctx, const NoteArgs& a) {
 }
 
 struct LogArgs {
-  std::string incident, subject, type, since, until;
-  uint64_t limit = 0;
+  std::string incident, subject, type, since, until, limit;
 };
 
 Status Log(const Context& ctx, const LogArgs& a) {
@@ -165,6 +166,15 @@ Status Log(const Context& ctx, const LogArgs& a) {
     type = PayloadTypeFromName(a.type);
     if (type == fb::Payload::NONE)
       return Status::InvalidArgument("unknown event type \"" + Printable(a.type) + "\"");
+  }
+  uint64_t limit = 0;  // 0: no limit
+  if (!a.limit.empty()) {
+    // Parsed here, strictly: "-1" or a number past 2^64 must not wrap around
+    // to "everything".
+    auto [p, ec] = std::from_chars(a.limit.data(), a.limit.data() + a.limit.size(), limit);
+    if (ec != std::errc() || p != a.limit.data() + a.limit.size() || limit == 0)
+      return Status::Usage("--limit \"" + Printable(a.limit) +
+                           "\": want a whole number of events, 1 to 18446744073709551615");
   }
   TimeNs since = 0, until = INT64_MAX;
   if (!a.since.empty()) {
@@ -192,7 +202,7 @@ Status Log(const Context& ctx, const LogArgs& a) {
       j.push_back(EventToJson(ev, ev.id()));
     else
       std::cout << EventLine(ev) << "\n";
-    return !(a.limit && ++shown >= a.limit);
+    return !(limit && ++shown >= limit);
   };
   if (incident) {
     auto declared = (*store)->IsIncident(incident);
@@ -275,14 +285,9 @@ Status Verify(const Context& ctx, const std::string& trust_npub,
   if (!checkpoint_file.empty()) {
     if (trust_npub.empty())
       return Status::Usage("--checkpoint needs --trust NPUB: the key that signed it");
-    std::ifstream in(checkpoint_file, std::ios::binary);
-    if (!in) return Status::InvalidArgument("checkpoint " + checkpoint_file + ": cannot open");
-    std::string text(kMaxNoteSize + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxNoteSize)
-      return Status::InvalidArgument("checkpoint " + checkpoint_file + ": larger than 16 KiB");
-    options.checkpoint = std::move(text);
+    auto text = ReadSmallFile(checkpoint_file, kMaxNoteSize);
+    if (!text.ok()) return text.status().Prefixed("checkpoint");
+    options.checkpoint = std::move(*text);
   }
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
@@ -400,9 +405,11 @@ Status Stats(const Context& ctx) {
                      "\n" + "first recorded " + FormatTime(first) + "\n" + "last recorded  " +
                      FormatTime(last) + "\n" + "members        " + std::to_string(with_roles) +
                      "\n";
+  // One column for the names, as wide as the longest, and one for the counts.
+  size_t width = 0;
+  for (auto& [type, n] : by_type) width = std::max(width, type.size());
   for (auto& [type, n] : by_type)
-    text += "  " + type + std::string(13 - std::min<size_t>(13, type.size()), ' ') +
-            std::to_string(n) + "\n";
+    text += "  " + type + std::string(width + 2 - type.size(), ' ') + std::to_string(n) + "\n";
   text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";
   ctx.Print(j, text);
   return Status::OK();
@@ -463,7 +470,8 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
                   "Only events that occurred at or after this time (RFC 3339)");
   log->add_option("--until", log_args->until,
                   "Only events that occurred before this time (RFC 3339)");
-  log->add_option("--limit", log_args->limit, "At most this many events");
+  log->add_option("--limit", log_args->limit,
+                  "At most this many events (a whole number, 1 or more)");
   log->callback([&ctx, log_args] { ctx.run = [&ctx, log_args] { return Log(ctx, *log_args); }; });
 
   auto show_args = std::make_shared<std::pair<std::string, bool>>();

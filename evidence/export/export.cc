@@ -101,10 +101,9 @@ class BagWriter {
   uint64_t payload_bytes_ = 0;
 };
 
-// The target: a new directory, or an empty one that is not a symlink.
-// *created: whether this made it (and so removes it on failure).
-Status PrepareTarget(const std::string& dir, bool* created) {
-  *created = false;
+// The target: a new directory, or an empty one that is not a symlink; and
+// beside it DIR.partial, where the package is built, which must not exist.
+Status CheckTarget(const std::string& dir, const std::string& partial) {
   struct stat st;
   if (lstat(dir.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode))
@@ -117,12 +116,50 @@ Status PrepareTarget(const std::string& dir, bool* created) {
       return Status::InvalidArgument(
           "package directory " + dir +
           " is not empty; export writes only into a new or empty directory");
-    return Status::OK();
+  } else if (errno != ENOENT) {
+    return Status::IOError(Errno("package directory " + dir));
   }
-  if (errno != ENOENT) return Status::IOError(Errno("package directory " + dir));
-  if (mkdir(dir.c_str(), 0755) != 0) return Status::IOError(Errno("create " + dir));
-  *created = true;
+  if (lstat(partial.c_str(), &st) == 0)
+    return Status::InvalidArgument(
+        partial +
+        " exists: an export to this directory was interrupted (it is unsigned and does not "
+        "verify); remove it and export again");
+  if (errno != ENOENT) return Status::IOError(Errno(partial));
   return Status::OK();
+}
+
+Status SyncDir(const fs::path& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    if (fd >= 0) close(fd);
+    return Status::IOError(Errno("sync " + dir.string()));
+  }
+  close(fd);
+  return Status::OK();
+}
+
+// The export event is durable: sign the bag, make the signature durable, and
+// publish the package under its name (rename is atomic; an empty DIR is
+// replaced).
+Status SignAndPublish(const SecretKey& exporter, const Index& x, const Hash32& tagmanifest,
+                      const fs::path& partial, const fs::path& dir) {
+  auto signature = SignBag(
+      exporter, {CheckpointOrigin(x.ledger_id), x.checkpoint_size, tagmanifest, x.exporter});
+  if (!signature.ok()) return signature.status();
+  const fs::path file = partial / std::string(kBagSignatureFile);
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(Errno("create " + file.string()));
+  const bool ok =
+      WriteFull(fd, reinterpret_cast<const uint8_t*>(signature->data()), signature->size()) &&
+      fdatasync(fd) == 0;
+  const int saved = errno;
+  close(fd);
+  errno = saved;
+  if (!ok) return Status::IOError(Errno("write " + file.string()));
+  CUSTODY_RETURN_IF_ERROR(SyncDir(partial));
+  if (rename(partial.c_str(), dir.c_str()) != 0)
+    return Status::IOError(Errno("rename " + partial.string() + " to " + dir.string()));
+  return SyncDir(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
 }
 
 // What export gathers before it writes: the events (selected and membership),
@@ -224,10 +261,10 @@ Status Select(const Store& store, const ExportRequest& req, uint64_t size, Index
   return Status::OK();
 }
 
-// Writes the bag (every file, manifests, the exporter's signature), synced.
-Status WriteBag(const Store& store, const SecretKey& exporter, const ExportRequest& req,
-                const SignedEvent& cp_event, const Index& x, const Events& events,
-                ExportResult* result) {
+// Writes the bag (every file and the manifests), synced; not its signature,
+// which is written once the export event is durable (SignAndPublish).
+Status WriteBag(const Store& store, const ExportRequest& req, const SignedEvent& cp_event,
+                const Index& x, const Events& events, ExportResult* result) {
   const fb::Checkpoint* cp = cp_event.event().payload_as_Checkpoint();
   const uint64_t size = cp->size();
   BagWriter bag{fs::path(req.out_dir)};
@@ -287,10 +324,6 @@ Status WriteBag(const Store& store, const SecretKey& exporter, const ExportReque
                       {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
   CUSTODY_RETURN_IF_ERROR(bag.File("tagmanifest-sha256.txt", tagmanifest));
   result->tagmanifest_sha256 = Sha256(AsSpan(tagmanifest));
-  auto signature = SignBag(
-      exporter, {CheckpointOrigin(x.ledger_id), size, result->tagmanifest_sha256, x.exporter});
-  if (!signature.ok()) return signature.status();
-  CUSTODY_RETURN_IF_ERROR(bag.File(std::string(kBagSignatureFile), *signature));
   CUSTODY_RETURN_IF_ERROR(bag.Sync(dirs));
   result->files = payload_files;
   result->bytes = payload_bytes;
@@ -332,43 +365,59 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
       return Status::InvalidArgument(IncidentName(x.incident) + " was declared after checkpoint " +
                                      std::to_string(size));
   }
-  Events events;
-  CUSTODY_RETURN_IF_ERROR(Select(*store, req, size, &x, &events));
-
-  // Write the bag.
-  bool created = false;
-  CUSTODY_RETURN_IF_ERROR(PrepareTarget(req.out_dir, &created));
-  const fs::path root(req.out_dir);
-  auto undo = [&root, created] {
-    // Only what this export created: the target was new or empty.
-    std::error_code ec;
-    for (auto& entry : fs::directory_iterator(root, ec)) fs::remove_all(entry.path(), ec);
-    if (created) fs::remove(root, ec);
-  };
-  Status s = WriteBag(*store, exporter, req, *cp_event, x, events, result);
-  if (!s.ok()) {
-    undo();
-    return s;
-  }
-
-  // The ledger remembers what it handed out; a package it cannot remember is removed.
+  // The export event, decided before anything is written: the exporter's
+  // right to export and every other rule, as a dry run (the tagmanifest is
+  // filled in once the bag is written).
   Draft d;
   d.incident = x.incident;
   if (req.scope == fb::ExportScope::User) d.subjects = {req.user};
-  d.payload = ExportPayload{req.scope,
-                            req.user,
-                            size,
-                            x.checkpoint_root,
-                            result->tagmanifest_sha256,
-                            x.events.size(),
-                            req.include_shared_blobs};
+  ExportPayload payload{
+      req.scope, req.user, size, x.checkpoint_root, Hash32{}, 0, req.include_shared_blobs};
+  d.payload = payload;
+  auto rules = store->RuleState();
+  if (!rules.ok()) return rules.status();
+  CUSTODY_RETURN_IF_ERROR(store->CheckDraft(exporter.public_key(), d, NowNs(), &*rules));
+
+  Events events;
+  CUSTODY_RETURN_IF_ERROR(Select(*store, req, size, &x, &events));
+
+  // The bag is built in DIR.partial, without its signature: interrupted, it
+  // never verifies.
+  const fs::path dir = fs::path(req.out_dir).lexically_normal();
+  const fs::path partial = dir.string() + ".partial";
+  CUSTODY_RETURN_IF_ERROR(CheckTarget(dir.string(), partial.string()));
+  if (mkdir(partial.c_str(), 0755) != 0)
+    return Status::IOError(Errno("create " + partial.string()));
+  auto discard = [&partial] {
+    std::error_code ec;
+    fs::remove_all(partial, ec);
+  };
+  ExportRequest in_partial = req;
+  in_partial.out_dir = partial.string();
+  Status s = WriteBag(*store, in_partial, *cp_event, x, events, result);
+  if (!s.ok()) {
+    discard();
+    return s;
+  }
+
+  // The ledger remembers what it hands out, durably, before the package can
+  // verify.
+  payload.tagmanifest_sha256 = result->tagmanifest_sha256;
+  payload.events = x.events.size();
+  d.payload = payload;
   std::vector<Appended> out;
   s = store->Append(exporter, {std::move(d)}, AppendOptions(), &out);
   if (!s.ok()) {
-    undo();
+    discard();
     return s.Prefixed("recording the export (the package was removed)");
   }
   result->recorded = out.back();
+  s = SignAndPublish(exporter, x, result->tagmanifest_sha256, partial, dir);
+  if (!s.ok()) {
+    discard();
+    return s.Prefixed("the export is recorded as event " + std::to_string(result->recorded.seq) +
+                      " but its package could not be completed (removed; export again)");
+  }
   result->index = std::move(x);
   return Status::OK();
 }

@@ -93,6 +93,19 @@ RuleSet::Lookup Store::RuleLookup() const {
     return std::optional<uint64_t>(*size);
   };
   l.incident = [this](uint64_t incident) { return LoadIncident(incident); };
+  // Rare (a rotation or a grant): the membership index's events, read back.
+  l.rotated_out = [this](const Hash32& key) -> Result<std::optional<uint64_t>> {
+    auto seqs = MembershipEvents(head_.next_seq);
+    if (!seqs.ok()) return seqs.status();
+    for (uint64_t seq : *seqs) {
+      auto ev = Get(seq);
+      if (!ev.ok()) return ev.status();
+      if (ev->event().payload_type() == fb::Payload::KeyRotated &&
+          ToHash(ev->event().author()) == key)
+        return std::optional<uint64_t>(seq);
+    }
+    return std::optional<uint64_t>();
+  };
   // A checkpoint signs the tree as written: it is appended after the events
   // it covers are.
   l.tree_root = [this](uint64_t size) -> Result<Hash32> {

@@ -80,16 +80,17 @@ Result<IncidentState> Store::LoadIncident(uint64_t incident) const {
   // The stored projection says how far it got (its last event); the events
   // after that are applied here. Without one, every event is.
   uint64_t from = 0;
+  // Derived data never blocks reading: a projection that cannot be read, or
+  // is not this incident's, or sits under a damaged marker, is ignored and
+  // the incident folded from its events (verify reports the damage).
   auto stored = GetProjection(IncidentProjectionKey(incident));
   if (!stored.ok()) return stored.status();
-  if (stored->has_value()) {
+  if (stored->has_value() && projections_marker_ok_) {
     auto decoded = DecodeState(**stored);
-    if (!decoded.ok()) return decoded.status();
-    if (decoded->incident != incident)
-      return Status::Corruption("projection of " + IncidentName(incident) +
-                                " names another incident");
-    s = std::move(*decoded);
-    from = s.last_seq + 1;
+    if (decoded.ok() && decoded->incident == incident && decoded->last_seq < head_.next_seq) {
+      s = std::move(*decoded);
+      from = s.last_seq + 1;
+    }
   }
   for (uint64_t seq : *seqs) {
     if (seq < from || seq >= head_.next_seq) continue;

@@ -156,9 +156,25 @@ Status Store::LoadMeta() {
     projections_applied_ = 0;
   } else {
     CUSTODY_RETURN_IF_ERROR(FromRocks(st, "read projections marker"));
-    if (v.size() != 8 || SeqFromKey(v) > head_.next_seq)
-      return Status::Corruption("projections marker: malformed");
-    projections_applied_ = SeqFromKey(v);
+    if (v.size() == 8 && SeqFromKey(v) > head_.next_seq) {
+      // Ahead of the head: either the head was lowered (the events say so;
+      // that is damage to report as what it is) or the marker is wrong.
+      std::string next;
+      auto found = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(head_.next_seq), &next);
+      if (found.ok())
+        return Status::Corruption("ledger head says " + std::to_string(head_.next_seq) +
+                                  " events, but event " + std::to_string(head_.next_seq) +
+                                  " exists; the ledger is damaged");
+      if (!found.IsNotFound()) return FromRocks(found, "read ledger");
+    }
+    if (v.size() != 8 || SeqFromKey(v) > head_.next_seq) {
+      // Derived data: a bad marker never blocks reading; the projections are
+      // not trusted until rebuilt.
+      projections_marker_ok_ = false;
+      projections_applied_ = 0;
+    } else {
+      projections_applied_ = SeqFromKey(v);
+    }
   }
   return Status::OK();
 }
@@ -192,6 +208,7 @@ Status Store::ReplaceProjections(const Projector::Puts& entries, uint64_t applie
   wo.sync = true;
   CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "write projections"));
   projections_applied_ = applied;
+  projections_marker_ok_ = true;
   return Status::OK();
 }
 
@@ -218,6 +235,26 @@ Status Store::CheckHeadForWriting() const {
   if (last->id() != head_.last_id)
     return Status::Corruption("ledger head does not match event " +
                               std::to_string(head_.next_seq - 1) + "; the ledger is damaged");
+  // The latest checkpoint the ledger holds signs the tree as stored: its root
+  // is the stored nodes' root at its size. (A full check, every event against
+  // its leaf, is verify's.)
+  auto cp = CheckpointEvent(0);
+  if (cp.status().IsNotFound()) return Status::OK();
+  if (!cp.ok())
+    return cp.status().IsCorruption() ? cp.status().Prefixed("the ledger is damaged") : cp.status();
+  const fb::Checkpoint* c = cp->event().payload_as_Checkpoint();
+  const std::string which = "checkpoint event " + std::to_string(cp->event().seq()) + " (size " +
+                            std::to_string(c->size()) + ")";
+  if (c->size() > head_.next_seq)
+    return Status::Corruption(which + " covers more events than the head says (" +
+                              std::to_string(head_.next_seq) + "); the ledger is damaged");
+  auto root = TreeRoot(Nodes(), c->size());
+  if (!root.ok())
+    return Status::Corruption("the Merkle tree at " + which + ": " + root.status().message() +
+                              "; the ledger is damaged");
+  if (*root != ToHash(c->root()))
+    return Status::Corruption("the Merkle tree's root at size " + std::to_string(c->size()) +
+                              " differs from " + which + "; the ledger is damaged");
   return Status::OK();
 }
 

@@ -164,6 +164,10 @@ class Store {
   void set_projector(Projector* projector) { projector_ = projector; }
   // The next sequence number the stored projections have not applied.
   uint64_t projections_applied() const { return projections_applied_; }
+  // False when the stored projections marker is malformed (or ahead of a head
+  // that the events confirm): the stored projections are then not read, only
+  // rebuilt (derived data never blocks reading).
+  bool projections_marker_ok() const { return projections_marker_ok_; }
   Result<std::optional<std::string>> GetProjection(const std::string& key) const;
   Status ScanProjections(const std::function<void(std::string_view, std::string_view)>& fn) const;
   // Replaces every projection entry with entries, applied up to `applied`, in
@@ -212,6 +216,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* projections_ = nullptr;
   Projector* projector_ = nullptr;
   uint64_t projections_applied_ = 0;
+  bool projections_marker_ok_ = true;
   CompactRange range_;  // writers: the tree as written
   ChainHead head_;
   std::string name_;

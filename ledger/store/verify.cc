@@ -187,6 +187,37 @@ Status CheckDerived(const Store& store, const RuleSet& rules, const Digests& wan
   return Status::OK();
 }
 
+// The stored projections are what the events give: each incident's state as
+// folded up to the projections marker (want), no more, no fewer. Derived
+// data, but status, timeline and the PIR show it.
+Status CheckProjections(const Store& store, const std::map<std::string, std::string>& want) {
+  if (!store.projections_marker_ok())
+    return Status::Corruption(
+        "projections marker is malformed (derived data: rebuild the projections from the events)");
+  std::map<std::string, std::string> stored;
+  CUSTODY_RETURN_IF_ERROR(store.ScanProjections([&](std::string_view k, std::string_view v) {
+    stored.emplace(std::string(k), std::string(v));
+  }));
+  auto name = [](const std::string& key) {
+    return key.size() == 8 ? IncidentName(layout::SeqFromKey(key)) : Printable(key);
+  };
+  const std::string rebuild = " (derived data: rebuild the projections from the events)";
+  for (const auto& [key, value] : want) {
+    auto it = stored.find(key);
+    if (it == stored.end())
+      return Status::Corruption("projection of " + name(key) + ": missing" + rebuild);
+    if (it->second != value)
+      return Status::Corruption("projection of " + name(key) +
+                                " does not match its events (as of event " +
+                                std::to_string(store.projections_applied()) + ")" + rebuild);
+    stored.erase(it);
+  }
+  if (!stored.empty())
+    return Status::Corruption("projection of " + name(stored.begin()->first) +
+                              ": stored, but no events give it" + rebuild);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyReport* report) {
@@ -221,6 +252,14 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
     return tree.Root();
   };
   RuleSet rules(std::move(lookup));
+  // The projections as the events give them at the stored marker.
+  const uint64_t marker = store.projections_applied();
+  std::map<std::string, std::string> projections;
+  auto snapshot = [&] {
+    rules.ForEachIncident([&](const IncidentState& s) {
+      projections.emplace(layout::IncidentProjectionKey(s.incident), EncodeState(s));
+    });
+  };
   // A saved checkpoint: well-formed now; its signature, by exactly the trusted
   // key and for this ledger, once the genesis has told us the ledger id.
   std::optional<Checkpoint> saved;
@@ -299,6 +338,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       }
       report->events = e.seq() + 1;
       report->head_id = c.id;
+      if (report->events == marker) snapshot();
     }
     expected = after;
     rules.ForgetBefore(after);
@@ -321,7 +361,8 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
           "the ledger does not extend the saved checkpoint: its root at size " +
           std::to_string(saved->size) + " differs (history rewritten, or a fork)");
   }
-  return CheckDerived(store, rules, want, &salt);
+  CUSTODY_RETURN_IF_ERROR(CheckDerived(store, rules, want, &salt));
+  return CheckProjections(store, projections);
 }
 
 }  // namespace custody

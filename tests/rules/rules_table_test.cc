@@ -33,7 +33,8 @@ struct Fixture {
   test::TempDir tmp;
   std::string dir = tmp / "ledger";
   SecretKey admin = test::NewKey(), cmd = test::NewKey(), resp = test::NewKey(),
-            legal = test::NewKey(), user = test::NewKey();
+            legal = test::NewKey(), user = test::NewKey(), retired = test::NewKey(),
+            successor = test::NewKey();
   std::unique_ptr<Store> store;
   TimeNs now = kT0;
   uint64_t inc_a = 0, inc_b = 0, inc_c = 0, step = 0, correction = 0, freeze_c = 0;
@@ -44,6 +45,15 @@ struct Fixture {
     Add(admin, MembershipPayload{cmd.public_key(), fb::MemberOp::Grant, kCommander});
     Add(admin, MembershipPayload{resp.public_key(), fb::MemberOp::Grant, kResponder});
     Add(admin, MembershipPayload{legal.public_key(), fb::MemberOp::Grant, kLegal});
+    // A second admin whose key is rotated out (R15).
+    Add(admin, MembershipPayload{retired.public_key(), fb::MemberOp::Grant, kAdmin});
+    {
+      Draft d;
+      d.payload = KeyRotatedPayload{successor.public_key()};
+      d.cosigners.push_back(&successor);
+      now += kSec;
+      REQUIRE(store->Append(retired, {std::move(d)}, At(), nullptr).ok());
+    }
     inc_a = Add(cmd, Declare());
     step = Add(resp, StepPayload{"funds.1", "queue", 0}, inc_a);
     correction = Add(resp, CorrectionPayload{"typo"}, inc_a, step);
@@ -221,6 +231,13 @@ const std::vector<Row>& Rows() {
                        f.resp);
        },
        "is attached with size 3 already, not 4"},
+      {"R15",  // a grant to a key rotated out
+       [](Fixture& f) {
+         return f.Sign(f.Next(f.admin, MembershipPayload{f.retired.public_key(),
+                                                         fb::MemberOp::Grant, kResponder}),
+                       f.admin);
+       },
+       "was rotated out by event"},
       {"P1",
        [](Fixture& f) {
          return f.Sign(f.Next(f.admin, NotePayload{"oops " + f.user.EncodeNsecForKeyFile()}),

@@ -53,6 +53,13 @@ class RawDb {
     auto s = db_->Delete(rocksdb::WriteOptions(), cf, key);
     if (!s.ok()) throw std::runtime_error(s.ToString());
   }
+  // Every key of a column family, in order.
+  std::vector<std::string> Keys(rocksdb::ColumnFamilyHandle* cf) {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(it->key().ToString());
+    return out;
+  }
   rocksdb::ColumnFamilyHandle* Cf(std::string_view name) {
     for (auto* h : handles_)
       if (h->GetName() == name) return h;
