@@ -48,9 +48,8 @@ Status DeriveKey(std::string_view passphrase, const uint8_t* salt, uint8_t log_n
   if (crypto_pwhash_scryptsalsa208sha256_ll(
           reinterpret_cast<const uint8_t*>(passphrase.data()), passphrase.size(), salt, kSaltSize,
           uint64_t{1} << log_n, 8, 1, key->data(), key->size()) != 0)
-    return Status::IOError("scrypt failed (log_n " + std::to_string(log_n) +
-                           " needs " + std::to_string((uint64_t{1} << log_n) >> 10) +
-                           " MiB of memory)");
+    return Status::IOError("scrypt failed (log_n " + std::to_string(log_n) + " needs " +
+                           std::to_string((uint64_t{1} << log_n) >> 10) + " MiB of memory)");
   return Status::OK();
 }
 
@@ -59,7 +58,8 @@ Status DeriveKey(std::string_view passphrase, const uint8_t* salt, uint8_t log_n
 bool IsNcryptsec(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
     text.remove_prefix(1);
-  return text.size() >= 10 && (text.substr(0, 10) == "ncryptsec1" || text.substr(0, 10) == "NCRYPTSEC1");
+  return text.size() >= 10 &&
+         (text.substr(0, 10) == "ncryptsec1" || text.substr(0, 10) == "NCRYPTSEC1");
 }
 
 Result<std::string> EncryptNip49(const SecretKey& key, std::string_view passphrase, uint8_t log_n,
@@ -131,8 +131,7 @@ Result<SecretKey> DecryptNip49(std::string_view text, std::string_view passphras
   sodium_memzero(sym.data(), sym.size());
   if (opened != 0 || secret_len != secret.size()) {
     sodium_memzero(secret.data(), secret.size());
-    return Status::InvalidArgument(
-        "ncryptsec: wrong passphrase, or the encrypted key was altered");
+    return Status::InvalidArgument("ncryptsec: wrong passphrase, or the encrypted key was altered");
   }
   if (info) *info = Ncryptsec{log_n, static_cast<KeySecurity>(*ad)};
   return SecretKey::FromBytes(&secret);  // wipes secret

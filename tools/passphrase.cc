@@ -83,8 +83,7 @@ Result<std::string> ReadPassphrase(const std::string& what, bool confirm) {
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
     if (ec != std::errc() || p != v.data() + v.size() || fd < 0)
       return Status::Usage("CUSTODY_PASSPHRASE_FD must be a file descriptor number");
-    return ReadSecretLine(fd, /*to_newline=*/false,
-                          "CUSTODY_PASSPHRASE_FD " + std::to_string(fd));
+    return ReadSecretLine(fd, /*to_newline=*/false, "CUSTODY_PASSPHRASE_FD " + std::to_string(fd));
   }
   Terminal tty;
   if (!tty.ok())

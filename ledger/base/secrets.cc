@@ -25,7 +25,7 @@ size_t InvisibleAt(std::string_view s, size_t i) {
       return left >= 2 && (b(1) == 0xA0 || b(1) == 0xAD) ? 2 : 0;
     case 0xE1:  // U+1680 ogham space mark, U+180E Mongolian vowel separator
       return left >= 3 && ((b(1) == 0x9A && b(2) == 0x80) || (b(1) == 0xA0 && b(2) == 0x8E)) ? 3
-                                                                                          : 0;
+                                                                                             : 0;
     case 0xE2:
       if (left < 3) return 0;
       // U+2000–U+200F: spaces, zero-width space/non-joiner/joiner, marks;

@@ -46,10 +46,10 @@ TEST_CASE("Defect 2 (issue 12): the secret scan refuses an nsec in every form", 
   for (size_t i = 0; i < mixed.size(); i += 2)
     mixed[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(mixed[i])));
   CHECK(Refused(mixed));
-  CHECK(Refused("abc" + nsec));        // glued to letters before
-  CHECK(Refused(nsec + "xyz"));        // and after
-  CHECK(Refused("42" + nsec + "7"));   // and to digits
-  CHECK(Refused("_" + nsec + "_"));    // to punctuation
+  CHECK(Refused("abc" + nsec));       // glued to letters before
+  CHECK(Refused(nsec + "xyz"));       // and after
+  CHECK(Refused("42" + nsec + "7"));  // and to digits
+  CHECK(Refused("_" + nsec + "_"));   // to punctuation
   CHECK(Refused(SplitEvery(nsec, 8, " ")));
   CHECK(Refused(SplitEvery(nsec, 5, "\n")));
   CHECK(Refused(SplitEvery(nsec, 3, "\t \r\n")));
@@ -67,14 +67,14 @@ TEST_CASE("Defect 2 (issue 12): the secret scan refuses an nsec in every form", 
 
 TEST_CASE("Defect 2 (issue 12): the secret scan refuses NWC secrets in every form", "[secrets]") {
   const std::string pk(64, 'a');
-  const std::string uri = "nostr+walletconnect://" + pk + "?relay=wss://r.example&secret=" +
-                          std::string(64, 'b');
+  const std::string uri =
+      "nostr+walletconnect://" + pk + "?relay=wss://r.example&secret=" + std::string(64, 'b');
   CHECK(Refused(uri));
   CHECK(Refused("mapping " + uri + " for alice"));
   CHECK(Refused(Upper(uri)));
   CHECK(Refused("Nostr+WalletConnect://" + pk + "?Secret=" + std::string(64, 'b')));
   CHECK(Refused("nostr+walletconnect://" + pk + "?secret=" + std::string(64, 'b') +
-                "&relay=wss://r"));  // secret first
+                "&relay=wss://r"));                                                // secret first
   CHECK(Refused("nostr+walletconnect://" + pk + "?relay=a&lud16=x@y&secret=00"));  // last
   CHECK(Refused("nostr%2Bwalletconnect%3A%2F%2F" + pk + "%3Frelay%3Dx%26secret%3D00"));
   CHECK(Refused("nostr%2bwalletconnect%3a//" + pk + "?secret%3d00"));  // lower-case escapes
@@ -92,7 +92,7 @@ TEST_CASE("The secret scan lets through what only looks like a secret", "[secret
   bad.back() = bad.back() == 'q' ? 'p' : 'q';  // checksum broken
   CHECK_FALSE(Refused(bad));
   CHECK_FALSE(Refused("nsec1 is the prefix of a secret key"));
-  CHECK_FALSE(Refused(nsec.substr(0, 62)));  // one character short
+  CHECK_FALSE(Refused(nsec.substr(0, 62)));    // one character short
   CHECK_FALSE(Refused(std::string(64, 'a')));  // a bare 64-hex string: a commit hash, an id
   CHECK_FALSE(Refused("deploy 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
   CHECK_FALSE(Refused("nostr+walletconnect://" + std::string(64, 'a') + "?relay=wss://r"));

@@ -33,8 +33,7 @@ TEST_CASE("NIP-49: the published vector decrypts to its secret", "[nip49]") {
   CHECK(info.log_n == std::stoi(v.at("nip49.log_n")));
 }
 
-TEST_CASE("NIP-49: a round trip, each security byte, and different salts every time",
-          "[nip49]") {
+TEST_CASE("NIP-49: a round trip, each security byte, and different salts every time", "[nip49]") {
   auto key = SecretKey::Generate().value();
   const std::string a = EncryptNip49(key, "correct horse", 16, KeySecurity::kKnownInsecure).value();
   const std::string b = EncryptNip49(key, "correct horse", 16, KeySecurity::kUnknown).value();

@@ -130,8 +130,8 @@ TEST_CASE(
     head.next_seq -= 1;
     raw.Put(raw.meta(), std::string(layout::kHeadKey), layout::EncodeHead(head));
   }
-  const std::string says = "ledger head says " + std::to_string(events - 1) + " events, but event " +
-                           std::to_string(events - 1) + " exists";
+  const std::string says = "ledger head says " + std::to_string(events - 1) +
+                           " events, but event " + std::to_string(events - 1) + " exists";
   Out log = f.Read({"log"});
   CHECK(log.code == 1);
   CHECK(Has(log.err, says));
@@ -188,12 +188,14 @@ TEST_CASE("Defect 7 (issue 12): log --limit refuses what is not a positive count
   CHECK(Lines(f.Read({"log", "--limit", "2"}).out) == 2);
 }
 
-TEST_CASE("Defect 7 (issue 12): import refuses a duplicated key, bounds its input, exits 3 on a "
-          "directory",
-          "[cli][defects]") {
+TEST_CASE(
+    "Defect 7 (issue 12): import refuses a duplicated key, bounds its input, exits 3 on a "
+    "directory",
+    "[cli][defects]") {
   IncidentFixture f;
   const size_t before = f.Count();
-  std::ofstream(f.tmp / "dup.jsonl") << R"({"type":"note","text":"a","text":"b"})" << "\n";
+  std::ofstream(f.tmp / "dup.jsonl") << R"({"type":"note","text":"a","text":"b"})"
+                                     << "\n";
   Out dup = f.Resp({"import", f.tmp / "dup.jsonl"});
   CHECK(dup.code == 3);
   CHECK(Has(dup.err, "\"text\" given twice"));
@@ -252,9 +254,10 @@ TEST_CASE("Defect 7 (issue 12): verify-package names a symlink by its path in th
   CHECK_FALSE(Has(o.err, "elsewhere"));
 }
 
-TEST_CASE("Key files encrypted at rest (issue 12): new --encrypt, encrypt, decrypt, and every key "
-          "option reads them",
-          "[cli][keys][nip49]") {
+TEST_CASE(
+    "Key files encrypted at rest (issue 12): new --encrypt, encrypt, decrypt, and every key "
+    "option reads them",
+    "[cli][keys][nip49]") {
   Fixture f;
   const std::vector<std::string> pass = {"CUSTODY_PASSPHRASE_FD=0"};
   // Encrypt the responder's key in place; it keeps working as --key.
