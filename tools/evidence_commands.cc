@@ -149,17 +149,23 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
   std::vector<Draft> drafts;
   for (const auto& file : a.files) {
     const bool is_stdin = file == "-";
-    int fd = is_stdin ? 0 : open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO named here must not make us wait for a writer; a
+    // stream is given as - (standard input).
+    int fd = is_stdin ? 0 : open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
       discard();
       return Status::InvalidArgument("cannot open " + Printable(file) + ": " +
                                      std::strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode) || (!is_stdin && !S_ISREG(st.st_mode))) {
+      const bool dir_given = S_ISDIR(st.st_mode);
       if (!is_stdin) close(fd);
       discard();
-      return Status::InvalidArgument(Printable(file) + " is a directory, not a file");
+      return Status::InvalidArgument(
+          Printable(file) + (dir_given ? " is a directory, not a file"
+                                       : ": not a regular file (to stream from a pipe or a "
+                                         "device, give - and redirect it to standard input)"));
     }
     const TimeNs started = NowNs();
     Progress progress("evidence " + (is_stdin ? std::string("(stdin)") : Printable(file)));

@@ -3,6 +3,7 @@
 // pir publish. Each checks the incident's state against the runbook under the
 // writer's lock, then appends one typed event through the one append path.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -447,12 +448,17 @@ struct PirPublishArgs {
 };
 
 Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
-  auto c = OpenFor(ctx, a.common.incident);
-  if (!c.ok()) return c.status();
-  int fd = open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
+  // The file is opened, checked and staged before the writer's lock is taken
+  // (a FIFO is refused, never waited on).
+  int fd = open(a.file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     return Status::InvalidArgument("cannot read " + Printable(a.file) + ": " +
                                    std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::InvalidArgument(Printable(a.file) + ": not a regular file");
+  }
   auto dir = ctx.LedgerDir();
   if (!dir.ok()) {
     close(fd);
@@ -461,6 +467,11 @@ Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
   auto blob = StageBlob(*dir, fd, nullptr);
   close(fd);
   if (!blob.ok()) return blob.status();
+  auto c = OpenFor(ctx, a.common.incident);
+  if (!c.ok()) {
+    DiscardStagedBlob(*blob);
+    return c.status();
+  }
   PirPayload p;
   p.sha256 = blob->sha256;
   p.size = blob->size;

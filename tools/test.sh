@@ -45,26 +45,36 @@ if grep -E "(warning|error):|Error while processing" build-san/function-size.log
 fi
 echo "function size: every function of ledger/, rules/, evidence/, projections/ and tools/ within 150 lines"
 
-echo "== libFuzzer targets, a short run each"
-failed=0
-for target in signed_event bech32 import_line checkpoint_note tlog_proof consistency_proof bag_manifest package_index \
-    package_event projection_state; do
+echo "== libFuzzer targets, a short run each (one per core at a time)"
+# One target: a fixed seed and run count make this run repeatable; FUZZ_SEED
+# and FUZZ_RUNS explore more. A crash is a failure: show it, and keep the input
+# that caused it.
+fuzz_one() {
+  local target=$1 work
   work="$(mktemp -d)"
   cp fuzz/corpus/"$target"/* "$work"/
-  # A fixed seed and run count make this run repeatable; FUZZ_SEED and FUZZ_RUNS explore more.
   if build-san/fuzz/"${target}"_fuzzer -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-300000}" \
        -print_final_stats=0 -artifact_prefix="$work/" "$work" > "$work.log" 2>&1; then
     echo "fuzz $target: $(grep -E '^Done' "$work.log")"
-  else
-    # A crash is a failure: show it, and keep the input that caused it.
+    rm -rf "$work" "$work.log"
+    return 0
+  fi
+  {
     echo "fuzz $target: FAILED"
     grep -E "ERROR|runtime error|SUMMARY|#[0-9]+ " "$work.log" | head -30
     for crash in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
       [ -e "$crash" ] && cp "$crash" "$root/" && echo "input saved as $root/$(basename "$crash")"
     done
-    failed=1
-  fi
+  } 2>&1
   rm -rf "$work" "$work.log"
-done
-if ((failed)); then echo "custody: a fuzz target failed"; exit 1; fi
+  return 1
+}
+export -f fuzz_one
+export root
+if ! printf '%s\n' signed_event bech32 import_line checkpoint_note tlog_proof consistency_proof \
+       bag_manifest package_index package_event projection_state |
+     xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$1"' _ {}; then
+  echo "custody: a fuzz target failed"
+  exit 1
+fi
 echo "custody: all tests passed in $(( $(date +%s) - started )) s"

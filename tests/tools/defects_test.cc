@@ -82,8 +82,8 @@ TEST_CASE("Defect 3 (issue 12): an edited stored projection fails verify until r
 }
 
 TEST_CASE(
-    "Defect 4 (issue 12): FIFOs as key file, --checkpoint, consistency --from, reconcile --file "
-    "and verify --checkpoint are refused at once, and export holds no lock meanwhile",
+    "Defect 4 (issue 12): FIFOs as key file, --checkpoint, consistency --from, reconcile --file, "
+    "verify --checkpoint, evidence add and pir publish are refused at once, with no lock held",
     "[cli][defects]") {
   IncidentFixture f;
   const std::string fifo = MakeFifo(f.tmp / "fifo");
@@ -94,6 +94,8 @@ TEST_CASE(
   ExpectRefusedQuickly(f, f.admin_key,
                        {"export", "incident", "INC-2", "--checkpoint", fifo, "--out", f.tmp / "p"});
   ExpectRefusedQuickly(f, "", {"pir", "report", "INC-2", "--checkpoint", fifo});
+  ExpectRefusedQuickly(f, f.resp_key, {"evidence", "add", "INC-2", fifo, "--kind", "logs"});
+  ExpectRefusedQuickly(f, f.admin_key, {"pir", "publish", "INC-2", fifo});
   CHECK_FALSE(fs::exists(f.tmp / "p"));
   // Nothing was left holding the writer lock.
   CHECK(f.Resp({"note", "after"}).code == 0);
