@@ -170,6 +170,12 @@ Status WriteNewEncryptedKeyFile(const std::string& path, const std::string& ncry
 Status ReplaceKeyFile(const std::string& path, const SecretKey& key, const std::string* ncryptsec) {
   // Beside it, then renamed over it: the file is whole at every moment.
   const std::string next = path + ".new";
+  struct stat st;
+  if (lstat(next.c_str(), &st) == 0)
+    return Status::InvalidArgument(
+        "key file " + next +
+        " exists: left by an interrupted key encrypt or decrypt, it may hold the key (in the "
+        "clear after a decrypt); check it, remove it, and run the command again");
   std::string text = ncryptsec ? *ncryptsec : key.EncodeNsecForKeyFile();
   Status s = WriteKeyText(next, text);
   OPENSSL_cleanse(text.data(), text.size());

@@ -102,7 +102,11 @@ Status KeyShow(const Context& ctx) {
 }
 
 Status KeyRotate(const Context& ctx, const std::string& new_file) {
-  auto next = LoadKeyFile(new_file, ReadPassphrase);
+  // The new key's passphrase has a descriptor of its own: the old key's is
+  // CUSTODY_PASSPHRASE_FD, read to its end.
+  auto next = LoadKeyFile(new_file, [](const std::string& what, bool confirm) {
+    return ReadPassphraseFrom("CUSTODY_NEW_PASSPHRASE_FD", what, confirm);
+  });
   if (!next.ok()) return next.status();
   Draft d;
   d.payload = KeyRotatedPayload{next->public_key()};

@@ -38,8 +38,10 @@ Result<std::string> ReadSecretLine(int fd, bool to_newline, const std::string& w
   }
   c = 0;
   // One trailing newline (as `echo` and editors leave it) is not part of it.
-  if (!out.empty() && out.back() == '\n') out.pop_back();
-  if (!out.empty() && out.back() == '\r') out.pop_back();
+  if (!out.empty() && out.back() == '\n') {
+    out.pop_back();
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+  }
   return out;
 }
 
@@ -77,19 +79,25 @@ class Terminal {
 }  // namespace
 
 Result<std::string> ReadPassphrase(const std::string& what, bool confirm) {
-  if (const char* fd_text = std::getenv("CUSTODY_PASSPHRASE_FD"); fd_text && *fd_text) {
+  return ReadPassphraseFrom("CUSTODY_PASSPHRASE_FD", what, confirm);
+}
+
+Result<std::string> ReadPassphraseFrom(const char* env_var, const std::string& what, bool confirm) {
+  if (const char* fd_text = std::getenv(env_var); fd_text && *fd_text) {
     int fd = -1;
     std::string_view v(fd_text);
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
     if (ec != std::errc() || p != v.data() + v.size() || fd < 0)
-      return Status::Usage("CUSTODY_PASSPHRASE_FD must be a file descriptor number");
-    return ReadSecretLine(fd, /*to_newline=*/false, "CUSTODY_PASSPHRASE_FD " + std::to_string(fd));
+      return Status::Usage(std::string(env_var) + " must be a file descriptor number");
+    return ReadSecretLine(fd, /*to_newline=*/false,
+                          std::string(env_var) + " " + std::to_string(fd));
   }
   Terminal tty;
   if (!tty.ok())
     return Status::Usage(what +
                          " needs a passphrase, and there is no terminal to ask on: pass it on a "
-                         "file descriptor, CUSTODY_PASSPHRASE_FD=N");
+                         "file descriptor, " +
+                         std::string(env_var) + "=N");
   auto first = tty.Ask("Passphrase for " + what + ": ");
   if (!first.ok() || !confirm) return first;
   auto second = tty.Ask("The same passphrase again: ");

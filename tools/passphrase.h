@@ -13,5 +13,8 @@ namespace custody::cli {
 // Usage when there is no descriptor and no terminal; InvalidArgument when the
 // two entries differ. The caller wipes what is returned.
 Result<std::string> ReadPassphrase(const std::string& what, bool confirm);
+// The same from the descriptor named by env_var (key rotate's new key:
+// CUSTODY_NEW_PASSPHRASE_FD), else the terminal.
+Result<std::string> ReadPassphraseFrom(const char* env_var, const std::string& what, bool confirm);
 
 }  // namespace custody::cli

@@ -122,8 +122,8 @@ Status CheckTarget(const std::string& dir, const std::string& partial) {
   if (lstat(partial.c_str(), &st) == 0)
     return Status::InvalidArgument(
         partial +
-        " exists: an export to this directory was interrupted (it is unsigned and does not "
-        "verify); remove it and export again");
+        " exists: an export to this directory was interrupted; remove it and export again "
+        "(unsigned, it does not verify; signed, its export event is in the ledger)");
   if (errno != ENOENT) return Status::IOError(Errno(partial));
   return Status::OK();
 }
@@ -146,16 +146,21 @@ Status SignAndPublish(const SecretKey& exporter, const Index& x, const Hash32& t
   auto signature = SignBag(
       exporter, {CheckpointOrigin(x.ledger_id), x.checkpoint_size, tagmanifest, x.exporter});
   if (!signature.ok()) return signature.status();
+  // Written beside its name, then renamed: the signature is there whole or not
+  // at all.
   const fs::path file = partial / std::string(kBagSignatureFile);
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(Errno("create " + file.string()));
+  const fs::path temp = partial / (std::string(kBagSignatureFile) + ".tmp");
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(Errno("create " + temp.string()));
   const bool ok =
       WriteFull(fd, reinterpret_cast<const uint8_t*>(signature->data()), signature->size()) &&
       fdatasync(fd) == 0;
   const int saved = errno;
   close(fd);
   errno = saved;
-  if (!ok) return Status::IOError(Errno("write " + file.string()));
+  if (!ok) return Status::IOError(Errno("write " + temp.string()));
+  if (rename(temp.c_str(), file.c_str()) != 0)
+    return Status::IOError(Errno("rename " + temp.string()));
   CUSTODY_RETURN_IF_ERROR(SyncDir(partial));
   if (rename(partial.c_str(), dir.c_str()) != 0)
     return Status::IOError(Errno("rename " + partial.string() + " to " + dir.string()));
@@ -383,7 +388,12 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
 
   // The bag is built in DIR.partial, without its signature: interrupted, it
   // never verifies.
-  const fs::path dir = fs::path(req.out_dir).lexically_normal();
+  // "pkg/" is "pkg"; ".", ".." and "/" name no directory export could make.
+  fs::path dir = fs::path(req.out_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  if (dir.empty() || dir.filename() == "." || dir.filename() == ".." || dir == dir.root_path())
+    return Status::InvalidArgument("package directory " + Printable(req.out_dir) +
+                                   ": name a new or empty directory (not ., .. or /)");
   const fs::path partial = dir.string() + ".partial";
   CUSTODY_RETURN_IF_ERROR(CheckTarget(dir.string(), partial.string()));
   if (mkdir(partial.c_str(), 0755) != 0)
@@ -414,9 +424,13 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   result->recorded = out.back();
   s = SignAndPublish(exporter, x, result->tagmanifest_sha256, partial, dir);
   if (!s.ok()) {
-    discard();
+    const bool published = !fs::exists(partial);  // renamed; its parent not synced
+    if (!published) discard();
     return s.Prefixed("the export is recorded as event " + std::to_string(result->recorded.seq) +
-                      " but its package could not be completed (removed; export again)");
+                      (published ? " and its package is in " + dir.string() +
+                                       ", but its directory could not be synced"
+                                 : " but its package could not be completed (removed; export "
+                                   "again)"));
   }
   result->index = std::move(x);
   return Status::OK();

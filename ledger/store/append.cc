@@ -421,13 +421,21 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     wb.Put(meta_, std::string(kNameKey), genesis->name()->str());
   }
   wb.Put(meta_, std::string(kHeadKey), EncodeHead(b.state.head()));
-  const bool project = projector_ != nullptr && projections_applied_ == b.first;
+  bool project = projector_ != nullptr && projections_applied_ == b.first;
   if (project) {
     Projector::Puts puts;
-    CUSTODY_RETURN_IF_ERROR(projector_->Apply(
-        b.first, b.framed, [this](const std::string& key) { return GetProjection(key); }, &puts));
-    for (auto& [key, value] : puts) wb.Put(projections_, key, value);
-    wb.Put(meta_, std::string(kProjectionsKey), SeqKey(b.first + b.n));
+    Status projected = projector_->Apply(
+        b.first, b.framed, [this](const std::string& key) { return GetProjection(key); }, &puts);
+    // Derived data never blocks an append: a stored projection that cannot be
+    // read leaves the projections behind (the marker stays), and the next
+    // writer that catches up rebuilds them from the events.
+    if (projected.IsCorruption() || projected.IsInvalidArgument()) {
+      project = false;
+    } else {
+      CUSTODY_RETURN_IF_ERROR(projected);
+      for (auto& [key, value] : puts) wb.Put(projections_, key, value);
+      wb.Put(meta_, std::string(kProjectionsKey), SeqKey(b.first + b.n));
+    }
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;

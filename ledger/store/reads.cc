@@ -277,6 +277,9 @@ Result<SignedEvent> Store::CheckpointEvent(uint64_t size) const {
   }
   if (v.size() != 8) return Status::Corruption("checkpoints index: malformed entry");
   auto ev = Get(SeqFromKey(v));
+  if (ev.status().IsNotFound())  // the index names it: the event is gone
+    return Status::Corruption("checkpoints index names event " + std::to_string(SeqFromKey(v)) +
+                              ", which is missing");
   if (!ev.ok()) return ev.status();
   if (ev->event().payload_type() != fb::Payload::Checkpoint ||
       (size && ev->event().payload_as_Checkpoint()->size() != size))

@@ -13,6 +13,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/store/layout.h"
+#include "ledger/store/store.h"
 #include "projections/incident.h"
 #include "tests/store/rawdb.h"
 #include "tests/testutil.h"
@@ -97,7 +98,24 @@ TEST_CASE(
   ExpectRefusedQuickly(f, f.resp_key, {"evidence", "add", "INC-2", fifo, "--kind", "logs"});
   ExpectRefusedQuickly(f, f.admin_key, {"pir", "publish", "INC-2", fifo});
   CHECK_FALSE(fs::exists(f.tmp / "p"));
-  // Nothing was left holding the writer lock.
+  // Inputs are read before the writer's lock is taken: with the lock held by
+  // another writer, each is refused for its input (3), not for the lock (5).
+  {
+    auto held = Store::OpenWriter(f.ledger).value();
+    const std::vector<std::string> no_wait = {"CUSTODY_BUSY_TIMEOUT_MS=0"};
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"--key", f.admin_key, "export", "incident", "INC-2",
+                                   "--checkpoint", fifo, "--out", f.tmp / "q"},
+          std::vector<std::string>{"--key", f.resp_key, "reconcile", "INC-2", "--file", fifo},
+          std::vector<std::string>{"--key", f.admin_key, "pir", "publish", "INC-2", fifo},
+          std::vector<std::string>{"--key", fifo, "note", "x"}}) {
+      args.insert(args.begin(), {"--ledger", f.ledger});
+      Out o = Run(args, no_wait);
+      INFO(args[3] << ": " << o.err);
+      CHECK(o.code == 3);
+      CHECK(Has(o.err, "not a regular file"));
+    }
+  }
   CHECK(f.Resp({"note", "after"}).code == 0);
 }
 
