@@ -22,6 +22,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/base/status.h"
 #include "ledger/crypto.h"
+#include "ledger/nostr.h"
 
 namespace custody {
 
@@ -104,12 +105,5 @@ Result<ConsistencyProofText> ParseConsistencyProof(std::string_view text);
 // content = the checkpoint body, tags [["origin", origin], ["size", "<n>"]].
 Result<std::string> NostrCheckpointEvent(const SecretKey& key, const Checkpoint& cp,
                                          int64_t created_at);
-// Checks a NIP-01 event's id and signature (any kind), and returns its
-// content and the key that signed it.
-struct NostrEvent {
-  std::string content;
-  Hash32 pubkey{};
-};
-Result<NostrEvent> VerifyNostrEvent(std::string_view json);
 
 }  // namespace custody

@@ -13,8 +13,11 @@ namespace custody::cli {
 // (Store::Commit) — the path events signed on another machine take — so that
 // every command exercises it. Bulk import uses Store::Append's pipeline; both
 // run the one rule set.
-Status CommitDrafts(Store& store, const SecretKey& author, const std::vector<Draft>& drafts,
-                    const AppendOptions& options, std::vector<Appended>* out);
+// Against a server, the drafts go to the server instead (the store is the
+// verified replica the command read), signed here at leased positions.
+Status CommitDrafts(const Context& ctx, Store& store, const SecretKey& author,
+                    const std::vector<Draft>& drafts, const AppendOptions& options,
+                    std::vector<Appended>* out);
 // Appends one draft signed by the context's key and prints its sequence number
 // and id (or, with --json, {"seq","id","recorded","type"}).
 Status AppendAndReport(const Context& ctx, Draft draft);

@@ -519,6 +519,7 @@ void PrintBench(const Context& ctx, const BenchArgs& a, const Measured& m) {
   (void)all;  // a benchmark reports; it does not fail on a missed target
 }
 Status Bench(const Context& ctx, const BenchArgs& a) {
+  CUSTODY_RETURN_IF_ERROR(ctx.LocalOnly("bench"));
   // The first 30,003 events are the m.early import chunks and a checkpoint.
   if (a.events < a.note_at + 60000 || a.note_at < 40000)
     return Status::Usage("bench: need --note-at >= 40000 and --events >= --note-at + 60000");

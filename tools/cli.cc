@@ -15,6 +15,10 @@ namespace custody::cli {
 
 Result<SecretKey> Context::LoadKey() const {
   writing = true;
+  return ReadKey();
+}
+
+Result<SecretKey> Context::ReadKey() const {
   if (!key_path.empty()) return LoadKeyFile(key_path, ReadPassphrase);
   if (const char* fd_text = std::getenv("CUSTODY_KEY_FD"); fd_text && *fd_text) {
     int fd = -1;
@@ -35,8 +39,49 @@ Result<std::string> Context::LedgerDir() const {
   return Status::Usage("no ledger: pass --ledger DIR or set CUSTODY_LEDGER");
 }
 
+bool Context::remote() const {
+  auto where = LedgerDir();
+  return where.ok() && IsServerUrl(*where);
+}
+
+Result<Remote*> Context::Server() const {
+  if (remote_) return remote_.get();
+  auto where = LedgerDir();
+  if (!where.ok()) return where.status();
+  RemoteOptions o;
+  o.url = *where;
+  const char* env_trust = std::getenv("CUSTODY_TRUST");
+  if (!trust.empty() && env_trust && *env_trust && trust != env_trust)
+    return Status::Usage("--trust and CUSTODY_TRUST name different keys; give one");
+  o.trust = !trust.empty() ? trust : (env_trust ? env_trust : "");
+  const char* env_ca = std::getenv("CUSTODY_CA");
+  o.ca_file = !ca.empty() ? ca : (env_ca ? env_ca : "");
+  if (!auth_key_) {
+    auto key = ReadKey();
+    if (!key.ok()) return key.status().Prefixed("a server needs your member key");
+    auth_key_.emplace(std::move(*key));
+  }
+  auto r = Remote::Open(o, *auth_key_);
+  if (!r.ok()) return r.status();
+  remote_ = std::move(*r);
+  return remote_.get();
+}
+
+Status Context::LocalOnly(const std::string& command) const {
+  if (!remote()) return Status::OK();
+  return Status::Usage(command +
+                       " works on a ledger directory, not against a server; run it "
+                       "on the server's machine");
+}
+
 Result<std::unique_ptr<Store>> Context::OpenWriter(bool catch_up) const {
   writing = true;
+  if (remote()) {
+    auto server = Server();
+    if (!server.ok()) return server.status();
+    Progress progress("fetching events");
+    return (*server)->Replica(progress.Fn());
+  }
   auto dir = LedgerDir();
   if (!dir.ok()) return dir.status();
   OpenOptions options;
@@ -58,6 +103,16 @@ Result<std::unique_ptr<Store>> Context::OpenWriter(bool catch_up) const {
 }
 
 Result<std::unique_ptr<Store>> Context::OpenReader() const {
+  if (remote()) {
+    auto server = Server();
+    if (!server.ok()) return server.status();
+    Progress progress("fetching events");
+    auto store = (*server)->Replica(progress.Fn());
+    if (store.ok())
+      std::cerr << "custody: verified against " << (*server)->url() << " at tree size "
+                << (*server)->verified_size() << "\n";
+    return store;
+  }
   auto dir = LedgerDir();
   if (!dir.ok()) return dir.status();
   return Store::OpenReader(*dir);

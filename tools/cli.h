@@ -7,8 +7,10 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "client/remote.h"
 #include "ledger/base/status.h"
 #include "ledger/crypto.h"
 #include "ledger/store/store.h"
@@ -18,22 +20,42 @@ namespace custody::cli {
 using Json = nlohmann::ordered_json;
 
 struct Context {
-  std::string ledger;           // --ledger, else CUSTODY_LEDGER
+  std::string ledger;           // --ledger, else CUSTODY_LEDGER: a directory or a server URL
   std::string key_path;         // --key
   bool json = false;            // --json
+  std::string trust;            // --trust NPUB, else CUSTODY_TRUST: a server's notary key
+  std::string ca;               // --ca FILE, else CUSTODY_CA: a server's certificate authority
+  bool wait = false;            // --wait: prove each append against a signed tree head now
   std::string argv0;            // for commands that run custody itself (bench)
   std::function<Status()> run;  // the selected command
   // Set by LoadKey and OpenWriter: the command offers events to append, so a
   // broken rule is input rejected (exit 3), not a ledger that fails (exit 1).
   mutable bool writing = false;
 
+ private:
+  Result<SecretKey> ReadKey() const;
+  mutable std::optional<SecretKey> auth_key_;
+  mutable std::unique_ptr<Remote> remote_;
+
+ public:
   // --key FILE, else CUSTODY_KEY_FD=N, else CUSTODY_KEY=FILE.
   Result<SecretKey> LoadKey() const;
   Result<std::string> LedgerDir() const;
   // A writer keeps the projections at append; with catch_up, it first
   // rebuilds them if they are behind (a ledger appended without them).
+  // Against a server: the verified replica, up to date (appends go to the
+  // server through CommitDrafts).
   Result<std::unique_ptr<Store>> OpenWriter(bool catch_up = true) const;
+  // Against a server: the verified replica, up to date.
   Result<std::unique_ptr<Store>> OpenReader() const;
+
+  // Whether --ledger names a server.
+  bool remote() const;
+  // The server, connected with the context's key (every request is signed
+  // by a member). REQUIRES: remote().
+  Result<Remote*> Server() const;
+  // Commands a server does not run: Usage error naming the command.
+  Status LocalOnly(const std::string& command) const;
   // Prints j with --json, else text (a trailing newline is added if missing).
   void Print(const Json& j, const std::string& text) const;
 };
@@ -72,6 +94,7 @@ void AddImportCommand(CLI::App& app, Context& ctx);
 void AddIncidentCommands(CLI::App& app, Context& ctx);
 void AddProjectionCommands(CLI::App& app, Context& ctx);
 void AddBenchCommand(CLI::App& app, Context& ctx);
+void AddServerCommands(CLI::App& app, Context& ctx);    // serve, trust reset
 void AddMerkleCommands(CLI::App& app, Context& ctx);    // checkpoint, prove, consistency
 void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy
 void AddExportCommands(CLI::App& app, Context& ctx);    // export, verify-package

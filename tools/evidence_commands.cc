@@ -203,7 +203,7 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
   std::vector<Appended> out;
   AppendOptions options;
   options.atomic = true;  // every file's event, or none
-  Status s = CommitDrafts(**store, *key, drafts, options, &out);
+  Status s = CommitDrafts(ctx, **store, *key, drafts, options, &out);
   discard();  // whatever the append did not move into the blob store
   CUSTODY_RETURN_IF_ERROR(s);
   Json j = Json::array();

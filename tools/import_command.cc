@@ -14,6 +14,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/base/parallel.h"
 #include "ledger/import.h"
+#include "tools/append.h"
 #include "tools/cli.h"
 
 namespace custody::cli {
@@ -183,9 +184,12 @@ Status Import(const Context& ctx, const std::string& path) {
     return *validated;
   };
 
-  // Pass 2: append, in synced batches signed on every core.
+  // Pass 2: append, in synced batches signed on every core. Against a
+  // server: every event under one lease, all committed or none.
   std::vector<Line> lines;
-  const uint64_t first = store.size();
+  std::vector<Draft> all;
+  uint64_t first = store.size();
+  uint64_t last = 0;
   const int64_t start = NowNs();
   {
     Progress progress("import");
@@ -203,6 +207,10 @@ Status Import(const Context& ctx, const std::string& path) {
         drafts.push_back(std::move(*l.draft));
       }
       if (drafts.empty()) break;
+      if (ctx.remote()) {
+        std::move(drafts.begin(), drafts.end(), std::back_inserter(all));
+        continue;
+      }
       AppendOptions options;
       options.before_first_write = wait_validation;
       uint64_t written = 0;
@@ -223,10 +231,21 @@ Status Import(const Context& ctx, const std::string& path) {
       done += drafts.size();
     } while (!lines.empty());
     CUSTODY_RETURN_IF_ERROR(wait_validation());
+    if (ctx.remote()) {
+      if (all.size() != events) return Status::IOError("import: the input changed while importing");
+      AppendOptions options;
+      options.progress = progress.Fn();
+      std::vector<Appended> out;
+      CUSTODY_RETURN_IF_ERROR(CommitDrafts(ctx, store, *key, all, options, &out));
+      first = out.front().seq;
+      last = out.back().seq;
+      done = all.size();
+    } else {
+      last = store.size() - 1;
+    }
     if (done != events) return Status::IOError("import: the input changed while importing");
   }
   const double seconds = (NowNs() - start) / 1e9;
-  const uint64_t last = store.size() - 1;
   const uint64_t imported = events.load();
   ctx.Print(
       {{"imported", imported}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},

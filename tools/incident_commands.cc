@@ -106,7 +106,8 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
 Status Append(const Context& ctx, Checked& c, Draft d) {
   const fb::Payload type = PayloadTypeOf(d.payload);
   std::vector<Appended> out;
-  CUSTODY_RETURN_IF_ERROR(CommitDrafts(*c.store, c.key, {std::move(d)}, AppendOptions(), &out));
+  CUSTODY_RETURN_IF_ERROR(
+      CommitDrafts(ctx, *c.store, c.key, {std::move(d)}, AppendOptions(), &out));
   const Appended& a = out.back();
   ctx.Print({{"seq", a.seq},
              {"id", EncodeHex(a.id)},

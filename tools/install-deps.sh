@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache pkg-config g++
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev libsecp256k1-dev libsodium-dev
-  libcli11-dev catch2 nlohmann-json3-dev
+  libcli11-dev catch2 nlohmann-json3-dev libboost-dev
 )
 # --test: what the whole test suite needs besides: clang and libFuzzer for the
 # sanitizer and fuzz build, clang-format and clang-tidy for the format and

@@ -17,8 +17,34 @@
 
 namespace custody::cli {
 
-Status CommitDrafts(Store& store, const SecretKey& author, const std::vector<Draft>& drafts,
-                    const AppendOptions& options, std::vector<Appended>* out) {
+namespace {
+
+// The drafts, appended by the server: signed here at the positions it
+// leases, content uploaded first. Then, with --wait, proved in a signed head.
+Status CommitRemote(const Context& ctx, const SecretKey& author, const std::vector<Draft>& drafts,
+                    const ProgressFn& progress, std::vector<Appended>* out) {
+  auto server = ctx.Server();
+  if (!server.ok()) return server.status();
+  std::vector<Upload> uploads;
+  for (const Draft& d : drafts) {
+    Upload u;
+    if (d.staged_blob.empty() || !BlobOf(d.payload, &u.sha256, &u.size)) continue;
+    u.path = d.staged_blob;
+    uploads.push_back(u);
+  }
+  auto appended = (*server)->Append(author, drafts, uploads, progress);
+  if (!appended.ok()) return appended.status();
+  if (out) out->insert(out->end(), appended->begin(), appended->end());
+  if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CommitDrafts(const Context& ctx, Store& store, const SecretKey& author,
+                    const std::vector<Draft>& drafts, const AppendOptions& options,
+                    std::vector<Appended>* out) {
+  if (ctx.remote()) return CommitRemote(ctx, author, drafts, options.progress, out);
   auto signed_events = store.SignDrafts(author, drafts, options);
   if (!signed_events.ok()) return signed_events.status();
   std::vector<std::string> staged;
@@ -29,10 +55,20 @@ Status CommitDrafts(Store& store, const SecretKey& author, const std::vector<Dra
 Result<Appended> AppendOne(const Context& ctx, Draft draft) {
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
+  if (ctx.remote()) {
+    // Nothing to read first: no replica to bring up to date.
+    auto server = ctx.Server();
+    if (!server.ok()) return server.status();
+    CUSTODY_RETURN_IF_ERROR((*server)->Settle(false));
+    std::vector<Appended> out;
+    CUSTODY_RETURN_IF_ERROR(CommitRemote(ctx, *key, {std::move(draft)}, {}, &out));
+    return out.back();
+  }
   auto store = ctx.OpenWriter();
   if (!store.ok()) return store.status();
   std::vector<Appended> out;
-  CUSTODY_RETURN_IF_ERROR(CommitDrafts(**store, *key, {std::move(draft)}, AppendOptions(), &out));
+  CUSTODY_RETURN_IF_ERROR(
+      CommitDrafts(ctx, **store, *key, {std::move(draft)}, AppendOptions(), &out));
   return out.back();
 }
 
@@ -68,9 +104,43 @@ Status AppendAndReport(const Context& ctx, Draft draft) {
 
 namespace {
 
+// A served ledger's genesis: the server (`custody serve --init`) waits for
+// this admin's, signed here.
+Status InitRemote(const Context& ctx, const std::string& name, const SecretKey& key) {
+  auto server = ctx.Server();
+  if (!server.ok()) return server.status();
+  auto info = (*server)->Info();
+  if (!info.ok()) return info.status();
+  const std::string url = (*server)->url();
+  if (!info->origin.empty())
+    return Status::InvalidArgument("server " + url + " already serves a ledger (" + info->origin +
+                                   ")");
+  if (info->awaiting_admin != key.public_key())
+    return Status::Unauthorized("server " + url + " awaits the genesis of " +
+                                EncodeNpub(info->awaiting_admin) + ", not of this key");
+  if (info->name != name)
+    return Status::Usage("server " + url + " awaits a ledger named \"" + Printable(info->name) +
+                         "\", not \"" + Printable(name) + "\"");
+  Draft genesis;
+  genesis.payload = GenesisPayload{name, kStorageFormat};
+  auto appended = (*server)->Append(key, {genesis}, {});
+  if (!appended.ok()) return appended.status();
+  if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
+  const Hash32 id = appended->front().id;
+  ctx.Print({{"ledger_id", EncodeHex(id)},
+             {"name", name},
+             {"admin", EncodeNpub(key.public_key())},
+             {"dir", url}},
+            "created ledger \"" + Printable(name) + "\" in " + url + "\nledger id  " +
+                EncodeHex(id) + "\nadmin      " + EncodeNpub(key.public_key()) +
+                "\nnext: custody member add " + EncodeNpub(info->notary) + " --role notary");
+  return Status::OK();
+}
+
 Status Init(const Context& ctx, const std::string& name) {
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
+  if (ctx.remote()) return InitRemote(ctx, name, *key);
   auto dir = ctx.LedgerDir();
   if (!dir.ok()) return dir.status();
   auto store = Store::Init(*dir, name, *key);

@@ -18,10 +18,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "custody " CUSTODY_VERSION " (storage formats " +
                                         std::to_string(custody::kOldestStorageFormat) + " to " +
                                         std::to_string(custody::kStorageFormat) + ")");
-  app.add_option("--ledger", ctx.ledger, "Ledger directory (or CUSTODY_LEDGER)");
+  app.add_option("--ledger", ctx.ledger,
+                 "Ledger directory, or a server's https://HOST:PORT (or CUSTODY_LEDGER)");
   app.add_option("--key", ctx.key_path,
                  "Your secret key file, nsec1…, mode 0600 (or CUSTODY_KEY=FILE, CUSTODY_KEY_FD=N)");
   app.add_flag("--json", ctx.json, "Print one JSON document for programs");
+  app.add_option("--trust", ctx.trust,
+                 "A server's notary npub, pinned at first contact (or CUSTODY_TRUST)");
+  app.add_option("--ca", ctx.ca, "CA certificate file for a server's TLS (or CUSTODY_CA)");
+  app.add_flag("--wait", ctx.wait,
+               "Against a server: prove each append in a signed tree head before exiting");
   app.fallthrough();
   AddKeyCommands(app, ctx);
   AddLedgerCommands(app, ctx);
@@ -32,6 +38,7 @@ int main(int argc, char** argv) {
   AddIncidentCommands(app, ctx);
   AddExportCommands(app, ctx);
   AddBenchCommand(app, ctx);
+  AddServerCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

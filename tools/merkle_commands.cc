@@ -91,31 +91,51 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
   CUSTODY_RETURN_IF_ERROR(RefuseExisting(nostr_out));
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
-  auto store = ctx.OpenWriter();
-  if (!store.ok()) return store.status();
+  // The checkpoint of the tree as it stands where its event goes.
   Checkpoint cp;
-  cp.origin = CheckpointOrigin((*store)->head().ledger_id);
-  cp.size = (*store)->size();
-  cp.root = (*store)->tree().Root();
-  auto note = SignCheckpoint(*key, cp);
-  if (!note.ok()) return note.status();
-  auto nostr = NostrCheckpointEvent(*key, cp, NowNs() / 1000000000);
-  if (!nostr.ok()) return nostr.status();
-  Draft d;
-  d.payload = CheckpointPayload{cp.size, cp.root, *note, *nostr};
-  std::vector<Appended> appended;
-  CUSTODY_RETURN_IF_ERROR(CommitDrafts(**store, *key, {std::move(d)}, AppendOptions(), &appended));
-  if (!out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(out, *note));
-  if (!nostr_out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(nostr_out, *nostr));
-  const uint64_t seq = appended.back().seq;
+  std::string note, nostr;
+  auto make = [&](const Position& pos, Store& store) -> Result<Draft> {
+    cp.origin = CheckpointOrigin(store.head().ledger_id);
+    cp.size = pos.seq;
+    cp.root = store.tree().Root();
+    auto signed_note = SignCheckpoint(*key, cp);
+    if (!signed_note.ok()) return signed_note.status();
+    auto nostr_event = NostrCheckpointEvent(*key, cp, NowNs() / 1000000000);
+    if (!nostr_event.ok()) return nostr_event.status();
+    note = *signed_note;
+    nostr = *nostr_event;
+    Draft d;
+    d.payload = CheckpointPayload{cp.size, cp.root, note, nostr};
+    return d;
+  };
+  uint64_t seq = 0;
+  if (ctx.remote()) {
+    auto server = ctx.Server();
+    if (!server.ok()) return server.status();
+    auto appended = (*server)->AppendAtHead(*key, make);
+    if (!appended.ok()) return appended.status();
+    seq = appended->seq;
+    if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
+  } else {
+    auto store = ctx.OpenWriter();
+    if (!store.ok()) return store.status();
+    auto d = make(Position{(*store)->size(), {}, {}, 0}, **store);
+    if (!d.ok()) return d.status();
+    std::vector<Appended> appended;
+    CUSTODY_RETURN_IF_ERROR(
+        CommitDrafts(ctx, **store, *key, {std::move(*d)}, AppendOptions(), &appended));
+    seq = appended.back().seq;
+  }
+  if (!out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(out, note));
+  if (!nostr_out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(nostr_out, nostr));
   ctx.Print({{"size", cp.size},
              {"root", EncodeHex(cp.root)},
              {"seq", seq},
              {"origin", cp.origin},
-             {"note", *note},
-             {"nostr", Json::parse(*nostr)}},
+             {"note", note},
+             {"nostr", Json::parse(nostr)}},
             out.empty()
-                ? *note
+                ? note
                 : "checkpoint of the first " + std::to_string(cp.size) + " events (event #" +
                       std::to_string(seq) + "), root " + EncodeHex(cp.root) + "\nsaved to " + out +
                       (nostr_out.empty() ? "" : " and " + nostr_out));

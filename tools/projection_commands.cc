@@ -183,6 +183,7 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
 }
 
 Status Rebuild(const Context& ctx) {
+  CUSTODY_RETURN_IF_ERROR(ctx.LocalOnly("projections rebuild"));
   auto store = ctx.OpenWriter(/*catch_up=*/false);
   if (!store.ok()) return store.status();
   Progress progress("rebuilding projections");

@@ -49,6 +49,8 @@ class [[nodiscard]] Status {
   // the permission table, wherever it fires: at append, in verify, in
   // verify-package. What that means for the caller is ExitCode's to say.
   static Status Rejected(std::string msg) { return Status(Code::kRejected, std::move(msg)); }
+  // A status carried over a wire (a server's answer): code as sent.
+  static Status FromCode(Code code, std::string msg) { return Status(code, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }

@@ -69,6 +69,7 @@ struct Store::Batch {
   std::vector<Hash32> leaves;       // Merkle leaf hashes of framed
   std::vector<std::string> staged;  // evidence content staged for event i ("" for none)
   RuleSet state;                    // the rule state after this batch
+  bool sync = true;                 // a synced write (AppendOptions::sync)
 };
 
 RuleSet::Lookup Store::RuleLookup() const {
@@ -121,35 +122,13 @@ RuleSet::Lookup Store::RuleLookup() const {
 Status Store::Build(const Hash32& author, const Draft& d, TimeNs now_ns, RuleSet* state,
                     Bytes* body, Hash32* id) const {
   const ChainHead& head = state->head();
-  EventFields f;
-  f.seq = head.next_seq;
-  if (f.seq > 0) {
-    f.ledger_id = head.ledger_id;
-    f.prev_id = head.last_id;
-  }
-  f.recorded_ns = now_ns;
-  f.occurred_ns = d.occurred_ns ? d.occurred_ns : now_ns;
-  f.author = author;
-  f.incident = d.incident;
-  for (const Hash32& user : d.subjects) {
-    auto last = state->LastAbout(user);
-    if (!last.ok()) return last.status();
-    f.subjects.push_back({user, *last});
-  }
-  f.references = d.references;
-  f.payload = d.payload;
-  *body = EncodeBody(f);
-  CUSTODY_RETURN_IF_ERROR(CheckBody(*body));
+  const Position pos{head.next_seq, head.ledger_id, head.last_id, now_ns};
+  auto built =
+      BuildBody(pos, author, d, [state](const Hash32& user) { return state->LastAbout(user); });
+  if (!built.ok()) return built.status();
+  *body = std::move(*built);
   *id = EventId(*body);
-  const fb::Event& e = *fb::GetEvent(body->data());
-  auto signers = RequiredSigners(e);
-  if (signers.size() != 1 + d.cosigners.size())
-    return Status::InvalidArgument("event " + std::to_string(f.seq) + ": needs " +
-                                   std::to_string(signers.size() - 1) + " co-signer(s)");
-  for (size_t i = 0; i < d.cosigners.size(); ++i)
-    if (d.cosigners[i]->public_key() != signers[i + 1])
-      return Status::InvalidArgument("event " + std::to_string(f.seq) + ": co-signer key mismatch");
-  return state->Append(e, *body, *id, now_ns, nullptr);
+  return state->Append(*fb::GetEvent(body->data()), *body, *id, now_ns, nullptr);
 }
 
 Status Store::CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns,
@@ -285,6 +264,11 @@ Status Store::Sign(const SecretKey& author, unsigned threads, Batch* b) const {
   return Status::OK();
 }
 
+Status Store::SyncWal() {
+  if (!writer_) return Status::InvalidArgument("ledger opened read-only");
+  return FromRocks(db_->SyncWAL(), "sync");
+}
+
 Result<std::vector<Bytes>> Store::SignDrafts(const SecretKey& author,
                                              const std::vector<Draft>& drafts,
                                              const AppendOptions& options) const {
@@ -297,16 +281,9 @@ Result<std::vector<Bytes>> Store::SignDrafts(const SecretKey& author,
     Bytes body;
     Hash32 id;
     CUSTODY_RETURN_IF_ERROR(Build(author.public_key(), d, *now, &state, &body, &id));
-    std::vector<Sig64> sigs;
-    auto sig = author.Sign(id);
-    if (!sig.ok()) return sig.status();
-    sigs.push_back(*sig);
-    for (const SecretKey* co : d.cosigners) {
-      auto sig = co->Sign(id);
-      if (!sig.ok()) return sig.status();
-      sigs.push_back(*sig);
-    }
-    out.push_back(FrameSignedEvent(body, sigs));
+    auto signed_event = SignBody(body, author, d.cosigners);
+    if (!signed_event.ok()) return signed_event.status();
+    out.push_back(std::move(*signed_event));
   }
   return out;
 }
@@ -323,6 +300,8 @@ Status Store::Commit(const std::vector<Bytes>& signed_events,
   b.first = rules_->head().next_seq;
   b.now = options.now_ns ? options.now_ns : NowNs();
   b.state = *rules_;
+  b.sync = options.sync;
+  std::vector<Finding> findings;  // replicate: kept, as verify keeps them
   std::vector<SignedEvent> events;
   for (const Bytes& bytes : signed_events) {
     auto ev = SignedEvent::Decode(bytes);
@@ -341,8 +320,10 @@ Status Store::Commit(const std::vector<Bytes>& signed_events,
     CUSTODY_RETURN_IF_ERROR(errors[i]);
     const fb::Event& e = events[i].event();
     b.staged.push_back(staged_blobs.empty() ? std::string() : staged_blobs[i]);
-    CUSTODY_RETURN_IF_ERROR(ContentPresent(*this, e, b.staged[i]));
-    CUSTODY_RETURN_IF_ERROR(b.state.Append(e, events[i].body(), b.ids[i], b.now, nullptr));
+    // A replica fetches evidence content when a command needs it.
+    if (!options.replicate) CUSTODY_RETURN_IF_ERROR(ContentPresent(*this, e, b.staged[i]));
+    CUSTODY_RETURN_IF_ERROR(b.state.Append(e, events[i].body(), b.ids[i], b.now,
+                                           options.replicate ? &findings : nullptr));
     b.bodies.emplace_back(events[i].body().begin(), events[i].body().end());
     b.framed.push_back(events[i].bytes());
   }
@@ -438,7 +419,7 @@ Status Store::Write(const Batch& b, std::vector<Appended>* out) {
     }
   }
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = b.sync;
   CUSTODY_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append"));
   range_ = std::move(range);
   if (project) projections_applied_ = b.first + b.n;

@@ -10,6 +10,7 @@
 // replaces it.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "ledger/base/bytes.h"
@@ -30,6 +31,24 @@ struct StagedBlob {
 // next), then syncs the file. Needs no lock. progress(done, 0) per chunk.
 Result<StagedBlob> StageBlob(const std::string& ledger_dir, int fd,
                              const ProgressFn& progress = {});
+
+// The same, fed by the caller chunk by chunk (a server receiving an upload):
+// Write hashes and writes each chunk, Finish syncs and returns the staged
+// blob. Destroyed unfinished, it removes its file.
+class BlobWriter {
+ public:
+  static Result<std::unique_ptr<BlobWriter>> Open(const std::string& ledger_dir);
+  ~BlobWriter();
+  Status Write(const uint8_t* data, size_t n);
+  Result<StagedBlob> Finish();
+  uint64_t size() const { return blob_.size; }
+
+ private:
+  BlobWriter() = default;
+  StagedBlob blob_;
+  int fd_ = -1;
+  Sha256Stream hash_;
+};
 
 // Removes a staged file that will not be appended.
 void DiscardStagedBlob(const StagedBlob& blob);

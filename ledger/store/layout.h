@@ -42,6 +42,8 @@ inline constexpr std::string_view kProjectionsCf = "projections";
 // visible) and blobs/tmp/ (files being written).
 inline constexpr std::string_view kBlobDir = "blobs/sha256";
 inline constexpr std::string_view kBlobTmpDir = "blobs/tmp";
+// Written by `custody serve` while it is the ledger's writer: the server's URL.
+inline constexpr std::string_view kServedByFile = "SERVED_BY";
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kNameKey = "name";

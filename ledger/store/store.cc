@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
 #include "ledger/merkle.h"
 #include "ledger/store/layout.h"
 #include "ledger/store/rocks.h"
@@ -62,6 +63,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool writer, 
     for (;;) {
       s = rocksdb::DB::Open(o, dir, rocks::Families(), &store->handles_, &db);
       if (!rocks::IsLockError(s)) break;
+      // A served ledger has one writer, the server: say where it is at once.
+      if (auto url = ServedBy(dir); url.ok())
+        return Status::Busy("ledger " + dir + " is served by " + *url +
+                            "; append through the server: --ledger " + *url);
       if (std::chrono::steady_clock::now() >= deadline)
         return Status::Busy("ledger busy: another custody process is writing to " + dir);
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -288,6 +293,28 @@ Store::~Store() {
 
 Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::string& name,
                                            const SecretKey& admin, TimeNs now_ns) {
+  Draft genesis;
+  genesis.payload = GenesisPayload{name, kStorageFormat};
+  AppendOptions options;
+  options.now_ns = now_ns;
+  return Create(dir, name,
+                [&](Store& store) { return store.Append(admin, {genesis}, options, nullptr); });
+}
+
+Result<std::unique_ptr<Store>> Store::InitFromGenesis(const std::string& dir,
+                                                      const Bytes& signed_genesis) {
+  auto ev = SignedEvent::Decode(signed_genesis);
+  if (!ev.ok()) return ev.status();
+  const auto* genesis = ev->event().payload_as_Genesis();
+  if (ev->event().seq() != 0 || genesis == nullptr)
+    return Status::InvalidArgument("not a genesis event");
+  return Create(dir, genesis->name()->str(), [&](Store& store) {
+    return store.Commit({signed_genesis}, {}, AppendOptions(), nullptr);
+  });
+}
+
+Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const std::string& name,
+                                             const std::function<Status(Store&)>& write_genesis) {
   std::error_code ec;
   const bool existed = fs::exists(dir, ec);
   if (existed && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
@@ -295,14 +322,7 @@ Result<std::unique_ptr<Store>> Store::Init(const std::string& dir, const std::st
   if (name.empty()) return Status::InvalidArgument("the ledger needs a name");
   auto store = Open(dir, /*writer=*/true, /*create=*/true, OpenOptions());
   if (!store.ok()) return store.status();  // e.g. another init won the race: touch nothing
-  Status s = store.status();
-  if (s.ok()) {
-    Draft genesis;
-    genesis.payload = GenesisPayload{name, kStorageFormat};
-    AppendOptions options;
-    options.now_ns = now_ns;
-    s = (*store)->Append(admin, {genesis}, options, nullptr);
-  }
+  Status s = write_genesis(**store);
   if (!s.ok()) {
     // Leave no half-made ledger behind (and an empty directory as it was).
     if (store.ok()) store->reset();
@@ -324,6 +344,15 @@ Result<std::unique_ptr<Store>> Store::OpenWriter(const std::string& dir,
 
 Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
   return Open(dir, false, false, OpenOptions());
+}
+
+Result<std::string> ServedBy(const std::string& dir) {
+  auto text = ReadSmallFile((fs::path(dir) / kServedByFile).string(), 4096);
+  if (!text.ok()) return text.status();
+  std::string url = std::move(*text);
+  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  if (url.empty()) return Status::NotFound("no server");
+  return Printable(url);
 }
 
 }  // namespace custody

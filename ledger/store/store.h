@@ -54,6 +54,15 @@ struct AppendOptions {
   std::function<Status()> before_first_write;
   // All drafts in one synced batch: all appended or none (evidence add).
   bool atomic = false;
+  // Commit only. false: the batch goes to the write-ahead log unsynced, and
+  // the caller makes it durable with SyncWal() before acknowledging it (a
+  // server syncs many submissions at once). Until then a power loss can
+  // drop it (never half of it).
+  bool sync = true;
+  // Commit only: events copied from another ledger (a client's verified
+  // replica of a server's), judged as verify judges them: a policy rule
+  // broken is a finding, kept, not a refusal.
+  bool replicate = false;
 };
 
 struct OpenOptions {
@@ -66,7 +75,13 @@ class Store {
   // genesis event naming admin as its first admin.
   static Result<std::unique_ptr<Store>> Init(const std::string& dir, const std::string& name,
                                              const SecretKey& admin, TimeNs now_ns = 0);
-  // Opens for appending. Busy if another writer holds the ledger past the deadline.
+  // Creates a ledger from a genesis event signed elsewhere (`custody serve
+  // --init`: the admin's key never reaches the server), committed through the
+  // rule set like any event.
+  static Result<std::unique_ptr<Store>> InitFromGenesis(const std::string& dir,
+                                                        const Bytes& signed_genesis);
+  // Opens for appending. Busy if another writer holds the ledger past the
+  // deadline, or at once, naming the server, if a server is its writer.
   static Result<std::unique_ptr<Store>> OpenWriter(const std::string& dir,
                                                    const OpenOptions& options = {});
   // Opens for reading, as a secondary instance: no lock, works during appends.
@@ -93,6 +108,9 @@ class Store {
   // (and its co-signers): the signed-event bytes Commit takes, for a writer
   // that signs for itself. Each signature is verified right after signing.
   // REQUIRES: opened as writer.
+  // Makes every batch written so far durable (RocksDB SyncWAL). May run on
+  // another thread while a batch is written. REQUIRES: opened as writer.
+  Status SyncWal();
   Result<std::vector<Bytes>> SignDrafts(const SecretKey& author, const std::vector<Draft>& drafts,
                                         const AppendOptions& options) const;
   // The draft as it would be signed next: its body on top of *state, checked
@@ -107,6 +125,11 @@ class Store {
   // evidence add before it streams the content. Readers may dry-run too.
   Result<RuleSet> RuleState() const;
   Status CheckDraft(const Hash32& author, const Draft& draft, TimeNs now_ns, RuleSet* state) const;
+  // The back-link the next event about user carries (0: none). REQUIRES:
+  // opened as writer.
+  Result<uint64_t> NextBackLink(const Hash32& user) { return rules_->LastAbout(user); }
+  // The members as of the last event written. REQUIRES: opened as writer.
+  const MemberState& CurrentMembers() const { return rules_->members(); }
 
   // The stored head (as the meta column family records it).
   const ChainHead& head() const { return head_; }
@@ -179,6 +202,8 @@ class Store {
 
  private:
   Store() = default;
+  static Result<std::unique_ptr<Store>> Create(const std::string& dir, const std::string& name,
+                                               const std::function<Status(Store&)>& write_genesis);
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, bool writer, bool create,
                                              const OpenOptions& options);
   Status LoadMeta();
@@ -224,5 +249,8 @@ class Store {
   // Writers: the rule state the next append continues from.
   std::unique_ptr<RuleSet> rules_;
 };
+
+// The URL a server serving dir wrote in its kServedByFile; NotFound if none.
+Result<std::string> ServedBy(const std::string& dir);
 
 }  // namespace custody

@@ -1,0 +1,599 @@
+#include "server/sequencer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "ledger/base/encoding.h"
+#include "ledger/base/time.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/store/layout.h"
+#include "projections/projector.h"
+
+namespace custody {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kMs = 1000000;
+constexpr int64_t kStagedLifetimeNs = 600 * 1000 * kMs;  // evidence waits 10 minutes for its event
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Sequencer::Waiter {
+  Hash32 client{};
+  proto::LeaseRequest request;
+  LeaseDone done;
+  int64_t since_ns = 0;
+};
+
+struct Sequencer::Active {
+  proto::Lease lease;
+  Hash32 client{};
+  int64_t deadline_ns = 0;
+  bool committing = false;
+  std::vector<Bytes> received;
+  uint64_t bytes = 0;
+};
+
+struct Sequencer::Pending {
+  uint64_t last_seq = 0;  // answered once durable_ > last_seq
+  proto::AppendAnswer answer;
+  AppendDone done;
+};
+
+Sequencer::Sequencer(SequencerOptions options, SecretKey notary)
+    : options_(std::move(options)), notary_(std::move(notary)) {}
+
+Result<std::unique_ptr<Sequencer>> Sequencer::Open(const SequencerOptions& options,
+                                                   SecretKey notary) {
+  std::unique_ptr<Sequencer> s(new Sequencer(options, std::move(notary)));
+  if (options.init_admin) {
+    std::error_code ec;
+    if (fs::exists(options.dir, ec) &&
+        !(fs::is_directory(options.dir, ec) && fs::is_empty(options.dir, ec)))
+      return Status::InvalidArgument(options.dir +
+                                     " already exists and is not an empty directory (--init "
+                                     "creates a ledger)");
+  } else {
+    OpenOptions open;
+    open.busy_timeout_ms = 0;
+    auto store = Store::OpenWriter(options.dir, open);
+    if (!store.ok()) return store.status();
+    (*store)->set_projector(&IncidentProjector::Instance());
+    if ((*store)->projections_applied() < (*store)->size()) {
+      RebuildReport report;
+      CUSTODY_RETURN_IF_ERROR(RebuildProjections(store->get(), {}, &report));
+    }
+    s->origin_ = CheckpointOrigin((*store)->head().ledger_id);
+    s->written_ = s->durable_ = (*store)->size();
+    s->last_checkpoint_size_ = (*store)->size();
+    s->store_ = std::move(*store);
+    CUSTODY_RETURN_IF_ERROR(s->WriteServedBy());
+  }
+  s->last_checkpoint_ns_ = SteadyNs();
+  s->syncer_ = std::thread([p = s.get()] { p->SyncLoop(); });
+  s->ticker_ = std::thread([p = s.get()] { p->TickLoop(); });
+  return s;
+}
+
+Sequencer::~Sequencer() { Stop(); }
+
+void Sequencer::Stop() {
+  std::vector<std::function<void()>> later;
+  {
+    std::unique_lock lock(mu_);
+    if (!syncer_.joinable()) return;
+    stopping_ = true;
+    for (auto& w : waiting_)
+      later.push_back(
+          [done = std::move(w->done)] { done(Status::Busy("the server is shutting down")); });
+    waiting_.clear();
+  }
+  RunLater(later);
+  {
+    // The lease in use finishes or lapses (the ticker still runs); every
+    // written event is synced and answered.
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return active_ == nullptr && pending_.empty(); });
+    exit_ = true;
+    cv_.notify_all();
+  }
+  syncer_.join();
+  ticker_.join();
+  std::lock_guard lock(store_mu_);
+  if (store_) (void)store_->SyncWal();
+  unlink((fs::path(options_.dir) / layout::kServedByFile).c_str());
+  for (auto& [hash, staged] : staged_) DiscardStagedBlob(staged.first);
+  staged_.clear();
+  store_.reset();
+}
+
+Status Sequencer::WriteServedBy() const {
+  const std::string path = (fs::path(options_.dir) / layout::kServedByFile).string();
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string text = options_.url + "\n";
+  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::IOError("write " + path + ": " + std::strerror(errno));
+  return Status::OK();
+}
+
+proto::Info Sequencer::Info() const {
+  proto::Info info;
+  info.notary = notary_.public_key();
+  info.time = NowNs() / 1000000000;
+  std::lock_guard lock(store_mu_);
+  if (store_) {
+    info.origin = origin_;
+    info.name = store_->name();
+  } else if (options_.init_admin) {
+    info.name = options_.init_name;
+    info.awaiting_admin = *options_.init_admin;
+  }
+  return info;
+}
+
+uint32_t Sequencer::RolesOf(const Hash32& key) const {
+  std::lock_guard lock(store_mu_);
+  if (!store_) return options_.init_admin && key == *options_.init_admin ? kAdmin : 0;
+  const MemberState& members = store_->CurrentMembers();
+  return members.IsCompromised(key) ? 0 : members.RolesOf(key);
+}
+
+Result<Bytes> Sequencer::Event(uint64_t seq) const {
+  if (seq >= durable_.load()) return Status::NotFound("no event " + std::to_string(seq));
+  std::lock_guard lock(store_mu_);
+  return store_->GetRaw(seq);
+}
+
+Result<std::string> Sequencer::Events(uint64_t from, uint64_t limit) const {
+  const uint64_t end = std::min(durable_.load(), from + std::min<uint64_t>(limit, 1 << 20));
+  std::string out;
+  std::lock_guard lock(store_mu_);
+  for (uint64_t seq = from; seq < end && out.size() < proto::kMaxEventsAnswer; ++seq) {
+    auto raw = store_->GetRaw(seq);
+    if (!raw.ok()) return raw.status();
+    proto::AppendFramed(*raw, &out);
+  }
+  return out;
+}
+
+Result<std::string> Sequencer::SignHead(uint64_t size) {
+  Checkpoint cp;
+  {
+    std::lock_guard lock(store_mu_);
+    if (!store_) return Status::NotFound("the ledger awaits its genesis");
+    auto root = TreeRoot(store_->Nodes(), size);
+    if (!root.ok()) return root.status();
+    cp.origin = origin_;
+    cp.size = size;
+    cp.root = *root;
+  }
+  return SignCheckpoint(notary_, cp);
+}
+
+Result<std::string> Sequencer::TreeHead() {
+  const uint64_t size = durable_.load();
+  {
+    std::lock_guard lock(mu_);
+    if (head_size_ != UINT64_MAX && head_size_ >= size) return head_note_;
+  }
+  auto note = SignHead(size);
+  if (!note.ok()) return note.status();
+  std::lock_guard lock(mu_);
+  if (head_size_ == UINT64_MAX || size > head_size_) {
+    head_size_ = size;
+    head_note_ = *note;
+    head_signed_ns_ = SteadyNs();
+  }
+  return head_note_;
+}
+
+Result<std::string> Sequencer::Consistency(uint64_t from) {
+  auto note = TreeHead();
+  if (!note.ok()) return note.status();
+  auto cp = ParseCheckpointBody(ParseSignedNote(*note).value().text);
+  if (!cp.ok()) return cp.status();
+  ConsistencyProofText p;
+  p.old_size = from;
+  p.checkpoint = *note;
+  if (from > 0 && from < cp->size) {
+    std::lock_guard lock(store_mu_);
+    auto hashes = ConsistencyProof(store_->Nodes(), from, cp->size);
+    if (!hashes.ok()) return hashes.status();
+    p.hashes = std::move(*hashes);
+  }
+  return FormatConsistencyProof(p);
+}
+
+Result<std::string> Sequencer::Inclusion(uint64_t seq, uint64_t size) const {
+  if (size > durable_.load() || seq >= size)
+    return Status::NotFound("no event " + std::to_string(seq) + " in a tree of size " +
+                            std::to_string(size));
+  std::lock_guard lock(store_mu_);
+  auto hashes = InclusionProof(store_->Nodes(), seq, size);
+  if (!hashes.ok()) return hashes.status();
+  std::string out;
+  for (const Hash32& h : *hashes) out += EncodeBase64(h) + "\n";
+  return out;
+}
+
+Result<std::string> Sequencer::BlobFile(const Hash32& sha256) const {
+  std::lock_guard lock(store_mu_);
+  if (!store_) return Status::NotFound("no such content");
+  auto size = store_->BlobSize(sha256);
+  if (!size.ok()) return size.status();
+  return store_->BlobFile(sha256);
+}
+
+Result<std::unique_ptr<BlobWriter>> Sequencer::NewBlob() const {
+  return BlobWriter::Open(options_.dir);
+}
+
+void Sequencer::KeepStaged(const StagedBlob& blob) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = staged_.try_emplace(blob.sha256, blob, SteadyNs() + kStagedLifetimeNs);
+  if (!inserted) {  // the same content again: keep one copy, the later expiry
+    DiscardStagedBlob(blob);
+    it->second.second = SteadyNs() + kStagedLifetimeNs;
+  }
+}
+
+void Sequencer::RunLater(std::vector<std::function<void()>>& later) {
+  for (auto& fn : later) fn();
+  later.clear();
+}
+
+void Sequencer::Lease(const Hash32& client, const proto::LeaseRequest& request, LeaseDone done) {
+  std::vector<std::function<void()>> later;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      later.push_back([done] { done(Status::Busy("the server is shutting down")); });
+    } else if (failed_) {
+      later.push_back([done] { done(Status::IOError("the server cannot write its ledger")); });
+    } else {
+      auto w = std::make_unique<Waiter>();
+      w->client = client;
+      w->request = request;
+      w->done = std::move(done);
+      w->since_ns = SteadyNs();
+      waiting_.push_back(std::move(w));
+      GrantNext(&later);
+    }
+  }
+  RunLater(later);
+}
+
+void Sequencer::GrantNext(std::vector<std::function<void()>>* later) {
+  while (active_ == nullptr && !waiting_.empty()) {
+    std::unique_ptr<Waiter> w = std::move(waiting_.front());
+    waiting_.pop_front();
+    auto lease = MakeLease(w->client, w->request);
+    if (!lease.ok()) {
+      later->push_back([done = std::move(w->done), s = lease.status()] { done(s); });
+      continue;
+    }
+    active_ = std::make_unique<Active>();
+    active_->lease = *lease;
+    active_->client = w->client;
+    active_->deadline_ns = SteadyNs() + proto::kLeaseIdleMs * kMs;
+    later->push_back([done = std::move(w->done), l = *lease] { done(l); });
+  }
+}
+
+Result<proto::Lease> Sequencer::MakeLease(const Hash32& client, const proto::LeaseRequest& r) {
+  proto::Lease l;
+  Hash32 token;
+  CUSTODY_RETURN_IF_ERROR(RandomBytes(token.data(), 16));
+  l.token = EncodeHex(ByteSpan(token.data(), 16));
+  l.count = r.count;
+  l.format = kStorageFormat;
+  std::lock_guard lock(store_mu_);
+  const TimeNs now = NowNs();
+  if (!store_) {
+    if (!options_.init_admin || client != *options_.init_admin || r.count != 1)
+      return Status::Unauthorized("this server awaits its ledger's genesis from " +
+                                  EncodeNpub(*options_.init_admin));
+    l.pos.recorded_ns = now;
+    return l;
+  }
+  const ChainHead& head = store_->head();
+  l.pos.seq = head.next_seq;
+  l.pos.ledger_id = head.ledger_id;
+  l.pos.prev_id = head.last_id;
+  l.pos.recorded_ns = std::max(now, head.last_recorded_ns);
+  l.format = store_->format();
+  for (const Hash32& user : r.subjects) {
+    auto last = store_->NextBackLink(user);
+    if (!last.ok()) return last.status();
+    l.last_about[user] = *last;
+  }
+  return l;
+}
+
+Status Sequencer::CheckAgainstLease(const Active& a, const Hash32& client,
+                                    const std::vector<Bytes>& events) const {
+  const proto::Lease& l = a.lease;
+  const bool notary_ready = [&] {
+    std::lock_guard lock(store_mu_);
+    return store_ == nullptr || (store_->CurrentMembers().RolesOf(notary_.public_key()) & kNotary);
+  }();
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto ev = SignedEvent::Decode(events[i]);
+    if (!ev.ok()) return ev.status().Prefixed("event " + std::to_string(l.pos.seq + i));
+    const fb::Event& e = ev->event();
+    const std::string where = "event " + std::to_string(l.pos.seq + i);
+    if (e.seq() != l.pos.seq + i) return Status::Rejected(where + ": not at its leased position");
+    if (e.recorded_ns() != l.pos.recorded_ns)
+      return Status::Rejected(where + ": recorded time is not the server's (" +
+                              FormatTime(l.pos.recorded_ns) + ")");
+    if (ToHash(e.author()) != client)
+      return Status::Unauthorized(where + ": signed by another key than the one authenticated");
+    if (!notary_ready) {
+      const auto* m = e.payload_as_Membership();
+      if (m == nullptr || ToHash(m->member()) != notary_.public_key() ||
+          !(static_cast<uint32_t>(m->roles()) & kNotary))
+        return Status::Rejected("this server's notary key " + EncodeNpub(notary_.public_key()) +
+                                " needs the notary role before anything else: custody member "
+                                "add " +
+                                EncodeNpub(notary_.public_key()) + " --role notary");
+    }
+  }
+  return Status::OK();
+}
+
+void Sequencer::Append(const Hash32& client, const std::string& token, std::vector<Bytes> events,
+                       bool more, AppendDone done) {
+  std::vector<Bytes> all;
+  std::vector<std::string> staged;
+  std::unique_ptr<Active> mine;
+  {
+    // Answers decided here are given once mu_ is released.
+    std::vector<std::function<void()>> later;
+    std::unique_lock lock(mu_);
+    auto answer = [&](Result<proto::AppendAnswer> a) {
+      later.push_back([done, a = std::move(a)]() mutable { done(std::move(a)); });
+      lock.unlock();
+      RunLater(later);
+    };
+    if (!active_ || active_->lease.token != token || active_->client != client) {
+      counters_.lapsed_leases++;
+      return answer(Status::Busy("the lease lapsed or is not this client's; ask for a new one"));
+    }
+    if (active_->committing)
+      return answer(Status::InvalidArgument("a submission under this lease is being committed"));
+    for (Bytes& e : events) {
+      active_->bytes += e.size();
+      active_->received.push_back(std::move(e));
+    }
+    if (active_->received.size() > active_->lease.count || active_->bytes > proto::kMaxLeaseBytes) {
+      active_.reset();
+      GrantNext(&later);
+      return answer(Status::InvalidArgument("more events than the lease grants"));
+    }
+    if (more) {
+      active_->deadline_ns = SteadyNs() + proto::kLeaseIdleMs * kMs;
+      return answer(proto::AppendAnswer{});
+    }
+    active_->committing = true;
+    all = std::move(active_->received);
+    // Evidence content staged for these events.
+    for (const Bytes& e : all) {
+      std::string path;
+      if (auto ev = SignedEvent::Decode(e); ev.ok()) {
+        Hash32 hash{};
+        uint64_t size = 0;
+        if (BlobOf(ev->event(), &hash, &size))
+          if (auto it = staged_.find(hash); it != staged_.end()) path = it->second.first.path;
+      }
+      staged.push_back(path);
+    }
+    mine = std::make_unique<Active>(*active_);
+  }
+  Status s = all.size() == mine->lease.count
+                 ? CheckAgainstLease(*mine, client, all)
+                 : Status::InvalidArgument("the lease grants " + std::to_string(mine->lease.count) +
+                                           " events; " + std::to_string(all.size()) + " came");
+  std::vector<Appended> out;
+  if (s.ok()) {
+    std::lock_guard lock(store_mu_);
+    if (!store_) {
+      auto store = Store::InitFromGenesis(options_.dir, all[0]);
+      s = store.status();
+      if (s.ok()) {
+        store_ = std::move(*store);
+        store_->set_projector(&IncidentProjector::Instance());
+        origin_ = CheckpointOrigin(store_->head().ledger_id);
+        (void)WriteServedBy();
+        const fb::Event& g = SignedEvent::Decode(all[0]).value().event();
+        out.push_back({0, EventId(SignedEvent::Decode(all[0]).value().body()), g.recorded_ns()});
+      }
+    } else {
+      AppendOptions options;
+      options.sync = false;
+      options.threads = 1;
+      s = store_->Commit(all, staged, options, &out);
+    }
+    if (s.ok()) written_ = store_->size();
+  }
+  std::vector<std::function<void()>> later;
+  {
+    std::lock_guard lock(mu_);
+    active_.reset();
+    if (s.ok()) {
+      proto::AppendAnswer answer;
+      for (const Appended& a : out) answer.appended.push_back({a.seq, a.id, a.recorded_ns});
+      for (size_t i = 0; i < staged.size(); ++i)
+        if (!staged[i].empty())
+          for (auto it = staged_.begin(); it != staged_.end(); ++it)
+            if (it->second.first.path == staged[i]) {
+              staged_.erase(it);
+              break;
+            }
+      pending_.push_back({out.back().seq, std::move(answer), std::move(done)});
+      cv_.notify_all();
+    } else {
+      counters_.refused++;
+    }
+    GrantNext(&later);
+  }
+  if (!s.ok()) done(s);
+  RunLater(later);
+  cv_.notify_all();
+}
+
+void Sequencer::SyncLoop() {
+  for (;;) {
+    uint64_t target = 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return exit_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // exit_ and nothing left to answer
+      target = written_.load();
+    }
+    Status s = store_->SyncWal();
+    counters_.syncs++;
+    std::vector<Pending> ready;
+    {
+      std::lock_guard lock(mu_);
+      if (!s.ok()) {
+        failed_ = true;  // nothing more is acknowledged
+        ready = std::move(pending_);
+        pending_.clear();
+      } else {
+        durable_ = std::max(durable_.load(), target);
+        auto it = std::partition(pending_.begin(), pending_.end(),
+                                 [&](const Pending& p) { return p.last_seq >= target; });
+        ready.assign(std::make_move_iterator(it), std::make_move_iterator(pending_.end()));
+        pending_.erase(it, pending_.end());
+      }
+      cv_.notify_all();
+    }
+    for (Pending& p : ready) {
+      if (!s.ok()) {
+        p.done(s);
+        continue;
+      }
+      const auto& a = p.answer.appended;
+      proto::Promise promise{origin_, a.front().seq, a.size(), a.back().id};
+      auto note = proto::SignPromise(notary_, promise);
+      if (!note.ok()) {
+        p.done(note.status());
+        continue;
+      }
+      p.answer.promise = *note;
+      counters_.appends += a.size();
+      p.done(std::move(p.answer));
+    }
+  }
+}
+
+void Sequencer::TickLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return exit_; })) return;
+    }
+    Tick();
+  }
+}
+
+void Sequencer::Tick() {
+  std::vector<std::function<void()>> later;
+  const int64_t now = SteadyNs();
+  bool sign_head = false, checkpoint = false;
+  {
+    std::lock_guard lock(mu_);
+    if (active_ && !active_->committing && now > active_->deadline_ns) {
+      counters_.lapsed_leases++;
+      active_.reset();
+      cv_.notify_all();
+    }
+    while (!waiting_.empty() && now - waiting_.front()->since_ns > proto::kLeaseWaitMs * kMs) {
+      later.push_back([done = std::move(waiting_.front()->done)] {
+        done(Status::Busy("no position came free within " +
+                          std::to_string(proto::kLeaseWaitMs / 1000) + " s"));
+      });
+      waiting_.pop_front();
+    }
+    for (auto it = staged_.begin(); it != staged_.end();) {
+      if (now > it->second.second) {
+        DiscardStagedBlob(it->second.first);
+        it = staged_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    GrantNext(&later);
+    const uint64_t durable = durable_.load();
+    sign_head = durable > 0 && (head_size_ == UINT64_MAX || durable > head_size_) &&
+                now - head_signed_ns_ >= options_.tree_head_every_ms * kMs;
+    checkpoint = !stopping_ && !checkpoint_queued_ && durable > last_checkpoint_size_ + 1 &&
+                 now - last_checkpoint_ns_ >= int64_t{options_.checkpoint_every_s} * 1000 * kMs;
+    if (checkpoint) checkpoint_queued_ = true;
+  }
+  RunLater(later);
+  if (sign_head) (void)TreeHead();
+  if (checkpoint)
+    AppendCheckpoint([this](Result<proto::AppendAnswer> a) {
+      std::lock_guard lock(mu_);
+      checkpoint_queued_ = false;
+      last_checkpoint_ns_ = SteadyNs();
+      if (a.ok() && !a->appended.empty()) last_checkpoint_size_ = a->appended.back().seq + 1;
+    });
+}
+
+void Sequencer::RequestCheckpoint(AppendDone done) { AppendCheckpoint(std::move(done)); }
+
+void Sequencer::AppendCheckpoint(AppendDone done) {
+  {
+    std::lock_guard lock(store_mu_);
+    if (!store_ || !(store_->CurrentMembers().RolesOf(notary_.public_key()) & kNotary)) {
+      done(Status::Rejected("this server's notary key does not hold the notary role yet"));
+      return;
+    }
+  }
+  const Hash32 me = notary_.public_key();
+  Lease(me, proto::LeaseRequest{1, {}},
+        [this, me, done = std::move(done)](Result<proto::Lease> lease) mutable {
+          if (!lease.ok()) return done(lease.status());
+          Draft d;
+          {
+            std::lock_guard lock(store_mu_);
+            Checkpoint cp;
+            cp.origin = origin_;
+            cp.size = lease->pos.seq;
+            cp.root = store_->tree().Root();
+            auto note = SignCheckpoint(notary_, cp);
+            auto nostr = NostrCheckpointEvent(notary_, cp, NowNs() / 1000000000);
+            if (!note.ok() || !nostr.ok()) {
+              // Let the lease lapse; say why.
+              return done(note.ok() ? nostr.status() : note.status());
+            }
+            d.payload = CheckpointPayload{cp.size, cp.root, *note, *nostr};
+          }
+          auto body = BuildBody(lease->pos, me, d, [](const Hash32&) { return uint64_t{0}; });
+          if (!body.ok()) return done(body.status());
+          auto signed_event = SignBody(*body, notary_, {});
+          if (!signed_event.ok()) return done(signed_event.status());
+          std::vector<Bytes> events;
+          events.push_back(std::move(*signed_event));
+          Append(me, lease->token, std::move(events), false, std::move(done));
+        });
+}
+
+}  // namespace custody

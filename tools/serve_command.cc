@@ -1,0 +1,169 @@
+// custody serve | trust reset
+#include <signal.h>
+
+#include <iostream>
+
+#include "ledger/base/encoding.h"
+#include "ledger/keyfile.h"
+#include "net/http_client.h"
+#include "server/http_server.h"
+#include "server/sequencer.h"
+#include "tools/cli.h"
+#include "tools/passphrase.h"
+
+namespace custody::cli {
+namespace {
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8443";
+  std::string notary_key;
+  std::string tls_cert, tls_key;
+  std::string public_url;
+  std::string metrics_listen;
+  bool init = false;
+  std::string admin;
+  std::string name;
+  unsigned threads = 2;
+  bool quiet = false;
+};
+
+// HOST:PORT, [V6]:PORT, or :PORT (the default host).
+Status SplitHostPort(const std::string& what, const std::string& text,
+                     const std::string& default_host, std::string* host, std::string* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return Status::Usage(what + " must be HOST:PORT, not " + text);
+  *host = text.substr(0, colon);
+  *port = text.substr(colon + 1);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
+  if (host->empty()) *host = default_host;
+  if (port->empty() || port->size() > 5 ||
+      port->find_first_not_of("0123456789") != std::string::npos)
+    return Status::Usage(what + ": bad port in " + text);
+  return Status::OK();
+}
+
+Status Serve(const Context& ctx, const ServeArgs& a) {
+  CUSTODY_RETURN_IF_ERROR(ctx.LocalOnly("serve"));
+  auto dir = ctx.LedgerDir();
+  if (!dir.ok()) return dir.status();
+  if (a.notary_key.empty()) return Status::Usage("serve needs --notary-key FILE");
+  ServerOptions so;
+  CUSTODY_RETURN_IF_ERROR(SplitHostPort("--listen", a.listen, "127.0.0.1", &so.host, &so.port));
+  if (!a.metrics_listen.empty())
+    CUSTODY_RETURN_IF_ERROR(SplitHostPort("--metrics-listen", a.metrics_listen, "127.0.0.1",
+                                          &so.metrics_host, &so.metrics_port));
+  so.tls_cert = a.tls_cert;
+  so.tls_key = a.tls_key;
+  so.threads = std::max(1u, a.threads);
+  so.log_requests = !a.quiet;
+  if (!a.public_url.empty()) {
+    auto url = ParseUrl(a.public_url);
+    if (!url.ok()) return url.status().Prefixed("--public-url");
+    so.public_url = url->base;
+  }
+  SequencerOptions qo;
+  qo.dir = *dir;
+  if (a.init) {
+    if (a.admin.empty() || a.name.empty())
+      return Status::Usage("serve --init needs --admin NPUB and --name NAME");
+    auto admin = DecodeNpub(a.admin);
+    if (!admin.ok()) return Status::Usage("--admin: " + admin.status().message());
+    qo.init_admin = *admin;
+    qo.init_name = a.name;
+  } else if (!a.admin.empty() || !a.name.empty()) {
+    return Status::Usage("--admin and --name go with --init");
+  }
+  auto notary = LoadKeyFile(a.notary_key, ReadPassphrase);
+  if (!notary.ok()) return notary.status().Prefixed("--notary-key");
+  const Hash32 notary_pub = notary->public_key();
+
+  // SIGTERM and SIGINT are taken by this thread alone (sigwait), so every
+  // thread started from here on blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // Bind first: the URL (its port may be the system's choice) goes into the
+  // ledger's SERVED_BY, so a local writer names the server at once.
+  auto server = HttpServer::Bind(so);
+  if (!server.ok()) return server.status();
+  qo.url = (*server)->public_url();
+  auto seq = Sequencer::Open(qo, std::move(*notary));
+  if (!seq.ok()) return seq.status();
+  (*server)->Run(seq->get());
+  const std::string url = (*server)->public_url();
+  // What a client needs to pin: the URL and the notary key.
+  std::cout << "serving " << url << "\nnotary " << EncodeNpub(notary_pub) << "\n";
+  if ((*server)->metrics_port())
+    std::cout << "metrics http://" << so.metrics_host << ":" << (*server)->metrics_port()
+              << "/metrics\n";
+  if (a.init)
+    std::cout << "awaiting the genesis of " << a.admin << ": custody --ledger " << url
+              << " --trust " << EncodeNpub(notary_pub) << " init --name " << a.name << "\n";
+  std::cout << std::flush;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "custody serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": finishing requests in flight\n";
+  (*server)->Stop(30000);
+  (*seq)->Stop();
+  std::cerr << "custody serve: stopped\n";
+  return Status::OK();
+}
+
+Status TrustReset(const Context& ctx, const std::string& url) {
+  RemoteOptions o;
+  o.url = url;
+  CUSTODY_RETURN_IF_ERROR(ResetTrust(o));
+  ctx.Print({{"reset", url}}, "forgot the pinned key, checkpoint and replica of " + url +
+                                  "; the next command pins again (give --trust NPUB)");
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddServerCommands(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Serve the ledger (--ledger DIR) to the team over HTTP(S): the server becomes its one "
+      "writer; clients sign their events locally and submit them (docs/server.md). Prints the "
+      "URL and the notary's npub, which clients pin with --trust. SIGTERM finishes requests in "
+      "flight and stops.");
+  serve->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve
+      ->add_option("--notary-key", a->notary_key,
+                   "The server's own key file: signs tree heads, promises and stored "
+                   "checkpoints (the notary role)")
+      ->required();
+  serve->add_option("--tls-cert", a->tls_cert, "PEM certificate chain (with --tls-key: HTTPS)");
+  serve->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert");
+  serve->add_option("--public-url", a->public_url,
+                    "The URL clients use (NIP-98 events name it); default from --listen");
+  serve->add_option("--metrics-listen", a->metrics_listen,
+                    "HOST:PORT for Prometheus metrics (/metrics); :PORT binds 127.0.0.1");
+  serve->add_flag("--init", a->init,
+                  "Create the ledger: wait for a genesis signed remotely by --admin");
+  serve->add_option("--admin", a->admin, "With --init: the npub of the first admin");
+  serve->add_option("--name", a->name, "With --init: the ledger's name");
+  serve->add_option("--threads", a->threads, "Threads serving connections")->capture_default_str();
+  serve->add_flag("--quiet", a->quiet, "No request log on standard error");
+  serve->callback([&ctx, a] { ctx.run = [&ctx, a] { return Serve(ctx, *a); }; });
+
+  auto* trust = app.add_subcommand("trust", "What this machine trusts of a server");
+  trust->require_subcommand(1);
+  auto url = std::make_shared<std::string>();
+  auto* reset = trust->add_subcommand(
+      "reset",
+      "Forget a server's pinned notary key, verified checkpoint and replica — only after a "
+      "legitimate restore or key change, confirmed with its operator");
+  reset->add_option("URL", *url, "The server, https://HOST:PORT")->required();
+  reset->callback([&ctx, url] { ctx.run = [&ctx, url] { return TrustReset(ctx, *url); }; });
+}
+
+}  // namespace custody::cli
