@@ -588,6 +588,25 @@ Status Remote::FetchBlob(const Hash32& sha256, uint64_t size, int fd) {
   return Status::OK();
 }
 
+Status Remote::EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size) {
+  const std::string final_path = replica.BlobFile(sha256);
+  struct stat st;
+  if (stat(final_path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == size)
+    return Status::OK();
+  std::error_code ec;
+  fs::create_directories(fs::path(final_path).parent_path(), ec);
+  const std::string tmp = final_path + ".fetch";
+  int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("create " + tmp + ": " + std::strerror(errno));
+  Status s = FetchBlob(sha256, size, fd);
+  if (s.ok() && fsync(fd) != 0) s = Status::IOError("sync " + tmp + ": " + std::strerror(errno));
+  close(fd);
+  if (s.ok() && rename(tmp.c_str(), final_path.c_str()) != 0)
+    s = Status::IOError("rename " + tmp + ": " + std::strerror(errno));
+  if (!s.ok()) unlink(tmp.c_str());
+  return s;
+}
+
 uint64_t Remote::verified_size() const { return impl_->state_.size; }
 const std::string& Remote::verified_head() const { return impl_->state_.head; }
 

@@ -82,6 +82,10 @@ class Remote {
   // writing, empty) and checks its hash and size by reading it back.
   Status FetchBlob(const Hash32& sha256, uint64_t size, int fd);
 
+  // Makes a committed blob's content present in the replica (at
+  // replica.BlobFile), fetched and checked if it is not there yet.
+  Status EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size);
+
   // The tree size and signed head this client last verified ("" if none).
   uint64_t verified_size() const;
   const std::string& verified_head() const;

@@ -67,6 +67,13 @@ Result<Remote*> Context::Server() const {
   return remote_.get();
 }
 
+Status Context::EnsureContent(Store& store, const Hash32& sha256, uint64_t size) const {
+  if (!remote()) return Status::OK();
+  auto server = Server();
+  if (!server.ok()) return server.status();
+  return (*server)->EnsureBlob(store, sha256, size);
+}
+
 Status Context::LocalOnly(const std::string& command) const {
   if (!remote()) return Status::OK();
   return Status::Usage(command +

@@ -54,6 +54,9 @@ struct Context {
   // The server, connected with the context's key (every request is signed
   // by a member). REQUIRES: remote().
   Result<Remote*> Server() const;
+  // Evidence content at store.BlobFile(sha256): against a server, fetched
+  // into the replica (and checked) if it is not there yet.
+  Status EnsureContent(Store& store, const Hash32& sha256, uint64_t size) const;
   // Commands a server does not run: Usage error naming the command.
   Status LocalOnly(const std::string& command) const;
   // Prints j with --json, else text (a trailing newline is added if missing).

@@ -245,7 +245,8 @@ Status EvidenceGet(const Context& ctx, const std::string& hash_text, const std::
                                    " already exists; custody does not overwrite files");
   if (fd < 0)
     return Status::IOError("cannot create " + Printable(out_path) + ": " + std::strerror(errno));
-  Status s = CopyVerified((*store)->BlobFile(*hash), *hash, *size, fd);
+  Status s = ctx.EnsureContent(**store, *hash, *size);
+  if (s.ok()) s = CopyVerified((*store)->BlobFile(*hash), *hash, *size, fd);
   if (!to_stdout) {
     if (s.ok() && fsync(fd) != 0)
       s = Status::IOError("sync " + Printable(out_path) + ": " + std::strerror(errno));

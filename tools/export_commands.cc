@@ -90,6 +90,17 @@ Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
   CUSTODY_RETURN_IF_ERROR(ResolveCheckpointArg(**store, *checkpoint, &req.checkpoint_size));
   Progress progress("export");
   req.progress = progress.Fn();
+  if (ctx.remote()) {
+    Store* replica = store->get();
+    req.fetch_blob = [&ctx, replica](const Hash32& sha256, uint64_t size) {
+      return ctx.EnsureContent(*replica, sha256, size);
+    };
+    req.append = [&ctx, replica, &key](Draft d) -> Result<Appended> {
+      std::vector<Appended> out;
+      CUSTODY_RETURN_IF_ERROR(CommitDrafts(ctx, *replica, *key, {std::move(d)}, {}, &out));
+      return out.back();
+    };
+  }
   ExportResult r;
   CUSTODY_RETURN_IF_ERROR(ExportPackage(store->get(), *key, req, &r));
   size_t included = 0;

@@ -363,6 +363,13 @@ Status Verify(const Context& ctx, const std::string& trust_npub,
   if (!store.ok()) return store.status();
   Progress progress("verify");
   options.progress = progress.Fn();
+  if (ctx.remote()) {
+    // A remote verify checks every evidence file too: fetched into the replica.
+    Store* replica = store->get();
+    options.fetch_blob = [&ctx, replica](const Hash32& sha256, uint64_t size) {
+      return ctx.EnsureContent(*replica, sha256, size);
+    };
+  }
   VerifyReport report;
   const int64_t start = NowNs();
   Status s = VerifyLedger(**store, options, &report);

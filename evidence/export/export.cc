@@ -385,6 +385,9 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
 
   Events events;
   CUSTODY_RETURN_IF_ERROR(Select(*store, req, size, &x, &events));
+  if (req.fetch_blob)
+    for (const auto& b : x.blobs)
+      if (b.included) CUSTODY_RETURN_IF_ERROR(req.fetch_blob(b.sha256, b.size));
 
   // The bag is built in DIR.partial, without its signature: interrupted, it
   // never verifies.
@@ -415,13 +418,19 @@ Status ExportPackage(Store* store, const SecretKey& exporter, const ExportReques
   payload.tagmanifest_sha256 = result->tagmanifest_sha256;
   payload.events = x.events.size();
   d.payload = payload;
-  std::vector<Appended> out;
-  s = store->Append(exporter, {std::move(d)}, AppendOptions(), &out);
+  if (req.append) {
+    auto recorded = req.append(std::move(d));
+    s = recorded.status();
+    if (s.ok()) result->recorded = *recorded;
+  } else {
+    std::vector<Appended> out;
+    s = store->Append(exporter, {std::move(d)}, AppendOptions(), &out);
+    if (s.ok()) result->recorded = out.back();
+  }
   if (!s.ok()) {
     discard();
     return s.Prefixed("recording the export (the package was removed)");
   }
-  result->recorded = out.back();
   s = SignAndPublish(exporter, x, result->tagmanifest_sha256, partial, dir);
   if (!s.ok()) {
     const bool published = !fs::exists(partial);  // renamed; its parent not synced

@@ -8,6 +8,7 @@
 // creating every file and directory itself and following no symlink.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,13 @@ struct ExportRequest {
   bool include_shared_blobs = false;
   std::string out_dir;
   ProgressFn progress;
+  // How the export event is appended: empty, store->Append with the
+  // exporter's key; set, by the caller (a client of a server, whose store is
+  // a replica, sends it to the server).
+  std::function<Result<Appended>(Draft)> append;
+  // Makes a blob's content present at store->BlobFile before it is copied
+  // (a replica fetches it); empty: it is there.
+  std::function<Status(const Hash32& sha256, uint64_t size)> fetch_blob;
 };
 
 struct ExportResult {

@@ -314,6 +314,7 @@ Status VerifyLedger(const Store& store, const VerifyOptions& options, VerifyRepo
       Hash32 hash{};
       uint64_t blob_size = 0;
       if (BlobOf(e, &hash, &blob_size) && blobs_seen.insert(hash).second) {
+        if (options.fetch_blob) CUSTODY_RETURN_IF_ERROR(options.fetch_blob(hash, blob_size));
         CUSTODY_RETURN_IF_ERROR(CheckContent(store, e.seq(), hash, blob_size));
         want.Of(layout::kBlobsCf).Add(hash, AsSpan(layout::SeqKey(blob_size)));
       }

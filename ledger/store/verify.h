@@ -9,6 +9,7 @@
 // size; signature checks run on every core.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "ledger/store/store.h"
@@ -24,6 +25,9 @@ struct VerifyOptions {
   std::optional<std::string> checkpoint;
   unsigned threads = 0;  // 0: every core
   ProgressFn progress;
+  // Makes evidence content present at store.BlobFile before it is checked
+  // (a client's replica of a served ledger fetches it); empty: it is there.
+  std::function<Status(const Hash32& sha256, uint64_t size)> fetch_blob;
 };
 
 struct VerifyReport {
