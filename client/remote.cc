@@ -12,6 +12,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/files.h"
+#include "ledger/base/parallel.h"
 #include "ledger/base/time.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
@@ -250,9 +251,18 @@ class Remote::Impl {
     return Status::OK();
   }
 
-  Status Settle(bool wait) {
+  // The state file is read once per process, under a lock held until the
+  // process is done with this server, and written when it changed.
+  Status EnsureLoaded() {
+    if (loaded_) return Status::OK();
     CUSTODY_RETURN_IF_ERROR(Lock());
     CUSTODY_RETURN_IF_ERROR(Load());
+    loaded_ = true;
+    return Status::OK();
+  }
+
+  Status Settle(bool wait) {
+    CUSTODY_RETURN_IF_ERROR(EnsureLoaded());
     size_t unproved = 0;
     CUSTODY_RETURN_IF_ERROR(Advance(&unproved));
     // The server signs a head of everything durable when asked, so one more
@@ -262,44 +272,36 @@ class Remote::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       CUSTODY_RETURN_IF_ERROR(Advance(&unproved));
     }
-    Status saved = Save();
-    Unlock();
-    CUSTODY_RETURN_IF_ERROR(saved);
+    CUSTODY_RETURN_IF_ERROR(Save());
+    dirty_ = false;
     if (wait && unproved > 0)
       return Broken(url_.base, std::to_string(unproved) +
                                    " acknowledged event(s) still not in a signed tree head");
     return Status::OK();
   }
 
+  // Keeps an acknowledgement's promise, once checked, until a signed head
+  // proves it (saved by the next Settle, or when this process is done).
   Status Hold(const proto::AppendAnswer& answer, const Bytes& last_event, uint64_t first,
               uint64_t count) {
-    CUSTODY_RETURN_IF_ERROR(Lock());
-    Status s = Load();
-    if (s.ok()) {
-      auto trust = TrustKey();
-      if (!trust.ok()) {
-        s = trust.status();
-      } else {
-        auto p = proto::VerifyPromise(answer.promise, *trust);
-        const Hash32 last_id = EventId(SignedEvent::Decode(last_event).value().body());
-        if (!p.ok())
-          s = Broken(url_.base, "acknowledgement without a valid promise: " + p.status().message());
-        else if (p->first != first || p->count != count || p->last_id != last_id ||
-                 (state_.known && p->origin != state_.origin))
-          s = Broken(url_.base, "its promise does not name the events it acknowledged");
-        else {
-          if (!state_.known) {  // a first append before any read: pin now
-            state_.trust = *trust;
-            state_.origin = p->origin;
-            state_.known = true;
-          }
-          state_.promises.push_back({answer.promise, first + count - 1, HashLeaf(last_event)});
-          s = Save();
-        }
-      }
+    CUSTODY_RETURN_IF_ERROR(EnsureLoaded());
+    auto trust = TrustKey();
+    if (!trust.ok()) return trust.status();
+    auto p = proto::VerifyPromise(answer.promise, *trust);
+    if (!p.ok())
+      return Broken(url_.base, "acknowledgement without a valid promise: " + p.status().message());
+    const Hash32 last_id = EventId(SignedEvent::Decode(last_event).value().body());
+    if (p->first != first || p->count != count || p->last_id != last_id ||
+        (state_.known && p->origin != state_.origin))
+      return Broken(url_.base, "its promise does not name the events it acknowledged");
+    if (!state_.known) {  // a first append before any read: pin now
+      state_.trust = *trust;
+      state_.origin = p->origin;
+      state_.known = true;
     }
-    Unlock();
-    return s;
+    state_.promises.push_back({answer.promise, first + count - 1, HashLeaf(last_event)});
+    dirty_ = true;
+    return Status::OK();
   }
 
   Result<proto::Lease> TakeLease(const std::vector<Draft>& drafts, uint64_t count) {
@@ -335,6 +337,7 @@ class Remote::Impl {
     std::map<Hash32, uint64_t> about = lease->last_about;
     std::string chunk;
     Bytes last;
+    std::vector<Hash32> ids;
     auto send = [&](bool more) -> Result<HttpResponse> {
       Headers h = {{std::string(proto::kLeaseHeader), lease->token}};
       if (more) h.emplace_back(std::string(proto::kMoreHeader), "1");
@@ -342,39 +345,59 @@ class Remote::Impl {
       chunk.clear();
       return r;
     };
-    for (size_t i = 0; i < drafts.size(); ++i) {
-      auto body = BuildBody(pos, author.public_key(), drafts[i],
-                            [&](const Hash32& user) -> Result<uint64_t> {
-                              auto it = about.find(user);
-                              if (it == about.end())
-                                return Status::InvalidArgument("the lease lacks a back-link");
-                              return it->second;
-                            });
-      if (!body.ok()) return body.status();
-      auto signed_event = SignBody(*body, author, drafts[i].cosigners);
-      if (!signed_event.ok()) return signed_event.status();
-      for (const Hash32& user : drafts[i].subjects) about[user] = pos.seq;
-      pos.prev_id = EventId(*body);
-      pos.ledger_id = pos.seq == 0 ? pos.prev_id : pos.ledger_id;
-      pos.seq++;
-      proto::AppendFramed(*signed_event, &chunk);
-      last = std::move(*signed_event);
-      if (chunk.size() >= kChunkBytes && i + 1 < drafts.size()) {
-        auto r = send(true);
-        if (!r.ok()) return r.status();
-        if (progress) progress(i + 1, drafts.size());
+    // Bodies are built in order (each names the one before); a group of them
+    // is then signed on every core and sent while the next group is built.
+    constexpr size_t kGroup = 2048;
+    for (size_t begin = 0; begin < drafts.size(); begin += kGroup) {
+      const size_t n = std::min(kGroup, drafts.size() - begin);
+      std::vector<Bytes> bodies(n), signed_events(n);
+      for (size_t k = 0; k < n; ++k) {
+        const Draft& d = drafts[begin + k];
+        auto body =
+            BuildBody(pos, author.public_key(), d, [&](const Hash32& user) -> Result<uint64_t> {
+              auto it = about.find(user);
+              if (it == about.end()) return Status::InvalidArgument("the lease lacks a back-link");
+              return it->second;
+            });
+        if (!body.ok()) return body.status();
+        for (const Hash32& user : d.subjects) about[user] = pos.seq;
+        pos.prev_id = EventId(*body);
+        ids.push_back(pos.prev_id);
+        pos.ledger_id = pos.seq == 0 ? pos.prev_id : pos.ledger_id;
+        pos.seq++;
+        bodies[k] = std::move(*body);
+      }
+      std::vector<Status> errors(n);
+      ParallelFor(n, n > 64 ? DefaultThreads() : 1, [&](size_t k, unsigned) {
+        auto signed_event = SignBody(bodies[k], author, drafts[begin + k].cosigners);
+        if (signed_event.ok())
+          signed_events[k] = std::move(*signed_event);
+        else
+          errors[k] = signed_event.status();
+      });
+      for (size_t k = 0; k < n; ++k) {
+        CUSTODY_RETURN_IF_ERROR(errors[k]);
+        proto::AppendFramed(signed_events[k], &chunk);
+        if (begin + k + 1 == drafts.size()) last = std::move(signed_events[k]);
+        if (chunk.size() >= kChunkBytes && begin + k + 1 < drafts.size()) {
+          auto r = send(true);
+          if (!r.ok()) return r.status();
+          if (progress) progress(begin + k + 1, drafts.size());
+        }
       }
     }
     auto r = send(false);
     if (!r.ok()) return r.status();
     auto answer = proto::ParseAppendAnswer(r->body);
     if (!answer.ok()) return Broken(url_.base, answer.status().message());
-    if (answer->appended.size() != drafts.size() || answer->appended.front().seq != lease->pos.seq)
+    if (answer->count != drafts.size() || answer->first != lease->pos.seq ||
+        answer->last_id != pos.prev_id || answer->recorded_ns != lease->pos.recorded_ns)
       return Broken(url_.base, "acknowledged other events than it was sent");
     CUSTODY_RETURN_IF_ERROR(Hold(*answer, last, lease->pos.seq, drafts.size()));
     if (progress) progress(drafts.size(), drafts.size());
     std::vector<Appended> out;
-    for (const auto& a : answer->appended) out.push_back({a.seq, a.id, a.recorded_ns});
+    for (size_t i = 0; i < ids.size(); ++i)
+      out.push_back({lease->pos.seq + i, ids[i], lease->pos.recorded_ns});
     return out;
   }
 
@@ -462,10 +485,16 @@ class Remote::Impl {
   std::string replica_dir_;
   SavedState state_;
   int lock_fd_ = -1;
+  bool loaded_ = false;
+  bool dirty_ = false;
+  uint64_t retries_ = 0;
 };
 
 Remote::Remote(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Remote::~Remote() { impl_->Unlock(); }
+Remote::~Remote() {
+  if (impl_->dirty_) (void)impl_->Save();  // promises not yet proved
+  impl_->Unlock();
+}
 
 Result<std::unique_ptr<Remote>> Remote::Open(const RemoteOptions& options, const SecretKey& key) {
   auto url = ParseUrl(options.url);
@@ -507,6 +536,7 @@ Result<std::vector<Appended>> Remote::Append(const SecretKey& author,
     auto out = impl_->AppendOnce(author, drafts, progress);
     if (out.ok() || !out.status().IsBusy()) return out;
     last = out.status();
+    impl_->retries_++;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 << std::min(attempt, 4)));
   }
   return Status::Busy(last.message() + " (gave up after " +
@@ -550,9 +580,8 @@ Result<std::vector<Appended>> Remote::RequestCheckpoint() {
   if (!res.ok()) return res.status();
   auto answer = proto::ParseAppendAnswer(res->body);
   if (!answer.ok()) return Broken(url(), answer.status().message());
-  std::vector<Appended> out;
-  for (const auto& a : answer->appended) out.push_back({a.seq, a.id, a.recorded_ns});
-  return out;
+  if (answer->count != 1) return Broken(url(), "answered a checkpoint request with another count");
+  return std::vector<Appended>{{answer->first, answer->last_id, answer->recorded_ns}};
 }
 
 Status Remote::Settle(bool wait) { return impl_->Settle(wait); }
@@ -606,6 +635,8 @@ Status Remote::EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size) {
   if (!s.ok()) unlink(tmp.c_str());
   return s;
 }
+
+uint64_t Remote::retries() const { return impl_->retries_; }
 
 uint64_t Remote::verified_size() const { return impl_->state_.size; }
 const std::string& Remote::verified_head() const { return impl_->state_.head; }

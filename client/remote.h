@@ -86,6 +86,9 @@ class Remote {
   // replica.BlobFile), fetched and checked if it is not there yet.
   Status EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size);
 
+  // Appends retried because a lease lapsed or the server was busy.
+  uint64_t retries() const;
+
   // The tree size and signed head this client last verified ("" if none).
   uint64_t verified_size() const;
   const std::string& verified_head() const;

@@ -168,29 +168,26 @@ Result<Lease> ParseLease(std::string_view text) {
 }
 
 std::string EncodeAppendAnswer(const AppendAnswer& a) {
-  Json appended = Json::array();
-  for (const Appended& e : a.appended)
-    appended.push_back({{"seq", e.seq}, {"id", EncodeHex(e.id)}, {"recorded_ns", e.recorded_ns}});
-  return Json{{"appended", appended}, {"promise", a.promise}}.dump();
+  return Json{{"first", a.first},
+              {"count", a.count},
+              {"last_id", EncodeHex(a.last_id)},
+              {"recorded_ns", a.recorded_ns},
+              {"promise", a.promise}}
+      .dump();
 }
 
 Result<AppendAnswer> ParseAppendAnswer(std::string_view text) {
   auto j = ParseObject(text, "append answer");
   if (!j.ok()) return j.status();
   AppendAnswer a;
+  PROTO_ASSIGN(a.first, UintField(*j, "first"), "append answer");
+  PROTO_ASSIGN(a.count, UintField(*j, "count"), "append answer");
+  PROTO_ASSIGN(a.last_id, HexField(*j, "last_id"), "append answer");
+  uint64_t recorded = 0;
+  PROTO_ASSIGN(recorded, UintField(*j, "recorded_ns"), "append answer");
+  if (recorded > static_cast<uint64_t>(INT64_MAX)) return Malformed("append answer", "bad time");
+  a.recorded_ns = static_cast<int64_t>(recorded);
   PROTO_ASSIGN(a.promise, StringField(*j, "promise"), "append answer");
-  auto it = j->find("appended");
-  if (it == j->end() || !it->is_array()) return Malformed("append answer", "no appended array");
-  for (const auto& e : *it) {
-    if (!e.is_object()) return Malformed("append answer", "bad entry");
-    Appended x;
-    PROTO_ASSIGN(x.seq, UintField(e, "seq"), "append answer");
-    PROTO_ASSIGN(x.id, HexField(e, "id"), "append answer");
-    uint64_t recorded = 0;
-    PROTO_ASSIGN(recorded, UintField(e, "recorded_ns"), "append answer");
-    x.recorded_ns = static_cast<int64_t>(recorded);
-    a.appended.push_back(x);
-  }
   return a;
 }
 

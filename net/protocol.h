@@ -80,15 +80,14 @@ struct Lease {
 std::string EncodeLease(const Lease& l);
 Result<Lease> ParseLease(std::string_view json);
 
-// POST /v1/append's answer: what was appended and the notary's promise that
-// it is in the log.
-struct Appended {
-  uint64_t seq = 0;
-  Hash32 id{};
-  int64_t recorded_ns = 0;
-};
+// POST /v1/append's answer: where the events went, and the notary's promise
+// that they are in the log. The client knows its events' ids (it signed
+// them): the answer names the last one only, whatever the count.
 struct AppendAnswer {
-  std::vector<Appended> appended;
+  uint64_t first = 0;
+  uint64_t count = 0;
+  Hash32 last_id{};
+  int64_t recorded_ns = 0;
   std::string promise;  // a signed note (PromiseText)
 };
 std::string EncodeAppendAnswer(const AppendAnswer& a);

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/parallel.h"
 #include "ledger/base/time.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
@@ -42,6 +43,7 @@ struct Sequencer::Active {
   Hash32 client{};
   int64_t deadline_ns = 0;
   bool committing = false;
+  bool verified_all = true;  // every signature received so far checked (VerifyChunk)
   std::vector<Bytes> received;
   uint64_t bytes = 0;
 };
@@ -148,7 +150,7 @@ proto::Info Sequencer::Info() const {
 
 uint32_t Sequencer::RolesOf(const Hash32& key) const {
   std::lock_guard lock(store_mu_);
-  if (!store_) return options_.init_admin && key == *options_.init_admin ? kAdmin : 0;
+  if (!store_) return options_.init_admin && key == *options_.init_admin ? uint32_t{kAdmin} : 0u;
   const MemberState& members = store_->CurrentMembers();
   return members.IsCompromised(key) ? 0 : members.RolesOf(key);
 }
@@ -356,8 +358,27 @@ Status Sequencer::CheckAgainstLease(const Active& a, const Hash32& client,
   return Status::OK();
 }
 
+Result<bool> Sequencer::VerifyChunk(const std::vector<Bytes>& events) const {
+  std::vector<char> ok(events.size(), 0);
+  ParallelFor(events.size(), events.size() > 64 ? DefaultThreads() : 1, [&](size_t i, unsigned) {
+    auto ev = SignedEvent::Decode(events[i]);
+    ok[i] = ev.ok() && VerifySignatures(*ev, ev->id()).ok();
+  });
+  return std::all_of(ok.begin(), ok.end(), [](char c) { return c != 0; });
+}
+
 void Sequencer::Append(const Hash32& client, const std::string& token, std::vector<Bytes> events,
                        bool more, AppendDone done) {
+  // Only the lease holder's events cost the server any checking.
+  bool holder = false;
+  {
+    std::lock_guard lock(mu_);
+    holder = active_ && active_->lease.token == token && active_->client == client;
+  }
+  // Signatures are checked here, chunk by chunk as a long submission
+  // arrives (outside every lock), so that the commit does not check them
+  // again; anything wrong is left for the commit to report.
+  Result<bool> verified = holder ? VerifyChunk(events) : Result<bool>(false);
   std::vector<Bytes> all;
   std::vector<std::string> staged;
   std::unique_ptr<Active> mine;
@@ -380,6 +401,7 @@ void Sequencer::Append(const Hash32& client, const std::string& token, std::vect
       active_->bytes += e.size();
       active_->received.push_back(std::move(e));
     }
+    active_->verified_all = active_->verified_all && verified.ok() && *verified;
     if (active_->received.size() > active_->lease.count || active_->bytes > proto::kMaxLeaseBytes) {
       active_.reset();
       GrantNext(&later);
@@ -419,13 +441,14 @@ void Sequencer::Append(const Hash32& client, const std::string& token, std::vect
         store_->set_projector(&IncidentProjector::Instance());
         origin_ = CheckpointOrigin(store_->head().ledger_id);
         (void)WriteServedBy();
-        const fb::Event& g = SignedEvent::Decode(all[0]).value().event();
-        out.push_back({0, EventId(SignedEvent::Decode(all[0]).value().body()), g.recorded_ns()});
+        auto genesis = SignedEvent::Decode(all[0]);  // committed: it decodes
+        out.push_back({0, genesis->id(), genesis->event().recorded_ns()});
       }
     } else {
       AppendOptions options;
       options.sync = false;
       options.threads = 1;
+      options.signatures_verified = mine->verified_all;
       s = store_->Commit(all, staged, options, &out);
     }
     if (s.ok()) written_ = store_->size();
@@ -436,7 +459,10 @@ void Sequencer::Append(const Hash32& client, const std::string& token, std::vect
     active_.reset();
     if (s.ok()) {
       proto::AppendAnswer answer;
-      for (const Appended& a : out) answer.appended.push_back({a.seq, a.id, a.recorded_ns});
+      answer.first = out.front().seq;
+      answer.count = out.size();
+      answer.last_id = out.back().id;
+      answer.recorded_ns = out.back().recorded_ns;
       for (size_t i = 0; i < staged.size(); ++i)
         if (!staged[i].empty())
           for (auto it = staged_.begin(); it != staged_.end(); ++it)
@@ -488,15 +514,15 @@ void Sequencer::SyncLoop() {
         p.done(s);
         continue;
       }
-      const auto& a = p.answer.appended;
-      proto::Promise promise{origin_, a.front().seq, a.size(), a.back().id};
+      const proto::AppendAnswer& a = p.answer;
+      proto::Promise promise{origin_, a.first, a.count, a.last_id};
       auto note = proto::SignPromise(notary_, promise);
       if (!note.ok()) {
         p.done(note.status());
         continue;
       }
       p.answer.promise = *note;
-      counters_.appends += a.size();
+      counters_.appends += a.count;
       p.done(std::move(p.answer));
     }
   }
@@ -553,7 +579,7 @@ void Sequencer::Tick() {
       std::lock_guard lock(mu_);
       checkpoint_queued_ = false;
       last_checkpoint_ns_ = SteadyNs();
-      if (a.ok() && !a->appended.empty()) last_checkpoint_size_ = a->appended.back().seq + 1;
+      if (a.ok() && a->count > 0) last_checkpoint_size_ = a->first + a->count;
     });
 }
 

@@ -113,13 +113,14 @@ class Sequencer {
   Result<proto::Lease> MakeLease(const Hash32& client, const proto::LeaseRequest& r);
   Status CheckAgainstLease(const Active& a, const Hash32& client,
                            const std::vector<Bytes>& events) const;
-  Result<std::vector<proto::Appended>> CommitUnsynced(std::vector<Bytes> events);
   void Tick();
   void SyncLoop();
   void TickLoop();
   void AppendCheckpoint(AppendDone done);
   Result<std::string> SignHead(uint64_t size);
   Status WriteServedBy() const;
+  // Whether every event of a chunk decodes and carries valid signatures.
+  Result<bool> VerifyChunk(const std::vector<Bytes>& events) const;
   void RunLater(std::vector<std::function<void()>>& later);
 
   const SequencerOptions options_;

@@ -30,6 +30,7 @@
 #include "ledger/stream_hash.h"
 #include "projections/projector.h"
 #include "projections/runbook.h"
+#include "tools/bench_server.h"
 #include "tools/cli.h"
 
 extern char** environ;
@@ -40,6 +41,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct BenchArgs {
+  bool server = false;
+  BenchServerArgs server_args;
   uint64_t events = 1000000;
   uint64_t note_at = 100000;
   int note_runs = 21;
@@ -520,6 +523,7 @@ void PrintBench(const Context& ctx, const BenchArgs& a, const Measured& m) {
 }
 Status Bench(const Context& ctx, const BenchArgs& a) {
   CUSTODY_RETURN_IF_ERROR(ctx.LocalOnly("bench"));
+  if (a.server) return BenchServer(ctx, a.server_args);
   // The first 30,003 events are the m.early import chunks and a checkpoint.
   if (a.events < a.note_at + 60000 || a.note_at < 40000)
     return Status::Usage("bench: need --note-at >= 40000 and --events >= --note-at + 60000");
@@ -681,7 +685,25 @@ void AddBenchCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--dir", args->dir,
                   "Work directory (default: a new one in /tmp, removed afterwards)");
   cmd->add_flag("--keep", args->keep, "Keep the work directory");
+  cmd->add_flag("--server", args->server,
+                "Instead: the server under load — writer processes appending through custody "
+                "serve on loopback, then through a proxy adding delay; remote note and import "
+                "against local (docs/performance.md \"Server\")");
+  cmd->add_option("--writers", args->server_args.writers,
+                  "--server: writer processes (default 20)");
+  cmd->add_option("--seconds", args->server_args.seconds, "--server: seconds per run (default 30)");
+  cmd->add_option("--delay-ms", args->server_args.delay_ms,
+                  "--server: the proxy's delay each way (default 20)");
+  cmd->add_option("--import-events", args->server_args.import_events,
+                  "--server: events of the import comparison (default 100000)");
   cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return Bench(ctx, *args); }; });
+  // One writer of bench --server, started by it: not for people.
+  auto seconds = std::make_shared<int>(30);
+  auto* writer = app.add_subcommand("bench-writer", "A writer process of bench --server");
+  writer->group("");
+  writer->add_option("--seconds", *seconds, "How long to append");
+  writer->callback(
+      [&ctx, seconds] { ctx.run = [&ctx, seconds] { return BenchWriter(ctx, *seconds); }; });
 }
 
 }  // namespace custody::cli

@@ -20,7 +20,8 @@ namespace custody::cli {
 namespace {
 
 // The drafts, appended by the server: signed here at the positions it
-// leases, content uploaded first. Then, with --wait, proved in a signed head.
+// leases, content uploaded first. Then every promise held is checked against
+// the server's latest signed head (with --wait, until proved).
 Status CommitRemote(const Context& ctx, const SecretKey& author, const std::vector<Draft>& drafts,
                     const ProgressFn& progress, std::vector<Appended>* out) {
   auto server = ctx.Server();
@@ -35,8 +36,10 @@ Status CommitRemote(const Context& ctx, const SecretKey& author, const std::vect
   auto appended = (*server)->Append(author, drafts, uploads, progress);
   if (!appended.ok()) return appended.status();
   if (out) out->insert(out->end(), appended->begin(), appended->end());
-  if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
-  return Status::OK();
+  // The promises held — this one and earlier ones — checked against the
+  // latest signed head: at once (it covers this append unless the server
+  // lags), or until proved with --wait.
+  return (*server)->Settle(ctx.wait);
 }
 
 }  // namespace
@@ -57,9 +60,6 @@ Result<Appended> AppendOne(const Context& ctx, Draft draft) {
   if (!key.ok()) return key.status();
   if (ctx.remote()) {
     // Nothing to read first: no replica to bring up to date.
-    auto server = ctx.Server();
-    if (!server.ok()) return server.status();
-    CUSTODY_RETURN_IF_ERROR((*server)->Settle(false));
     std::vector<Appended> out;
     CUSTODY_RETURN_IF_ERROR(CommitRemote(ctx, *key, {std::move(draft)}, {}, &out));
     return out.back();
@@ -125,7 +125,7 @@ Status InitRemote(const Context& ctx, const std::string& name, const SecretKey& 
   genesis.payload = GenesisPayload{name, kStorageFormat};
   auto appended = (*server)->Append(key, {genesis}, {});
   if (!appended.ok()) return appended.status();
-  if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
+  CUSTODY_RETURN_IF_ERROR((*server)->Settle(ctx.wait));
   const Hash32 id = appended->front().id;
   ctx.Print({{"ledger_id", EncodeHex(id)},
              {"name", name},

@@ -115,7 +115,7 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
     auto appended = (*server)->AppendAtHead(*key, make);
     if (!appended.ok()) return appended.status();
     seq = appended->seq;
-    if (ctx.wait) CUSTODY_RETURN_IF_ERROR((*server)->Settle(true));
+    CUSTODY_RETURN_IF_ERROR((*server)->Settle(ctx.wait));
   } else {
     auto store = ctx.OpenWriter();
     if (!store.ok()) return store.status();

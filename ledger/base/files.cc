@@ -25,9 +25,15 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
     close(fd);
     return Status::InvalidArgument(name + ": larger than " + std::to_string(max_bytes) + " bytes");
   }
-  std::string text(max_bytes + 1, '\0');
+  // Sized by the file (it may still grow while read: up to max_bytes + 1,
+  // which tells it grew too large), not by the limit.
+  std::string text(std::min<size_t>(max_bytes, static_cast<size_t>(st.st_size)) + 1, '\0');
   size_t have = 0;
-  while (have < text.size()) {
+  for (;;) {
+    if (have == text.size()) {
+      if (text.size() > max_bytes) break;
+      text.resize(std::min(max_bytes + 1, text.size() * 2));
+    }
     ssize_t n = read(fd, text.data() + have, text.size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {

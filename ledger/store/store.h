@@ -63,6 +63,10 @@ struct AppendOptions {
   // replica of a server's), judged as verify judges them: a policy rule
   // broken is a finding, kept, not a refusal.
   bool replicate = false;
+  // Commit only: the caller ran VerifySignatures on exactly these bytes
+  // already (a server checks each chunk of a long submission as it arrives,
+  // so that checking overlaps the upload); every other check still runs.
+  bool signatures_verified = false;
 };
 
 struct OpenOptions {
