@@ -72,7 +72,7 @@ fuzz_one() {
 export -f fuzz_one
 export root
 if ! printf '%s\n' signed_event bech32 import_line checkpoint_note tlog_proof consistency_proof \
-       bag_manifest package_index package_event projection_state |
+       bag_manifest package_index package_event projection_state request |
      xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$1"' _ {}; then
   echo "custody: a fuzz target failed"
   exit 1
