@@ -575,6 +575,11 @@ Result<Appended> Remote::AppendAtHead(const SecretKey& author, const DraftAt& ma
                       std::to_string(impl_->options_.retries + 1) + " attempts)");
 }
 
+Status Remote::Backup(const std::string& out_dir) {
+  return impl_->Call("POST", std::string(proto::kBackup), proto::EncodeBackupRequest(out_dir))
+      .status();
+}
+
 Result<std::vector<Appended>> Remote::RequestCheckpoint() {
   auto res = impl_->Call("POST", std::string(proto::kCheckpointRequest), "");
   if (!res.ok()) return res.status();
@@ -637,6 +642,7 @@ Status Remote::EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size) {
 }
 
 uint64_t Remote::retries() const { return impl_->retries_; }
+const std::string& Remote::replica_dir() const { return impl_->replica_dir_; }
 
 uint64_t Remote::verified_size() const { return impl_->state_.size; }
 const std::string& Remote::verified_head() const { return impl_->state_.head; }

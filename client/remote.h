@@ -68,6 +68,9 @@ class Remote {
   // to it, and asks make for the draft.
   using DraftAt = std::function<Result<Draft>(const Position& pos, Store& replica)>;
   Result<Appended> AppendAtHead(const SecretKey& author, const DraftAt& make);
+  // Asks the server to back the ledger up into out_dir, a path on the
+  // server's machine (admin only).
+  Status Backup(const std::string& out_dir);
   // Asks the server's notary to store a checkpoint now.
   Result<std::vector<Appended>> RequestCheckpoint();
 
@@ -86,6 +89,8 @@ class Remote {
   // replica.BlobFile), fetched and checked if it is not there yet.
   Status EnsureBlob(Store& replica, const Hash32& sha256, uint64_t size);
 
+  // The replica's directory (a command stages evidence content there).
+  const std::string& replica_dir() const;
   // Appends retried because a lease lapsed or the server was busy.
   uint64_t retries() const;
 

@@ -231,6 +231,26 @@ Result<Promise> VerifyPromise(std::string_view note, const Hash32& notary) {
   return p;
 }
 
+std::string EncodeBackupRequest(const std::string& out_dir) {
+  return Json{{"out", out_dir}}.dump();
+}
+
+Result<std::string> ParseBackupRequest(std::string_view text) {
+  auto j = ParseObject(text, "backup request");
+  if (!j.ok()) return j.status();
+  std::string out;
+  PROTO_ASSIGN(out, StringField(*j, "out"), "backup request");
+  if (out.empty() || out[0] != '/' || out.size() > 4096 || out.find('\0') != std::string::npos)
+    return Malformed("backup request", "out must be an absolute path on the server's machine");
+  for (size_t at = 0; at < out.size();) {
+    size_t next = out.find('/', at + 1);
+    std::string_view part = std::string_view(out).substr(at + 1, next - at - 1);
+    if (part == "." || part == "..") return Malformed("backup request", "no . or .. in out");
+    at = next == std::string::npos ? out.size() : next;
+  }
+  return out;
+}
+
 std::string EncodeStaged(const Staged& s) {
   return Json{{"sha256", EncodeHex(s.sha256)}, {"size", s.size}}.dump();
 }

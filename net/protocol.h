@@ -34,8 +34,8 @@ inline constexpr std::string_view kInclusion = "/v1/proof/inclusion";      // ?s
 inline constexpr std::string_view kLease = "/v1/lease";
 inline constexpr std::string_view kAppend = "/v1/append";
 inline constexpr std::string_view kBlobs = "/v1/blobs";  // POST, or GET /HASH
-inline constexpr std::string_view kGenesis = "/v1/genesis";
 inline constexpr std::string_view kCheckpointRequest = "/v1/checkpoint";
+inline constexpr std::string_view kBackup = "/v1/backup";
 inline constexpr std::string_view kTlogCheckpoint = "/tlog/checkpoint";
 
 // Headers.
@@ -108,6 +108,11 @@ std::string PromiseText(const Promise& p);
 Result<std::string> SignPromise(const SecretKey& notary, const Promise& p);
 // Checks a promise note's signature by notary and returns what it promises.
 Result<Promise> VerifyPromise(std::string_view note, const Hash32& notary);
+
+// POST /v1/backup: {"out": "/absolute/path"} on the server's machine.
+std::string EncodeBackupRequest(const std::string& out_dir);
+// The path, absolute, without "." or ".." components.
+Result<std::string> ParseBackupRequest(std::string_view json);
 
 // POST /v1/blobs' answer.
 struct Staged {

@@ -660,6 +660,15 @@ void HttpServer::Impl::Handle(http::verb method, const proto::Target& t, const s
       done(Text(proto::EncodeAppendAnswer(*a), "application/json"));
     });
   }
+  if (p == proto::kBackup && post) {
+    if (!(seq_->RolesOf(auth->pubkey) & kAdmin))
+      return fail(Status::Unauthorized("only an admin may back up the ledger"));
+    auto out = proto::ParseBackupRequest(body);
+    if (!out.ok()) return fail(out.status());
+    Status s = seq_->Backup(*out);
+    if (!s.ok()) return fail(s);
+    return done(Text(proto::EncodeBackupRequest(*out), "application/json"));
+  }
   if (!get) return fail(Status::NotFound("no such resource"));
   if (p == proto::kTlogCheckpoint || p == "/v1/head") {
     auto note = seq_->TreeHead();

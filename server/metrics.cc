@@ -12,7 +12,7 @@ namespace {
 std::string Route(const std::string& path) {
   for (std::string_view known :
        {proto::kHealthz, proto::kInfo, proto::kConsistency, proto::kInclusion, proto::kLease,
-        proto::kAppend, proto::kGenesis, proto::kCheckpointRequest, proto::kTlogCheckpoint})
+        proto::kAppend, proto::kBackup, proto::kCheckpointRequest, proto::kTlogCheckpoint})
     if (path == known) return path;
   if (path == proto::kEvents || path.rfind(std::string(proto::kEvents) + "/", 0) == 0)
     return std::string(proto::kEvents);

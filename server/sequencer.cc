@@ -583,6 +583,12 @@ void Sequencer::Tick() {
     });
 }
 
+Status Sequencer::Backup(const std::string& out_dir) {
+  std::lock_guard lock(store_mu_);
+  if (!store_) return Status::NotFound("the ledger awaits its genesis");
+  return store_->Backup(out_dir);
+}
+
 void Sequencer::RequestCheckpoint(AppendDone done) { AppendCheckpoint(std::move(done)); }
 
 void Sequencer::AppendCheckpoint(AppendDone done) {

@@ -97,6 +97,9 @@ class Sequencer {
   // naming its hash commits (or for kStagedLifetime).
   Result<std::unique_ptr<BlobWriter>> NewBlob() const;
   void KeepStaged(const StagedBlob& blob);
+  // A backup of the ledger into out_dir on this machine (Store::Backup);
+  // appends wait meanwhile.
+  Status Backup(const std::string& out_dir);
   // Appends a checkpoint signed by the notary now (admin request).
   void RequestCheckpoint(AppendDone done);
 

@@ -67,6 +67,13 @@ Result<Remote*> Context::Server() const {
   return remote_.get();
 }
 
+Result<std::string> Context::StagingDir() const {
+  if (!remote()) return LedgerDir();
+  auto server = Server();
+  if (!server.ok()) return server.status();
+  return (*server)->replica_dir() + ".staging";
+}
+
 Status Context::EnsureContent(Store& store, const Hash32& sha256, uint64_t size) const {
   if (!remote()) return Status::OK();
   auto server = Server();

@@ -54,6 +54,9 @@ struct Context {
   // The server, connected with the context's key (every request is signed
   // by a member). REQUIRES: remote().
   Result<Remote*> Server() const;
+  // Where content to append is staged: the ledger directory, or against a
+  // server a directory beside the replica (uploaded from there).
+  Result<std::string> StagingDir() const;
   // Evidence content at store.BlobFile(sha256): against a server, fetched
   // into the replica (and checked) if it is not there yet.
   Status EnsureContent(Store& store, const Hash32& sha256, uint64_t size) const;

@@ -136,7 +136,7 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
   if (!a.name.empty() && a.files.size() != 1) return Status::Usage("--name needs exactly one FILE");
   auto key = ctx.LoadKey();
   if (!key.ok()) return key.status();
-  auto dir = ctx.LedgerDir();
+  auto dir = ctx.StagingDir();
   if (!dir.ok()) return dir.status();
   CUSTODY_RETURN_IF_ERROR(PreCheck(ctx, key->public_key(), base));
 

@@ -263,7 +263,9 @@ void AddImportCommand(CLI::App& app, Context& ctx) {
       "Bulk append from JSON Lines (- for standard input). Every line is validated before any is "
       "written; a bad line means exit 3 naming it, and nothing written.\n"
       "A line: {\"type\":\"note\",\"text\":\"…\",\"incident\":\"INC-7\",\"subjects\":[\"npub1…\"],"
-      "\"occurred\":\"2026-11-20T10:03:00Z\"}");
+      "\"occurred\":\"2026-11-20T10:03:00Z\"}\n"
+      "Against a server: every line under one lease, all appended or none; other writers wait "
+      "while it is signed, uploaded and checked (docs/server.md).");
   cmd->add_option("FILE", *path, "JSON Lines file, or - for standard input")->required();
   cmd->callback([&ctx, path] { ctx.run = [&ctx, path] { return Import(ctx, *path); }; });
 }

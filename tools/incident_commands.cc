@@ -460,7 +460,7 @@ Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
     close(fd);
     return Status::InvalidArgument(Printable(a.file) + ": not a regular file");
   }
-  auto dir = ctx.LedgerDir();
+  auto dir = ctx.StagingDir();
   if (!dir.ok()) {
     close(fd);
     return dir.status();

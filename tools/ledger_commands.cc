@@ -476,7 +476,8 @@ Status Stats(const Context& ctx) {
   j["last_recorded"] = FormatTime(last);
   j["members"] = with_roles;
   j["by_type"] = by_type;
-  j["disk_bytes"] = st.DiskBytes();
+  // Against a server the disk is the replica's, not the ledger's: left out.
+  if (!ctx.remote()) j["disk_bytes"] = st.DiskBytes();
   std::string text = "ledger         " + EncodeHex(st.head().ledger_id) + " \"" +
                      Printable(st.name()) + "\"\n" + "events         " + std::to_string(st.size()) +
                      "\n" + "first recorded " + FormatTime(first) + "\n" + "last recorded  " +
@@ -487,7 +488,7 @@ Status Stats(const Context& ctx) {
   for (auto& [type, n] : by_type) width = std::max(width, type.size());
   for (auto& [type, n] : by_type)
     text += "  " + type + std::string(width + 2 - type.size(), ' ') + std::to_string(n) + "\n";
-  text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";
+  if (!ctx.remote()) text += "disk bytes     " + std::to_string(st.DiskBytes()) + "\n";
   ctx.Print(j, text);
   return Status::OK();
 }

@@ -124,9 +124,46 @@ Status TrustReset(const Context& ctx, const std::string& url) {
   return Status::OK();
 }
 
+Status Backup(const Context& ctx, const std::string& out) {
+  if (out.empty()) return Status::Usage("backup needs --out DIR");
+  if (ctx.remote()) {
+    // The server writes the copy on its own machine, beside its ledger.
+    if (out[0] != '/') return Status::Usage("--out: an absolute path on the server's machine");
+    ctx.writing = true;
+    auto server = ctx.Server();
+    if (!server.ok()) return server.status();
+    CUSTODY_RETURN_IF_ERROR((*server)->Backup(out));
+    ctx.Print({{"out", out}, {"server", (*server)->url()}},
+              "backed up to " + out + " on " + (*server)->url());
+    return Status::OK();
+  }
+  auto store = ctx.OpenWriter();
+  if (!store.ok()) {
+    auto dir = ctx.LedgerDir();
+    if (auto url = dir.ok() ? ServedBy(*dir) : Result<std::string>(Status::NotFound("")); url.ok())
+      return Status::Busy("ledger " + *dir + " is served by " + *url +
+                          "; ask the server: custody --ledger " + *url + " backup --out DIR");
+    return store.status();
+  }
+  CUSTODY_RETURN_IF_ERROR((*store)->Backup(out));
+  ctx.Print({{"out", out}, {"events", (*store)->size()}},
+            "backed up " + std::to_string((*store)->size()) + " events to " + out);
+  return Status::OK();
+}
+
 }  // namespace
 
 void AddServerCommands(CLI::App& app, Context& ctx) {
+  auto backup_out = std::make_shared<std::string>();
+  auto* backup = app.add_subcommand(
+      "backup",
+      "A consistent copy of the ledger (a RocksDB checkpoint, evidence hard-linked) in a new "
+      "directory on the ledger's filesystem. Against a server (admin): the server makes it, on "
+      "its machine. Restore: docs/server.md");
+  backup->add_option("--out", *backup_out, "The new directory")->required();
+  backup->callback(
+      [&ctx, backup_out] { ctx.run = [&ctx, backup_out] { return Backup(ctx, *backup_out); }; });
+
   auto a = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand(
       "serve",

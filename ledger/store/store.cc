@@ -1,11 +1,14 @@
 #include "ledger/store/store.h"
 
+#include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/transaction_log.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "ledger/base/encoding.h"
@@ -344,6 +347,34 @@ Result<std::unique_ptr<Store>> Store::OpenWriter(const std::string& dir,
 
 Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
   return Open(dir, false, false, OpenOptions());
+}
+
+Status Store::Backup(const std::string& out_dir) {
+  if (!writer_) return Status::InvalidArgument("ledger opened read-only");
+  std::error_code ec;
+  if (fs::exists(out_dir, ec)) return Status::InvalidArgument(out_dir + " already exists");
+  rocksdb::Checkpoint* raw = nullptr;
+  CUSTODY_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  CUSTODY_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(out_dir), "backup to " + out_dir));
+  // Evidence: committed files never change (content-addressed), so links
+  // are copies. Staged files are not committed content: left out.
+  const fs::path from = fs::path(dir_) / kBlobDir, to = fs::path(out_dir) / kBlobDir;
+  fs::create_directories(to, ec);
+  if (ec) return Status::IOError("backup: create " + to.string() + ": " + ec.message());
+  for (auto& entry : fs::directory_iterator(from, ec)) {
+    const fs::path target = to / entry.path().filename();
+    if (link(entry.path().c_str(), target.c_str()) != 0)
+      return Status::IOError("backup: link " + entry.path().string() + ": " + std::strerror(errno) +
+                             " (the backup directory must be on the ledger's filesystem)");
+  }
+  int dfd = open(to.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || fsync(dfd) != 0) {
+    if (dfd >= 0) close(dfd);
+    return Status::IOError("backup: sync " + to.string() + ": " + std::strerror(errno));
+  }
+  close(dfd);
+  return Status::OK();
 }
 
 Result<std::string> ServedBy(const std::string& dir) {

@@ -204,6 +204,12 @@ class Store {
   // Bytes on disk (SST and WAL files).
   uint64_t DiskBytes() const;
 
+  // A consistent copy of the ledger in out_dir (which must not exist, on the
+  // same filesystem): a RocksDB checkpoint (its table files hard-linked) and
+  // every committed evidence file hard-linked. Opens as a ledger of the
+  // events written so far. REQUIRES: opened as writer.
+  Status Backup(const std::string& out_dir);
+
  private:
   Store() = default;
   static Result<std::unique_ptr<Store>> Create(const std::string& dir, const std::string& name,

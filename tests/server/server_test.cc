@@ -75,8 +75,9 @@ std::vector<std::string> Seqs(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("serve: a team bootstraps a ledger remotely; the admin's key never reaches the server",
-          "[server]") {
+TEST_CASE(
+    "serve: a team bootstraps a ledger remotely, and the admin's key never reaches the server",
+    "[server]") {
   Team team(1);
   // The server's directory holds the ledger, no secret: the genesis was
   // signed on the admin's machine.
@@ -122,7 +123,7 @@ TEST_CASE("serve: before the notary holds its role, nothing but that grant is ac
   CHECK(as({"note", "now"}).code == 0);
 }
 
-TEST_CASE("serve: three clients with three keys append concurrently; every event is there once",
+TEST_CASE("serve: three clients with three keys append concurrently, and every event is there once",
           "[server]") {
   Team team(3);
   constexpr int kEach = 15;
@@ -165,6 +166,7 @@ TEST_CASE("serve: every reading command prints the same bytes remotely as locall
       "INC-" + std::to_string(Json::parse(team.Local({"--json", "log"}).out).size() - 1);
   std::ofstream(team.tmp / "app.log") << "line one\nline two\n";
   REQUIRE(team.As(r, {"evidence", "add", inc, team.tmp / "app.log", "--kind", "logs"}).code == 0);
+  CHECK_FALSE(fs::exists("http:"));  // staged in the replica, not in a directory named by the URL
   REQUIRE(team.As(r, {"note", "--incident", inc, "looking at the logs"}).code == 0);
   REQUIRE(team.As(admin, {"checkpoint"}).code == 0);
   REQUIRE(team.As(r, {"step", inc, "A.2", "--note", "scoped"}).code == 0);
@@ -213,6 +215,13 @@ TEST_CASE("serve: every reading command prints the same bytes remotely as locall
   const std::string hash = ev["payload"]["sha256"];
   CHECK(team.As(r, {"evidence", "get", hash, "--out", team.tmp / "back.log"}).code == 0);
   CHECK(ReadFile(team.tmp / "back.log") == "line one\nline two\n");
+  // stats: the same but the disk figure, which is the server's business.
+  Out local_stats = team.Local({"stats"});
+  Out remote_stats = team.As(r, {"stats"});
+  CHECK(remote_stats.code == 0);
+  CHECK(Has(local_stats.out, "disk bytes"));
+  CHECK_FALSE(Has(remote_stats.out, "disk bytes"));
+  CHECK(remote_stats.out == local_stats.out.substr(0, local_stats.out.find("disk bytes")));
   // Commands a server does not run are refused as usage errors.
   CHECK(team.As(admin, {"projections", "rebuild"}).code == 2);
   CHECK(team.As(admin, {"bench"}).code == 2);
@@ -356,7 +365,8 @@ TEST_CASE("serve: SIGTERM during appends loses nothing acknowledged", "[server]"
   CHECK(again.Stop() == 0);
 }
 
-TEST_CASE("serve: TLS with a certificate for its name; another name is refused", "[server][tls]") {
+TEST_CASE("serve: TLS with a certificate for its name, and another name is refused",
+          "[server][tls]") {
   TempDir tmp;
   auto cert = [&](const std::string& name, const std::string& san) {
     const std::string cmd =
@@ -426,8 +436,13 @@ TEST_CASE("serve: hostile HTTP — the server stays up, answers within its limit
   // A member's oversized body is refused before it is read.
   HttpClient http(UrlOf(s), {});
   SecretKey member = KeyOf(team.keys[0]);
+  // (Its header only: the server answers and closes without reading it.)
   const std::string big(2 << 20, 'x');
-  CHECK(Signed(http, member, "POST", std::string(proto::kLease), big).status == 413);
+  auto big_auth = Nip98Header(member, s.url() + std::string(proto::kLease), "POST",
+                              Sha256(AsSpan(big)), NowNs() / 1000000000);
+  CHECK(Has(RawExchange(s, "POST /v1/lease HTTP/1.1\r\nHost: x\r\nAuthorization: " + *big_auth +
+                               "\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n"),
+            " 413 "));
   CHECK(Signed(http, member, "POST", std::string(proto::kLease), "{not json").status == 400);
   CHECK(Signed(http, member, "GET", "/v1/events/99999").status == 404);
   CHECK(Signed(http, member, "GET", "/v1/events/..%2f..%2fetc").status == 404);
@@ -451,7 +466,7 @@ TEST_CASE("serve: hostile HTTP — the server stays up, answers within its limit
   CHECK(Json::parse(team.Local({"--json", "log"}).out).size() == before + 1);
 }
 
-TEST_CASE("serve: metrics on their own listener; one log line per request, no secrets",
+TEST_CASE("serve: metrics on their own listener, one log line per request, no secrets",
           "[server]") {
   Team team(1, {"--metrics-listen", "127.0.0.1:0"});
   REQUIRE(team.As(team.keys[0], {"note", "counted"}).code == 0);
@@ -471,4 +486,40 @@ TEST_CASE("serve: metrics on their own listener; one log line per request, no se
   CHECK(Has(log, "POST /v1/append 200"));
   CHECK_FALSE(Has(log, "?from="));  // never a query string
   CHECK_FALSE(Has(log, "Nostr "));  // never a token
+}
+
+TEST_CASE("serve: backup on a served ledger, and the restore procedure of docs/server.md",
+          "[server]") {
+  Team team(1);
+  const std::string& r = team.keys[0];
+  REQUIRE(team.As(team.admin_key, {"incident", "declare", "--sev", "SEV-3", "--title", "b"}).code ==
+          0);
+  std::ofstream(team.tmp / "snap.log") << "evidence kept by the backup\n";
+  REQUIRE(team.As(r, {"evidence", "add", "INC-3", team.tmp / "snap.log"}).code == 0);
+  // A local backup of a served directory names the server; a responder may not.
+  Out local = Run({"--ledger", team.ledger, "backup", "--out", team.tmp / "nope"});
+  CHECK(local.code == 5);
+  CHECK(Has(local.err, team.server->url()));
+  CHECK(team.As(r, {"backup", "--out", team.tmp / "nope"}).code == 3);
+  CHECK(team.As(team.admin_key, {"backup", "--out", "relative"}).code == 2);
+  const std::string backup = team.tmp / "backup";
+  REQUIRE(team.As(team.admin_key, {"backup", "--out", backup}).code == 0);
+  REQUIRE(team.As(r, {"note", "after the backup"}).code == 0);
+  REQUIRE(team.As(r, {"log"}).code == 0);
+  // The backup is a ledger: it verifies, evidence content included.
+  CHECK(Run({"--ledger", backup, "verify"}).code == 0);
+  // Restore: stop, put the backup in place, start on the same URL.
+  const std::string port = team.server->port();
+  REQUIRE(team.server->Stop() == 0);
+  fs::rename(team.ledger, team.tmp / "damaged");
+  fs::rename(backup, team.ledger);
+  team.server = std::make_unique<Served>(team.ledger, team.notary_key, std::vector<std::string>{},
+                                         team.tmp.path(), port);
+  // A client that saw the later event refuses the restored server until its
+  // user re-pins, deliberately.
+  CHECK(team.As(r, {"log"}).code == 1);
+  CHECK(Run({"trust", "reset", team.server->url()}, team.Env(r)).code == 0);
+  Out after = team.As(r, {"verify"});
+  CHECK(after.code == 0);
+  CHECK(team.As(r, {"note", "after the restore"}).code == 0);
 }
