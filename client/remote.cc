@@ -83,14 +83,18 @@ class Remote::Impl {
     headers.emplace_back("Authorization", *auth);
     auto res = http_.Request(method, target, headers, body);
     if (!res.ok()) return res.status();
-    if (res->status < 200 || res->status >= 300)
-      return Named(proto::DecodeError(res->status, res->body));
+    if (res->status < 200 || res->status >= 300) return Refusal(*res);
     return res;
   }
 
-  // The server's refusal, naming it where the message does not.
-  Status Named(const Status& s) {
-    if (s.IsUnauthorized() || s.IsIOError() || s.IsBusy())
+  // The server's refusal: a rule's refusal as the rule set words it (a
+  // local append says the same); the rest naming the server. Not
+  // authenticated (401) is input rejected (exit 3) for every command.
+  Status Refusal(const HttpResponse& res) {
+    const Status s = proto::DecodeError(res.status, res.body);
+    if (res.status == 401)
+      return Status::InvalidArgument("server " + url_.base + ": " + s.message());
+    if (s.IsIOError() || s.IsBusy() || res.status == 403)
       return Status::FromCode(s.code(), "server " + url_.base + ": " + s.message());
     return s;
   }
@@ -525,7 +529,7 @@ Result<std::vector<Appended>> Remote::Append(const SecretKey& author,
     h.emplace_back("Authorization", *auth);
     auto res = impl_->http_.UploadFile(std::string(proto::kBlobs), h, u.path);
     if (!res.ok()) return res.status();
-    if (res->status != 201) return impl_->Named(proto::DecodeError(res->status, res->body));
+    if (res->status != 201) return impl_->Refusal(*res);
     auto staged = proto::ParseStaged(res->body);
     if (!staged.ok() || staged->sha256 != u.sha256 || staged->size != u.size)
       return Status::IOError("server " + url() + ": the content it received is not " + u.path +
@@ -604,7 +608,7 @@ Status Remote::FetchBlob(const Hash32& sha256, uint64_t size, int fd) {
   auto res = impl_->http_.DownloadTo(std::string(proto::kBlobs) + "/" + EncodeHex(sha256),
                                      {{"Authorization", *auth}}, fd);
   if (!res.ok()) return res.status();
-  if (res->status != 200) return impl_->Named(proto::DecodeError(res->status, res->body));
+  if (res->status != 200) return impl_->Refusal(*res);
   // Check what arrived by reading it back before the caller keeps it.
   if (lseek(fd, 0, SEEK_SET) != 0) return Status::IOError("fetched content: cannot read it back");
   {

@@ -152,9 +152,11 @@ class HttpClient::Impl {
     return f(*plain_);
   }
 
+  // retry: the request may be sent twice (a read, or a request that
+  // changes nothing by itself); an append is never sent twice.
   template <class Body>
   Result<HttpResponse> Exchange(http::request<Body>& req,
-                                const std::function<Status(std::string_view)>& sink) {
+                                const std::function<Status(std::string_view)>& sink, bool retry) {
     // A kept-alive connection the server closed meanwhile fails at once:
     // connect again and send again, once, if nothing was answered.
     for (int attempt = 0;; ++attempt) {
@@ -176,11 +178,11 @@ class HttpClient::Impl {
         });
       }
       if (ec) {
-        if (reused && attempt == 0 &&
+        if (retry && reused && attempt == 0 &&
             (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
              ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated)) {
           Disconnect();
-          if constexpr (!std::is_same_v<Body, http::file_body>) continue;
+          continue;
         }
         return Fail("request to", ec);
       }
@@ -244,7 +246,9 @@ Result<HttpResponse> HttpClient::Request(std::string_view method, std::string_vi
     req.body() = std::string(body);
   }
   req.prepare_payload();
-  return impl_->Exchange(req, nullptr);
+  // Reads, and a lease request (an unused lease lapses), may be sent again.
+  const bool retry = method == "GET" || target == "/v1/lease";
+  return impl_->Exchange(req, nullptr, retry);
 }
 
 Result<HttpResponse> HttpClient::UploadFile(std::string_view target, const Headers& headers,
@@ -256,24 +260,27 @@ Result<HttpResponse> HttpClient::UploadFile(std::string_view target, const Heade
   if (ec) return Status::IOError("open " + path + ": " + ec.message());
   req.set(http::field::content_type, "application/octet-stream");
   req.prepare_payload();
-  return impl_->Exchange(req, nullptr);
+  return impl_->Exchange(req, nullptr, false);
 }
 
 Result<HttpResponse> HttpClient::DownloadTo(std::string_view target, const Headers& headers,
                                             int fd) {
   http::request<http::empty_body> req(http::verb::get, target, 11);
   SetCommon(req, url_, headers);
-  return impl_->Exchange(req, [fd](std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = write(fd, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IOError(std::string("write: ") + std::strerror(errno));
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::OK();
-  });
+  return impl_->Exchange(
+      req,
+      [fd](std::string_view data) {
+        while (!data.empty()) {
+          ssize_t n = write(fd, data.data(), data.size());
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            return Status::IOError(std::string("write: ") + std::strerror(errno));
+          }
+          data.remove_prefix(static_cast<size_t>(n));
+        }
+        return Status::OK();
+      },
+      /*retry=*/true);
 }
 
 }  // namespace custody

@@ -43,8 +43,8 @@ struct Sequencer::Active {
   Hash32 client{};
   int64_t deadline_ns = 0;
   bool committing = false;
-  bool verified_all = true;  // every signature received so far checked (VerifyChunk)
-  std::vector<Bytes> received;
+  std::vector<Bytes> received;  // checked by CheckChunk as they came
+  std::vector<Hash32> blobs;    // the evidence content each names (zeros: none)
   uint64_t bytes = 0;
 };
 
@@ -327,109 +327,121 @@ Result<proto::Lease> Sequencer::MakeLease(const Hash32& client, const proto::Lea
   return l;
 }
 
-Status Sequencer::CheckAgainstLease(const Active& a, const Hash32& client,
-                                    const std::vector<Bytes>& events) const {
-  const proto::Lease& l = a.lease;
-  const bool notary_ready = [&] {
-    std::lock_guard lock(store_mu_);
-    return store_ == nullptr || (store_->CurrentMembers().RolesOf(notary_.public_key()) & kNotary);
-  }();
-  for (size_t i = 0; i < events.size(); ++i) {
-    auto ev = SignedEvent::Decode(events[i]);
-    if (!ev.ok()) return ev.status().Prefixed("event " + std::to_string(l.pos.seq + i));
-    const fb::Event& e = ev->event();
-    const std::string where = "event " + std::to_string(l.pos.seq + i);
-    if (e.seq() != l.pos.seq + i) return Status::Rejected(where + ": not at its leased position");
-    if (e.recorded_ns() != l.pos.recorded_ns)
-      return Status::Rejected(where + ": recorded time is not the server's (" +
-                              FormatTime(l.pos.recorded_ns) + ")");
-    if (ToHash(e.author()) != client)
-      return Status::Unauthorized(where + ": signed by another key than the one authenticated");
-    if (!notary_ready) {
-      const auto* m = e.payload_as_Membership();
-      if (m == nullptr || ToHash(m->member()) != notary_.public_key() ||
-          !(static_cast<uint32_t>(m->roles()) & kNotary))
-        return Status::Rejected("this server's notary key " + EncodeNpub(notary_.public_key()) +
-                                " needs the notary role before anything else: custody member "
-                                "add " +
-                                EncodeNpub(notary_.public_key()) + " --role notary");
-    }
-  }
-  return Status::OK();
-}
-
-Result<bool> Sequencer::VerifyChunk(const std::vector<Bytes>& events) const {
-  std::vector<char> ok(events.size(), 0);
+Status Sequencer::CheckChunk(const proto::Lease& l, uint64_t offset, const Hash32& client,
+                             bool notary_ready, const std::vector<Bytes>& events,
+                             std::vector<Hash32>* blobs) const {
+  blobs->assign(events.size(), Hash32{});
+  std::vector<Status> errors(events.size());
   ParallelFor(events.size(), events.size() > 64 ? DefaultThreads() : 1, [&](size_t i, unsigned) {
+    const uint64_t seq = l.pos.seq + offset + i;
+    const std::string where = "event " + std::to_string(seq);
     auto ev = SignedEvent::Decode(events[i]);
-    ok[i] = ev.ok() && VerifySignatures(*ev, ev->id()).ok();
+    if (!ev.ok()) {
+      errors[i] = ev.status().Prefixed(where);
+      return;
+    }
+    const fb::Event& e = ev->event();
+    if (e.seq() != seq) {
+      errors[i] = Status::Rejected(where + ": not at its leased position");
+    } else if (e.recorded_ns() != l.pos.recorded_ns) {
+      errors[i] = Status::Rejected(where + ": recorded time is not the server's (" +
+                                   FormatTime(l.pos.recorded_ns) + ")");
+    } else if (ToHash(e.author()) != client) {
+      errors[i] =
+          Status::Unauthorized(where + ": signed by another key than the one authenticated");
+    } else if (const auto* m = e.payload_as_Membership();
+               !notary_ready && (m == nullptr || ToHash(m->member()) != notary_.public_key() ||
+                                 !(static_cast<uint32_t>(m->roles()) & kNotary))) {
+      errors[i] = Status::Rejected("this server's notary key " + EncodeNpub(notary_.public_key()) +
+                                   " needs the notary role before anything else: custody member "
+                                   "add " +
+                                   EncodeNpub(notary_.public_key()) + " --role notary");
+    } else {
+      errors[i] = VerifySignatures(*ev, ev->id());
+      uint64_t size = 0;
+      BlobOf(e, &(*blobs)[i], &size);
+    }
   });
-  return std::all_of(ok.begin(), ok.end(), [](char c) { return c != 0; });
+  for (Status& e : errors) CUSTODY_RETURN_IF_ERROR(e);
+  return Status::OK();
 }
 
 void Sequencer::Append(const Hash32& client, const std::string& token, std::vector<Bytes> events,
                        bool more, AppendDone done) {
-  // Only the lease holder's events cost the server any checking.
-  bool holder = false;
+  // Answers decided under mu_ are given once it is released.
+  std::vector<std::function<void()>> later;
+  auto answer_later = [&](Result<proto::AppendAnswer> a) {
+    later.push_back([done, a = std::move(a)]() mutable { done(std::move(a)); });
+  };
+  // Only the lease holder's events cost the server any checking; they are
+  // checked here, outside every lock, chunk by chunk as a long submission
+  // arrives (signatures included: the commit does not check them again).
+  proto::Lease lease;
+  uint64_t offset = 0;
   {
     std::lock_guard lock(mu_);
-    holder = active_ && active_->lease.token == token && active_->client == client;
-  }
-  // Signatures are checked here, chunk by chunk as a long submission
-  // arrives (outside every lock), so that the commit does not check them
-  // again; anything wrong is left for the commit to report.
-  Result<bool> verified = holder ? VerifyChunk(events) : Result<bool>(false);
-  std::vector<Bytes> all;
-  std::vector<std::string> staged;
-  std::unique_ptr<Active> mine;
-  {
-    // Answers decided here are given once mu_ is released.
-    std::vector<std::function<void()>> later;
-    std::unique_lock lock(mu_);
-    auto answer = [&](Result<proto::AppendAnswer> a) {
-      later.push_back([done, a = std::move(a)]() mutable { done(std::move(a)); });
-      lock.unlock();
-      RunLater(later);
-    };
     if (!active_ || active_->lease.token != token || active_->client != client) {
       counters_.lapsed_leases++;
-      return answer(Status::Busy("the lease lapsed or is not this client's; ask for a new one"));
+      answer_later(Status::Busy("the lease lapsed or is not this client's; ask for a new one"));
+    } else {
+      lease = active_->lease;
+      offset = active_->received.size();
     }
-    if (active_->committing)
-      return answer(Status::InvalidArgument("a submission under this lease is being committed"));
-    for (Bytes& e : events) {
-      active_->bytes += e.size();
-      active_->received.push_back(std::move(e));
-    }
-    active_->verified_all = active_->verified_all && verified.ok() && *verified;
-    if (active_->received.size() > active_->lease.count || active_->bytes > proto::kMaxLeaseBytes) {
+  }
+  if (!later.empty()) return RunLater(later);
+  const bool notary_ready = [&] {
+    std::lock_guard lock(store_mu_);
+    return store_ == nullptr || (store_->CurrentMembers().RolesOf(notary_.public_key()) & kNotary);
+  }();
+  std::vector<Hash32> blobs;
+  Status checked = offset + events.size() > lease.count
+                       ? Status::InvalidArgument("more events than the lease grants")
+                       : CheckChunk(lease, offset, client, notary_ready, events, &blobs);
+  std::vector<Bytes> all;
+  std::vector<std::string> staged;
+  {
+    std::lock_guard lock(mu_);
+    if (!active_ || active_->lease.token != token || active_->client != client) {
+      counters_.lapsed_leases++;
+      answer_later(Status::Busy("the lease lapsed or is not this client's; ask for a new one"));
+    } else if (active_->committing || active_->received.size() != offset) {
+      answer_later(Status::InvalidArgument("submissions under one lease come one at a time"));
+    } else if (!checked.ok() || active_->bytes > proto::kMaxLeaseBytes) {
+      // The lease ends with the first bad event: nothing of it is kept.
       active_.reset();
       GrantNext(&later);
-      return answer(Status::InvalidArgument("more events than the lease grants"));
-    }
-    if (more) {
-      active_->deadline_ns = SteadyNs() + proto::kLeaseIdleMs * kMs;
-      return answer(proto::AppendAnswer{});
-    }
-    active_->committing = true;
-    all = std::move(active_->received);
-    // Evidence content staged for these events.
-    for (const Bytes& e : all) {
-      std::string path;
-      if (auto ev = SignedEvent::Decode(e); ev.ok()) {
-        Hash32 hash{};
-        uint64_t size = 0;
-        if (BlobOf(ev->event(), &hash, &size))
-          if (auto it = staged_.find(hash); it != staged_.end()) path = it->second.first.path;
+      answer_later(checked.ok() ? Status::InvalidArgument("more bytes than a lease allows")
+                                : checked);
+      cv_.notify_all();
+    } else {
+      for (size_t i = 0; i < events.size(); ++i) {
+        active_->bytes += events[i].size();
+        active_->received.push_back(std::move(events[i]));
+        active_->blobs.push_back(blobs[i]);
       }
-      staged.push_back(path);
+      if (more) {
+        active_->deadline_ns = SteadyNs() + proto::kLeaseIdleMs * kMs;
+        answer_later(proto::AppendAnswer{});
+      } else if (active_->received.size() != lease.count) {
+        answer_later(Status::InvalidArgument("the lease grants " + std::to_string(lease.count) +
+                                             " events; " +
+                                             std::to_string(active_->received.size()) + " came"));
+        active_.reset();
+        GrantNext(&later);
+        cv_.notify_all();
+      } else {
+        active_->committing = true;
+        all = std::move(active_->received);
+        // Evidence content staged for these events.
+        for (const Hash32& hash : active_->blobs) {
+          auto it = hash == Hash32{} ? staged_.end() : staged_.find(hash);
+          staged.push_back(it == staged_.end() ? std::string() : it->second.first.path);
+        }
+      }
     }
-    mine = std::make_unique<Active>(*active_);
   }
-  Status s = all.size() == mine->lease.count
-                 ? CheckAgainstLease(*mine, client, all)
-                 : Status::InvalidArgument("the lease grants " + std::to_string(mine->lease.count) +
-                                           " events; " + std::to_string(all.size()) + " came");
+  if (all.empty()) return RunLater(later);
+  Status s;
   std::vector<Appended> out;
   if (s.ok()) {
     std::lock_guard lock(store_mu_);
@@ -448,12 +460,11 @@ void Sequencer::Append(const Hash32& client, const std::string& token, std::vect
       AppendOptions options;
       options.sync = false;
       options.threads = 1;
-      options.signatures_verified = mine->verified_all;
+      options.signatures_verified = true;  // CheckChunk
       s = store_->Commit(all, staged, options, &out);
     }
     if (s.ok()) written_ = store_->size();
   }
-  std::vector<std::function<void()>> later;
   {
     std::lock_guard lock(mu_);
     active_.reset();

@@ -114,16 +114,19 @@ class Sequencer {
   // what to call once mu_ is released.
   void GrantNext(std::vector<std::function<void()>>* later);
   Result<proto::Lease> MakeLease(const Hash32& client, const proto::LeaseRequest& r);
-  Status CheckAgainstLease(const Active& a, const Hash32& client,
-                           const std::vector<Bytes>& events) const;
+  // Checks a chunk of a submission at `offset` under lease: each event
+  // decodes, sits at its leased position with the leased recorded time, is
+  // the client's, carries valid signatures (and, before the notary holds its
+  // role, is that grant). *blobs: the content each names.
+  Status CheckChunk(const proto::Lease& lease, uint64_t offset, const Hash32& client,
+                    bool notary_ready, const std::vector<Bytes>& events,
+                    std::vector<Hash32>* blobs) const;
   void Tick();
   void SyncLoop();
   void TickLoop();
   void AppendCheckpoint(AppendDone done);
   Result<std::string> SignHead(uint64_t size);
   Status WriteServedBy() const;
-  // Whether every event of a chunk decodes and carries valid signatures.
-  Result<bool> VerifyChunk(const std::vector<Bytes>& events) const;
   void RunLater(std::vector<std::function<void()>>& later);
 
   const SequencerOptions options_;

@@ -80,6 +80,24 @@ Status List(const Context& ctx) {
   return Status::OK();
 }
 
+// The server's notary signs and stores a checkpoint now (it does once a
+// minute while appends come in).
+Status ByNotary(const Context& ctx, bool other_options) {
+  if (other_options) return Status::Usage("--by-notary takes no --list, --out or --nostr");
+  if (!ctx.remote())
+    return Status::Usage("--by-notary asks a server: give --ledger https://HOST:PORT");
+  ctx.writing = true;
+  auto server = ctx.Server();
+  if (!server.ok()) return server.status();
+  auto appended = (*server)->RequestCheckpoint();
+  if (!appended.ok()) return appended.status();
+  const uint64_t seq = appended->back().seq;
+  ctx.Print({{"seq", seq}, {"size", seq}}, "the server's notary stored a checkpoint of the first " +
+                                               std::to_string(seq) + " events (event #" +
+                                               std::to_string(seq) + ")");
+  return Status::OK();
+}
+
 Status Make(const Context& ctx, const std::string& out, const std::string& nostr_out) {
   auto resolved = [](const std::string& p) {
     std::error_code ec;
@@ -239,6 +257,7 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
   struct Args {
     std::string out, nostr, seq, size, from;
     bool list = false;
+    bool by_notary = false;
   };
   auto a = std::make_shared<Args>();
   auto* cp = app.add_subcommand("checkpoint",
@@ -249,10 +268,13 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
   cp->add_option("--nostr", a->nostr,
                  "Also save the checkpoint as a NIP-01 event (JSON) to this new file");
   cp->add_flag("--list", a->list, "List the stored checkpoints instead");
+  cp->add_flag("--by-notary", a->by_notary,
+               "Against a server: ask its notary to sign and store one now (admin or notary)");
   cp->callback([&ctx, a] {
     ctx.run = [&ctx, a]() -> Status {
       if (a->list && (!a->out.empty() || !a->nostr.empty()))
         return Status::Usage("--list takes no --out or --nostr");
+      if (a->by_notary) return ByNotary(ctx, a->list || !a->out.empty() || !a->nostr.empty());
       return a->list ? List(ctx) : Make(ctx, a->out, a->nostr);
     };
   });

@@ -25,6 +25,7 @@ struct ServeArgs {
   std::string name;
   unsigned threads = 2;
   bool quiet = false;
+  int header_timeout_ms = 10000;
 };
 
 // HOST:PORT, [V6]:PORT, or :PORT (the default host).
@@ -57,6 +58,8 @@ Status Serve(const Context& ctx, const ServeArgs& a) {
   so.tls_key = a.tls_key;
   so.threads = std::max(1u, a.threads);
   so.log_requests = !a.quiet;
+  if (a.header_timeout_ms < 100) return Status::Usage("--header-timeout-ms: at least 100");
+  so.header_timeout_ms = a.header_timeout_ms;
   if (!a.public_url.empty()) {
     auto url = ParseUrl(a.public_url);
     if (!url.ok()) return url.status().Prefixed("--public-url");
@@ -190,6 +193,8 @@ void AddServerCommands(CLI::App& app, Context& ctx) {
   serve->add_option("--name", a->name, "With --init: the ledger's name");
   serve->add_option("--threads", a->threads, "Threads serving connections")->capture_default_str();
   serve->add_flag("--quiet", a->quiet, "No request log on standard error");
+  serve->add_option("--header-timeout-ms", a->header_timeout_ms,
+                    "How long a connection's first request header may take (default 10000)");
   serve->callback([&ctx, a] { ctx.run = [&ctx, a] { return Serve(ctx, *a); }; });
 
   auto* trust = app.add_subcommand("trust", "What this machine trusts of a server");

@@ -169,6 +169,9 @@ TEST_CASE("serve: every reading command prints the same bytes remotely as locall
   CHECK_FALSE(fs::exists("http:"));  // staged in the replica, not in a directory named by the URL
   REQUIRE(team.As(r, {"note", "--incident", inc, "looking at the logs"}).code == 0);
   REQUIRE(team.As(admin, {"checkpoint"}).code == 0);
+  // The server's notary stores one on request too (admin or notary only).
+  CHECK(team.As(r, {"checkpoint", "--by-notary"}).code == 3);
+  REQUIRE(team.As(admin, {"checkpoint", "--by-notary"}).code == 0);
   REQUIRE(team.As(r, {"step", inc, "A.2", "--note", "scoped"}).code == 0);
   const std::vector<std::vector<std::string>> reads = {
       {"log"},
@@ -272,6 +275,10 @@ TEST_CASE("serve: NIP-98 — non-member, expired, replayed and tampered events a
   CHECK(team.As(team.keys[0], {"member", "add", team.admin, "--role", "auditor"}).code == 3);
   REQUIRE(team.As(team.admin_key, {"member", "remove", team.members[0]}).code == 0);
   CHECK(Signed(http, member, "GET", target).status == 401);
+  Out removed = team.As(team.keys[0], {"log"});
+  CHECK(removed.code == 3);
+  CHECK(Has(removed.err, "not a member"));
+  CHECK(Lines(removed.err) == 1);
   // The ledger holds nothing of any of it.
   CHECK(Json::parse(team.Local({"--json", "log"}).out).size() == 4);
 }
@@ -418,7 +425,7 @@ TEST_CASE("serve: TLS with a certificate for its name, and another name is refus
 
 TEST_CASE("serve: hostile HTTP — the server stays up, answers within its limits, writes nothing",
           "[server][hostile]") {
-  Team team(1);
+  Team team(1, {"--header-timeout-ms", "1500"});
   const size_t before = Json::parse(team.Local({"--json", "log"}).out).size();
   Served& s = *team.server;
   CHECK(Has(RawExchange(s, "GARBAGE\r\n\r\n"), " 400 "));
@@ -448,7 +455,7 @@ TEST_CASE("serve: hostile HTTP — the server stays up, answers within its limit
   CHECK(Signed(http, member, "GET", "/v1/events/..%2f..%2fetc").status == 404);
   CHECK(Signed(http, member, "GET", "/v1/blobs/../../etc/passwd").status == 404);
   // A slow client: sends half a header and nothing more; it is dropped.
-  std::string slow = RawExchange(s, "GET /healthz HTTP/1.1\r\nHo", 15000);
+  std::string slow = RawExchange(s, "GET /healthz HTTP/1.1\r\nHo", 8000);
   CHECK(slow.empty());
   // Hundreds of idle connections, and the server still answers.
   std::vector<int> idle;
