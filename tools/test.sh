@@ -3,8 +3,9 @@
 #   1. installs what is missing;
 #   2. checks the format of every tracked .h and .cc (clang-format-14);
 #   3. builds with g++ and runs every test through ctest;
-#   4. builds again with clang-14, AddressSanitizer, UndefinedBehaviorSanitizer
-#      and libFuzzer's instrumentation, runs every test there too (the fuzz
+#   4. builds again with clang-14, AddressSanitizer and UndefinedBehaviorSanitizer
+#      everywhere, libFuzzer's instrumentation on what the fuzzers run (the
+#      rest at -O0: CMakeLists.txt, custody_unfuzzed), runs every test there too (the fuzz
 #      targets' corpora among them), checks that no function is over 150
 #      lines (clang-tidy-14, on that build's compile commands), and runs each
 #      libFuzzer target built in that same tree (fixed seed, 300,000 runs).
