@@ -35,6 +35,9 @@ struct Nip98Expect {
   std::optional<Hash32> payload_sha256;
   int64_t now = 0;         // the server's clock, Unix seconds
   int64_t not_before = 0;  // events created earlier are refused (server start)
+  // How old an event may be (a browser sign-in token lives longer than a
+  // request's event). It may never be more than kNip98WindowSeconds ahead.
+  int64_t max_age_s = kNip98WindowSeconds;
 };
 
 struct Nip98Auth {
@@ -45,6 +48,7 @@ struct Nip98Auth {
   // before it reads the body compares it with the body's hash afterwards
   // (PayloadMatches).
   std::optional<std::string> payload;
+  std::string url;  // the u tag
 };
 // Whether auth's payload tag names body_sha256 (false without a tag).
 bool PayloadMatches(const Nip98Auth& auth, const Hash32& body_sha256);
@@ -54,5 +58,19 @@ bool PayloadMatches(const Nip98Auth& auth, const Hash32& body_sha256);
 // kNip98WindowSeconds of now and not before not_before. Unauthorized with the
 // reason otherwise (clock skew names the server's time and the skew).
 Result<Nip98Auth> CheckNip98(std::string_view authorization, const Nip98Expect& expect);
+// The same checks of the event itself (JSON, at most kMaxAuthorizationSize
+// bytes). An empty expect.url accepts any u tag: the caller checks auth.url.
+Result<Nip98Auth> CheckNip98Event(std::string_view json, const Nip98Expect& expect);
+
+// Browser sign-in (docs/server.md, "The incident board"): `custody open`
+// signs a kind-27235 event naming the board's URL and the method GET, and
+// hands it to the browser as a token in the sign-in URL; a NIP-07 extension
+// signs the same event with the method POST. Valid kSigninTokenSeconds.
+inline constexpr int64_t kSigninTokenSeconds = 300;
+// The token: the event's JSON in unpadded base64url.
+Result<std::string> MakeSigninToken(const SecretKey& key, std::string_view page_url,
+                                    int64_t created_at);
+// The event's JSON from a token; InvalidArgument if it is not base64url.
+Result<std::string> DecodeSigninToken(std::string_view token);
 
 }  // namespace custody

@@ -324,6 +324,15 @@ Result<Target> ParseTarget(std::string_view target) {
     const size_t eq = pair.find('=');
     if (eq == std::string_view::npos || eq == 0) return Status::InvalidArgument("bad query");
     std::string_view name = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (name == "token") {
+      if (!t.token.empty() || value.empty() ||
+          value.find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+              std::string_view::npos)
+        return Status::InvalidArgument("bad or repeated token");
+      t.token = std::string(value);
+      continue;
+    }
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() ||
@@ -333,6 +342,44 @@ Result<Target> ParseTarget(std::string_view target) {
       return Status::InvalidArgument("repeated query parameter " + std::string(name));
   }
   return t;
+}
+
+std::optional<BoardPath> ParseBoardPath(std::string_view path) {
+  if (path.substr(0, kIncidents.size()) != kIncidents) return std::nullopt;
+  path.remove_prefix(kIncidents.size());
+  const size_t slash = path.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto incident = ParseIncidentName(path.substr(0, slash));
+  if (!incident.ok()) return std::nullopt;
+  const std::string_view rest = path.substr(slash);
+  BoardPath b;
+  b.incident = *incident;
+  if (rest == "/board")
+    b.kind = BoardPath::kPage;
+  else if (rest == "/board/state")
+    b.kind = BoardPath::kState;
+  else if (rest == "/board/events")
+    b.kind = BoardPath::kEvents;
+  else
+    return std::nullopt;
+  return b;
+}
+
+std::string BoardPagePath(uint64_t incident) {
+  return std::string(kIncidents) + IncidentName(incident) + "/board";
+}
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const size_t semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+      return std::string(pair.substr(eq + 1));
+  }
+  return std::string();
 }
 
 }  // namespace custody::proto

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,24 @@ inline constexpr std::string_view kBlobs = "/v1/blobs";  // POST, or GET /HASH
 inline constexpr std::string_view kCheckpointRequest = "/v1/checkpoint";
 inline constexpr std::string_view kBackup = "/v1/backup";
 inline constexpr std::string_view kTlogCheckpoint = "/tlog/checkpoint";
+inline constexpr std::string_view kTlogPrefix = "/tlog/";  // + ParseTilePath's "tile/…"
+// The incident board (docs/server.md "The incident board").
+inline constexpr std::string_view kSignin = "/v1/signin";         // ?token=T, or POST (NIP-07)
+inline constexpr std::string_view kSignout = "/v1/signout";       // POST
+inline constexpr std::string_view kAssets = "/v1/assets/";        // + a file name, public
+inline constexpr std::string_view kIncidents = "/v1/incidents/";  // + INC-n/board[/state|/events]
+inline constexpr std::string_view kSessionCookie = "custody_session";
+
+// /v1/incidents/INC-n/board, /board/state and /board/events.
+struct BoardPath {
+  enum Kind { kPage, kState, kEvents } kind = kPage;
+  uint64_t incident = 0;
+};
+// nullopt if path is not a board path.
+std::optional<BoardPath> ParseBoardPath(std::string_view path);
+std::string BoardPagePath(uint64_t incident);
+// The value of cookie `name` in a Cookie header ("" if absent).
+std::string CookieValue(std::string_view header, std::string_view name);
 
 // Headers.
 inline constexpr std::string_view kLeaseHeader = "Custody-Lease";
@@ -134,6 +153,7 @@ Status DecodeError(unsigned http_status, std::string_view body);
 struct Target {
   std::string path;
   std::map<std::string, uint64_t> params;
+  std::string token;  // token=: a sign-in token (base64url), the one text parameter
 };
 Result<Target> ParseTarget(std::string_view target);
 

@@ -126,7 +126,9 @@ constexpr const char* kColumns[] = {
 // Timesketch's name for which of an event's times `datetime` is.
 constexpr const char* kTimestampDesc = "Occurred";
 
-nlohmann::ordered_json RowJson(const TimelineHeader& h, const TimelineRow& r) {
+}  // namespace
+
+nlohmann::ordered_json TimelineRowJson(const TimelineHeader& h, const TimelineRow& r) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["message"] = r.message;
   j["datetime"] = FormatTime(r.occurred_ns);
@@ -149,6 +151,8 @@ nlohmann::ordered_json RowJson(const TimelineHeader& h, const TimelineRow& r) {
   j["late_recorded"] = r.late_recorded;
   return j;
 }
+
+namespace {
 
 // Ledger text is validated UTF-8, but a renderer must not throw on what it is given: invalid bytes
 // become U+FFFD.
@@ -324,7 +328,9 @@ std::string TickLabel(int64_t t, int64_t step) {
   return f.substr(11, 9 + digits);
 }
 
-std::string Svg(const std::vector<TimelineRow>& rows) {
+}  // namespace
+
+std::string TimelineSvg(const std::vector<TimelineRow>& rows) {
   std::string out =
       "<svg id=\"timeline-svg\" viewBox=\"0 0 " + std::to_string(kSvgWidth) + " " +
       std::to_string(kSvgHeight) +
@@ -426,6 +432,8 @@ std::string Svg(const std::vector<TimelineRow>& rows) {
   return out;
 }
 
+namespace {
+
 constexpr const char* kStyle =
     "body{font:14px/1.45 system-ui,-apple-system,\"Segoe "
     "UI\",Roboto,sans-serif;margin:1.5em;color:#1a1a1a;"
@@ -503,14 +511,14 @@ std::string IncidentTimelineJson(const TimelineHeader& h, const std::vector<Time
     j["checkpoint"]["root"] = CheckpointRoot(h.checkpoint);
   }
   j["events"] = nlohmann::ordered_json::array();
-  for (const auto& r : rows) j["events"].push_back(RowJson(h, r));
+  for (const auto& r : rows) j["events"].push_back(TimelineRowJson(h, r));
   return Dump(j, 2) + "\n";
 }
 
 std::string IncidentTimelineJsonl(const TimelineHeader& h, const std::vector<TimelineRow>& rows) {
   // dump() escapes control characters, so a line break in a message never splits a line.
   std::string out;
-  for (const auto& r : rows) out += Dump(RowJson(h, r), -1) + "\n";
+  for (const auto& r : rows) out += Dump(TimelineRowJson(h, r), -1) + "\n";
   return out;
 }
 
@@ -557,7 +565,7 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
          Html(h.status) + "</b> · Checkpoint " + checkpoint + " · Ledger <code>" +
          Html(h.ledger_id) + "</code> · " + std::to_string(rows.size()) +
          (rows.size() == 1 ? " event" : " events") + "</p>\n";
-  out += Svg(rows);
+  out += TimelineSvg(rows);
   if (rows.empty()) {
     out += "<p>No events.</p>\n";
   } else {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -74,5 +75,11 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
 // (id="timeline-svg", one marker per event, one lane per kind of event) and the same table as the
 // Markdown form.
 std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
+
+// The HTML form's chart alone: an SVG element (id="timeline-svg"), every text
+// in it escaped; no script, no external reference. The live board shows it.
+std::string TimelineSvg(const std::vector<TimelineRow>& rows);
+// One row as the JSON and JSON Lines forms write it.
+nlohmann::ordered_json TimelineRowJson(const TimelineHeader& h, const TimelineRow& r);
 
 }  // namespace custody

@@ -11,18 +11,23 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <deque>
 #include <iostream>
 #include <limits>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/time.h"
 #include "ledger/membership.h"
+#include "ledger/tiles.h"
 #include "net/nip98.h"
 #include "net/protocol.h"
+#include "server/board.h"
 #include "server/metrics.h"
+#include "server/web.h"
 
 namespace custody {
 
@@ -36,52 +41,8 @@ namespace {
 
 constexpr size_t kMaxHeader = 8192;
 constexpr size_t kMaxTarget = 2048;
+constexpr size_t kMaxQueuedEvents = 16;          // a board that stops reading is closed
 constexpr uint64_t kDiskReserve = 256ull << 20;  // evidence never fills the disk past this
-
-// A response: a body in memory, or a file (a blob) streamed from disk.
-struct Response {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string file;  // when set, the body is this file's content
-};
-
-Response ErrorResponse(const Status& s, unsigned status = 0) {
-  Response r;
-  r.status = status ? status : proto::HttpStatusOf(s);
-  r.body = proto::EncodeError(s);
-  return r;
-}
-
-Response Text(std::string body, std::string type = "text/plain; charset=utf-8") {
-  Response r;
-  r.content_type = std::move(type);
-  r.body = std::move(body);
-  return r;
-}
-
-// Seen NIP-98 events, kept for the window in which they would still be
-// accepted. Refuses a second use; across a restart, events made before the
-// server started are refused by CheckNip98's not_before.
-class ReplayGuard {
- public:
-  // False if id was already used.
-  bool Use(const Hash32& id, int64_t created_at, int64_t now) {
-    std::lock_guard lock(mu_);
-    while (!by_time_.empty() && by_time_.begin()->first < now - 2 * kNip98WindowSeconds) {
-      seen_.erase(by_time_.begin()->second);
-      by_time_.erase(by_time_.begin());
-    }
-    if (!seen_.insert(id).second) return false;
-    by_time_.emplace(created_at, id);
-    return true;
-  }
-
- private:
-  std::mutex mu_;
-  std::set<Hash32> seen_;
-  std::multimap<int64_t, Hash32> by_time_;
-};
 
 std::string Short(const Hash32& key) { return EncodeNpub(key).substr(0, 16); }
 
@@ -107,12 +68,24 @@ class HttpServer::Impl {
 
   void Accept();
   void AcceptMetrics();
-  // Routes one request whose header has been read and authenticated (or
-  // needs none); the body, if any, has been read into body.
-  // lease, more: the Custody-Lease and Custody-More headers (appends).
-  void Handle(http::verb method, const proto::Target& target, const std::string& body,
-              const std::optional<Nip98Auth>& auth, const std::string& lease, bool more,
-              std::function<void(Response)> done);
+  // One request whose header has been read and authenticated (or needs
+  // none), its body read.
+  struct Request {
+    http::verb method = http::verb::unknown;
+    proto::Target target;
+    const std::string& body;
+    std::optional<Nip98Auth> auth;
+    std::string lease;   // Custody-Lease (appends)
+    bool more = false;   // Custody-More: 1 (appends)
+    std::string cookie;  // the session cookie's value (the board)
+  };
+  using Done = std::function<void(Response)>;
+  // Routes a request: the API (NIP-98), or else the board, sign-in and the
+  // public tree (HandleWeb).
+  void Handle(const Request& req, Done done);
+  // False if the path is none of the board's, sign-in's, assets' or tiles'.
+  bool HandleWeb(const Request& req, const Done& done);
+  Response Signin(const Request& req);
   // Checks the NIP-98 header and the member's right to read; nullopt for
   // the public paths.
   Result<std::optional<Nip98Auth>> Authenticate(const http::request_header<>& h,
@@ -131,6 +104,7 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
   const int64_t started_s_;
   ReplayGuard replay_;
+  std::unique_ptr<BoardHub> board_;
   Metrics metrics_data_;
   std::atomic<size_t> connections_{0};
   std::atomic<bool> draining_{false};
@@ -167,6 +141,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
   auto stream_exec() { return stream_.get_executor(); }
 
   void Close() {
+    closed_ = true;
     beast::error_code ec;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(stream_).close();
@@ -229,6 +204,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
       return Answer(ErrorResponse(auth.status(), unauthenticated ? 401 : 403));
     }
     auth_ = *auth;
+    cookie_ = proto::CookieValue(h[http::field::cookie], proto::kSessionCookie);
     const auto length = parser_->content_length();
     const bool blob = method_ == http::verb::post && target_.path == proto::kBlobs;
     if (blob) {
@@ -326,8 +302,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
           Status::Unauthorized("NIP-98 auth: payload tag does not match the body"), 401));
     const auto& h = parser_->get();
     server_->Handle(
-        method_, target_, body_, *auth_, std::string(h[std::string(proto::kLeaseHeader)]),
-        h[std::string(proto::kMoreHeader)] == "1", [self = this->shared_from_this()](Response r) {
+        Request{method_, target_, body_, *auth_, std::string(h[std::string(proto::kLeaseHeader)]),
+                h[std::string(proto::kMoreHeader)] == "1", cookie_},
+        [self = this->shared_from_this()](Response r) {
           // Completions may come from the sequencer's threads.
           asio::post(self->stream_.get_executor(),
                      [self, r = std::move(r)]() mutable { self->Answer(std::move(r)); });
@@ -343,18 +320,22 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
     Close();
   }
 
+  // The answer is written: one log line, the metrics.
+  void Answered(size_t bytes) {
+    server_->Log(remote_, method_, target_.path, status_, bytes, start_ns_,
+                 auth_ ? *auth_ : std::nullopt);
+    server_->metrics_data_.Request(status_, target_.path, method_ == http::verb::post,
+                                   NowNs() - start_ns_);
+    server_->in_flight_--;
+  }
+
   void Answer(Response r) {
     if (answered_) return;
     answered_ = true;
-    const std::string path = target_.path.empty() && parser_ ? std::string() : target_.path;
     status_ = r.status;
+    if (r.stream) return StartStream(std::move(r));
     auto finish = [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
-      self->server_->Log(self->remote_, self->method_, self->target_.path, self->status_, bytes,
-                         self->start_ns_, self->auth_ ? *self->auth_ : std::nullopt);
-      self->server_->metrics_data_.Request(self->status_, self->target_.path,
-                                           self->method_ == http::verb::post,
-                                           NowNs() - self->start_ns_);
-      self->server_->in_flight_--;
+      self->Answered(bytes);
       self->file_res_.reset();
       self->str_res_.reset();
       if (ec || !self->keep_alive_) return self->Close();
@@ -379,11 +360,66 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
     }
     str_res_.emplace(static_cast<http::status>(r.status), 11);
     str_res_->set(http::field::content_type, r.content_type);
-    str_res_->set(http::field::cache_control, "no-store");
+    str_res_->set(http::field::cache_control, r.cache_control);
+    for (const auto& [name, value] : r.headers) str_res_->insert(name, value);
     str_res_->body() = std::move(r.body);
     str_res_->keep_alive(keep_alive_);
     str_res_->prepare_payload();
     http::async_write(stream_, *str_res_, finish);
+  }
+
+  // The board's event stream: the header, then what the hub sends, until
+  // either side closes. The hub holds the session meanwhile.
+  void StartStream(Response r) {
+    keep_alive_ = false;
+    stream_res_.emplace(http::status::ok, 11);
+    stream_res_->set(http::field::content_type, r.content_type);
+    stream_res_->set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) stream_res_->insert(name, value);
+    stream_res_->keep_alive(false);
+    stream_sr_.emplace(*stream_res_);
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::milliseconds(server_->options_.body_timeout_ms));
+    http::async_write_header(
+        stream_, *stream_sr_,
+        [self = this->shared_from_this(), incident = r.stream_incident, key = r.stream_key](
+            beast::error_code ec, size_t bytes) {
+          self->Answered(bytes);
+          if (ec) return self->Close();
+          beast::get_lowest_layer(self->stream_).expires_never();
+          self->server_->board_->Subscribe(
+              incident, key,
+              BoardHub::Stream{
+                  [self](std::string chunk) {
+                    if (self->closed_) return false;
+                    asio::post(self->stream_.get_executor(),
+                               [self, chunk = std::move(chunk)]() mutable {
+                                 self->Push(std::move(chunk));
+                               });
+                    return true;
+                  },
+                  [self] { asio::post(self->stream_.get_executor(), [self] { self->Close(); }); }});
+        });
+  }
+
+  // Queues an event for the browser; one that stops reading is let go.
+  void Push(std::string chunk) {
+    if (closed_) return;
+    if (out_.size() >= kMaxQueuedEvents) return Close();
+    out_.push_back(std::move(chunk));
+    if (out_.size() == 1) WriteNext();
+  }
+
+  void WriteNext() {
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::milliseconds(server_->options_.body_timeout_ms));
+    asio::async_write(stream_, asio::buffer(out_.front()),
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        self->out_.pop_front();
+                        if (ec) return self->Close();
+                        if (!self->out_.empty()) return self->WriteNext();
+                        beast::get_lowest_layer(self->stream_).expires_never();
+                      });
   }
 
   Impl* server_;
@@ -404,6 +440,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session<St
   int64_t start_ns_ = 0;
   std::optional<http::response<http::string_body>> str_res_;
   std::optional<http::response<http::file_body>> file_res_;
+  std::string cookie_;
+  // The board's event stream.
+  std::atomic<bool> closed_{false};
+  std::optional<http::response<http::empty_body>> stream_res_;
+  std::optional<http::response_serializer<http::empty_body>> stream_sr_;
+  std::deque<std::string> out_;
 };
 
 // The metrics listener: GET /metrics, nothing else, no keep-alive.
@@ -545,6 +587,7 @@ void HttpServer::Impl::AcceptMetrics() {
 }
 
 void HttpServer::Impl::Run() {
+  board_ = std::make_unique<BoardHub>(seq_);
   Accept();
   if (metrics_) AcceptMetrics();
   for (unsigned i = 0; i < std::max(1u, options_.threads); ++i)
@@ -564,6 +607,7 @@ void HttpServer::Impl::Stop(int drain_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  board_->Stop();  // closes every board's stream
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [owner, close] : closers_) close();
@@ -594,7 +638,14 @@ void HttpServer::Impl::Log(const std::string& remote, http::verb method, const s
 Result<std::optional<Nip98Auth>> HttpServer::Impl::Authenticate(const http::request_header<>& h,
                                                                 const std::string& target) {
   const std::string path = target.substr(0, target.find('?'));
-  if (path == proto::kHealthz || path == proto::kTlogCheckpoint) return std::optional<Nip98Auth>();
+  // Public: health, the public tree (hashes only; entry bundles carry
+  // events), the board's script and style, sign-in. The board's pages check
+  // their session cookie themselves (HandleWeb).
+  const bool tile = path.rfind(proto::kTlogPrefix, 0) == 0 &&
+                    path.rfind(std::string(proto::kTlogPrefix) + "tile/entries/", 0) != 0;
+  if (path == proto::kHealthz || tile || path.rfind(proto::kAssets, 0) == 0 ||
+      path == proto::kSignin || path == proto::kSignout || proto::ParseBoardPath(path))
+    return std::optional<Nip98Auth>();
   Nip98Expect expect;
   expect.url = options_.public_url + target;
   expect.method = std::string(h.method_string());
@@ -615,9 +666,101 @@ Result<std::optional<Nip98Auth>> HttpServer::Impl::Authenticate(const http::requ
   return std::optional<Nip98Auth>(*auth);
 }
 
-void HttpServer::Impl::Handle(http::verb method, const proto::Target& t, const std::string& body,
-                              const std::optional<Nip98Auth>& auth, const std::string& lease,
-                              bool more, std::function<void(Response)> done) {
+bool HttpServer::Impl::HandleWeb(const Request& req, const Done& done) {
+  const std::string& p = req.target.path;
+  const bool get = req.method == http::verb::get, post = req.method == http::verb::post;
+  const Response not_found = ErrorResponse(Status::NotFound("no such resource"));
+  if (p.rfind(proto::kAssets, 0) == 0) {
+    auto asset = get ? Asset(std::string_view(p).substr(proto::kAssets.size())) : std::nullopt;
+    done(asset ? std::move(*asset) : not_found);
+    return true;
+  }
+  if (p == proto::kTlogCheckpoint) {
+    if (!get) return done(not_found), true;
+    auto note = seq_->TreeHead();
+    done(note.ok() ? CheckpointResponse(std::move(*note)) : ErrorResponse(note.status()));
+    return true;
+  }
+  if (p.rfind(proto::kTlogPrefix, 0) == 0) {
+    auto tile = ParseTilePath(std::string_view(p).substr(proto::kTlogPrefix.size()));
+    if (!tile.ok() || !get) return done(not_found), true;
+    auto bytes = seq_->Tile(*tile);
+    done(bytes.ok() ? TileResponse(std::move(*bytes), !tile->entries)
+                    : ErrorResponse(bytes.status()));
+    return true;
+  }
+  if (p == proto::kSignin) return done(Signin(req)), true;
+  if (p == proto::kSignout) {
+    if (!post) return done(not_found), true;
+    board_->EndSession(req.cookie);
+    Response r = Redirect(std::string(proto::kSignin));
+    r.headers.push_back({"Set-Cookie", SessionCookie("", tls_)});
+    return done(std::move(r)), true;
+  }
+  const auto board = proto::ParseBoardPath(p);
+  if (!board) return false;
+  if (!get) return done(not_found), true;
+  const auto key = board_->SessionKey(req.cookie);
+  if (!key) {
+    if (board->kind == proto::BoardPath::kPage)
+      return done(SigninPage(options_.public_url, board->incident, "Sign in to see this board.",
+                             401)),
+             true;
+    return done(ErrorResponse(
+               Status::Unauthorized("not signed in: custody open " + IncidentName(board->incident)),
+               401)),
+           true;
+  }
+  if (board->kind == proto::BoardPath::kPage) return done(BoardPage()), true;
+  auto state = seq_->Board(board->incident);
+  if (!state.ok()) return done(ErrorResponse(state.status())), true;
+  if (board->kind == proto::BoardPath::kState)
+    return done(Text(std::move(state->second), "application/json")), true;
+  return done(EventStream(board->incident, *key)), true;
+}
+
+Response HttpServer::Impl::Signin(const Request& req) {
+  const int64_t now = NowNs() / 1000000000;
+  const bool get = req.method == http::verb::get;
+  const auto incident = req.target.params.find("incident");
+  const uint64_t named = incident == req.target.params.end() ? 0 : incident->second;
+  if (get && req.target.token.empty()) return SigninPage(options_.public_url, named, "", 200);
+  if (!get && req.method != http::verb::post)
+    return ErrorResponse(Status::NotFound("no such resource"));
+  // A link's token (custody open), or an event a NIP-07 extension signed.
+  std::string json = req.body;
+  if (get) {
+    auto decoded = DecodeSigninToken(req.target.token);
+    if (!decoded.ok()) return SigninPage(options_.public_url, 0, decoded.status().message(), 400);
+    json = std::move(*decoded);
+  }
+  auto claim = CheckSignin(json, get ? "GET" : "POST", options_.public_url, now, started_s_,
+                           get ? kSigninTokenSeconds : kNip98WindowSeconds);
+  Status refused = claim.ok() ? Status::OK() : claim.status();
+  if (claim.ok() && seq_->RolesOf(claim->key) == 0)
+    refused = Status::Unauthorized(EncodeNpub(claim->key) + " is not a member of this ledger");
+  else if (claim.ok() && !replay_.Use(claim->event_id, claim->created_at, now))
+    refused = Status::Unauthorized("this sign-in was used already; run custody open again");
+  if (!refused.ok())
+    return get ? SigninPage(options_.public_url, 0, refused.message(), 401)
+               : ErrorResponse(refused, 401);
+  auto cookie = board_->NewSession(claim->key);
+  if (!cookie.ok()) return ErrorResponse(cookie.status());
+  const std::string next = proto::BoardPagePath(claim->incident);
+  Response r =
+      get ? Redirect(next) : Text(nlohmann::json({{"next", next}}).dump(), "application/json");
+  r.headers.push_back({"Set-Cookie", SessionCookie(*cookie, tls_)});
+  return r;
+}
+
+void HttpServer::Impl::Handle(const Request& req, Done done) {
+  if (HandleWeb(req, done)) return;
+  const proto::Target& t = req.target;
+  const std::string& body = req.body;
+  const std::optional<Nip98Auth>& auth = req.auth;
+  const std::string& lease = req.lease;
+  const bool more = req.more;
+  const http::verb method = req.method;
   auto fail = [&](const Status& s) { done(ErrorResponse(s)); };
   auto param = [&](const char* name) -> std::optional<uint64_t> {
     auto it = t.params.find(name);
@@ -670,7 +813,7 @@ void HttpServer::Impl::Handle(http::verb method, const proto::Target& t, const s
     return done(Text(proto::EncodeBackupRequest(*out), "application/json"));
   }
   if (!get) return fail(Status::NotFound("no such resource"));
-  if (p == proto::kTlogCheckpoint || p == "/v1/head") {
+  if (p == "/v1/head") {
     auto note = seq_->TreeHead();
     if (!note.ok()) return fail(note.status());
     return done(Text(*note));

@@ -13,6 +13,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "ledger/store/layout.h"
+#include "projections/board.h"
 #include "projections/projector.h"
 
 namespace custody {
@@ -202,6 +203,44 @@ Result<std::string> Sequencer::TreeHead() {
     head_signed_ns_ = SteadyNs();
   }
   return head_note_;
+}
+
+Result<std::pair<uint64_t, std::string>> Sequencer::Board(uint64_t incident) {
+  auto note = TreeHead();
+  if (!note.ok()) return note.status();
+  auto signed_note = ParseSignedNote(*note);
+  if (!signed_note.ok()) return signed_note.status();
+  auto cp = ParseCheckpointBody(signed_note->text);
+  if (!cp.ok()) return cp.status();
+  std::lock_guard lock(store_mu_);
+  auto json = BoardStateJson(*store_, incident, cp->size, *note, NowNs());
+  if (!json.ok()) return json.status();
+  return std::make_pair(cp->size, std::move(*json));
+}
+
+Result<std::string> Sequencer::Tile(const TileRef& t) const {
+  const uint64_t size = durable_.load();
+  if (TileWidthAt(t.entries ? 0 : t.level, t.index, size) < t.width)
+    return Status::NotFound("the tree of " + std::to_string(size) + " leaves has no tile " +
+                            TilePath(t));
+  std::lock_guard lock(store_mu_);
+  if (!t.entries) return TileHashes(store_->Nodes(), t);
+  std::string out;
+  for (uint64_t seq = TileFirstLeaf(t); seq < TileEndLeaf(t); ++seq) {
+    auto raw = store_->GetRaw(seq);
+    if (!raw.ok()) return raw.status();
+    // C2SP entry bundles carry a uint16 length: a larger event has no place
+    // in one (members read it from /v1/events).
+    if (raw->size() > kMaxBundleEntry)
+      return Status::InvalidArgument("event " + std::to_string(seq) + " is " +
+                                     std::to_string(raw->size()) +
+                                     " bytes, more than an entry bundle holds; read it from " +
+                                     std::string(proto::kEvents) + "/" + std::to_string(seq));
+    out.push_back(static_cast<char>(raw->size() >> 8));
+    out.push_back(static_cast<char>(raw->size() & 0xff));
+    out.append(reinterpret_cast<const char*>(raw->data()), raw->size());
+  }
+  return out;
 }
 
 Result<std::string> Sequencer::Consistency(uint64_t from) {

@@ -33,6 +33,7 @@
 #include "ledger/crypto.h"
 #include "ledger/store/blobs.h"
 #include "ledger/store/store.h"
+#include "ledger/tiles.h"
 #include "net/protocol.h"
 
 namespace custody {
@@ -88,6 +89,12 @@ class Sequencer {
   Result<std::string> Inclusion(uint64_t seq, uint64_t size) const;
   // A committed blob's file; NotFound if no durable event attaches it.
   Result<std::string> BlobFile(const Hash32& sha256) const;
+  // The incident board's state (projections/board.h) as of the latest
+  // signed tree head: (its size, the JSON).
+  Result<std::pair<uint64_t, std::string>> Board(uint64_t incident);
+  // A C2SP tlog-tiles hash tile or entry bundle (ledger/tiles.h) of the
+  // durable tree; NotFound if the tree does not hold it yet.
+  Result<std::string> Tile(const TileRef& tile) const;
 
   // Writes.
   void Lease(const Hash32& client, const proto::LeaseRequest& request, LeaseDone done);

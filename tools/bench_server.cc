@@ -35,6 +35,8 @@
 #include "ledger/base/files.h"
 #include "ledger/base/time.h"
 #include "ledger/keyfile.h"
+#include "net/nip98.h"
+#include "net/protocol.h"
 #include "tools/cli.h"
 
 extern char** environ;
@@ -447,6 +449,99 @@ Status BenchWriter(const Context& ctx, int seconds) {
   return Status::OK();
 }
 
+// A loopback connection to port, the request sent; -1 on failure.
+int SendRequest(const std::string& port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The live board's latency: how long after `custody note` returns (the event
+// acknowledged, durable) an open board's event stream carries it. ms, one per run.
+Result<std::vector<double>> BoardLatency(const Team& t, const ServerChild& server, int runs) {
+  const std::vector<std::string> as = {"--ledger",    server.url, "--trust",
+                                       server.notary, "--key",    t.keys[0]};
+  const std::string out = t.base + "/declared";
+  auto args = as;
+  args.insert(args.end(), {"incident", "declare", "--sev", "SEV-2", "--title", "board latency"});
+  CUSTODY_RETURN_IF_ERROR(RunWait(args, t.Env("board"), out).status());
+  auto declared = ReadSmallFile(out, 256);
+  if (!declared.ok()) return declared.status();
+  const std::string incident = declared->substr(0, declared->find('\n'));
+  auto key = LoadKeyFile(t.keys[0]);
+  if (!key.ok()) return key.status();
+  const std::string board = proto::BoardPagePath(ParseIncidentName(incident).value());
+  auto token = MakeSigninToken(*key, server.url + board, NowNs() / 1000000000);
+  if (!token.ok()) return token.status();
+  const std::string port = server.url.substr(server.url.rfind(':') + 1);
+  // Sign in: the cookie from the 303.
+  int fd = SendRequest(port, "GET /v1/signin?token=" + *token +
+                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  if (fd < 0) return Status::IOError("bench: cannot reach the server");
+  std::string answer;
+  char buf[65536];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t at = answer.find("custody_session=");
+  if (at == std::string::npos)
+    return Status::IOError("bench: sign-in refused: " + answer.substr(0, 200));
+  const std::string cookie = answer.substr(at, answer.find(';', at) - at);
+  // The stream, read by a thread that notes when each marker arrives.
+  fd = SendRequest(port, "GET " + board + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " +
+                             cookie + "\r\n\r\n");
+  if (fd < 0) return Status::IOError("bench: cannot open the board's stream");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string seen;
+  std::thread reader([&] {
+    char b[65536];
+    for (ssize_t n; (n = read(fd, b, sizeof b)) > 0;) {
+      std::lock_guard lock(mu);
+      seen.append(b, static_cast<size_t>(n));
+      cv.notify_all();
+    }
+    std::lock_guard lock(mu);
+    seen += "\n(closed)";
+    cv.notify_all();
+  });
+  std::vector<double> ms;
+  Status status;
+  for (int i = 0; i < runs && status.ok(); ++i) {
+    const std::string marker = "board latency marker #" + std::to_string(i) + "#";
+    auto note = as;
+    note.insert(note.end(), {"note", "--incident", incident, marker});
+    auto r = RunWait(note, t.Env("board"));
+    if (!r.ok()) {
+      status = r.status();
+      break;
+    }
+    const int64_t acked = NowNs();
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(10),
+                     [&] {
+                       return seen.find(marker) != std::string::npos ||
+                              seen.find("(closed)") != std::string::npos;
+                     }) ||
+        seen.find(marker) == std::string::npos)
+      status = Status::IOError("bench: the board never showed event " + std::to_string(i));
+    else
+      ms.push_back((NowNs() - acked) / 1e6);
+  }
+  shutdown(fd, SHUT_RDWR);
+  reader.join();
+  close(fd);
+  if (!status.ok()) return status;
+  return ms;
+}
+
 Status BenchServer(const Context& ctx, const BenchServerArgs& a) {
   char tmpl[] = "/tmp/custody-bench-server-XXXXXX";
   if (!mkdtemp(tmpl)) return Status::IOError("bench: cannot create a temporary directory");
@@ -535,6 +630,9 @@ Status BenchServer(const Context& ctx, const BenchServerArgs& a) {
   auto local_import = RunWait(
       {"--ledger", local + "/ledger", "--key", local_key, "import", t.base + "/import.jsonl"}, {});
   if (!local_import.ok()) return local_import.status();
+  std::cerr << "bench --server: the live board's latency\n";
+  auto board = BoardLatency(t, server, 20);
+  if (!board.ok()) return board.status();
   const double server_peak = server.PeakMiB();
   server.Stop();
   const bool final_verify = RunWait({"--ledger", t.ledger, "verify"}, {}).ok();
@@ -553,6 +651,8 @@ Status BenchServer(const Context& ctx, const BenchServerArgs& a) {
             {"import_remote_per_s", ri},
             {"import_local_per_s", li},
             {"import_remote_to_local", ri / li},
+            {"board_latency_median_ms", Percentile(*board, 0.5)},
+            {"board_latency_max_ms", Percentile(*board, 1.0)},
             {"server_peak_mib_after_import", server_peak},
             {"final_verify_ok", final_verify},
             {"targets",
@@ -565,9 +665,11 @@ Status BenchServer(const Context& ctx, const BenchServerArgs& a) {
                 "custody note: remote median %.1f ms, local median %.1f ms (remote/local %.2f; "
                 "target <= 1)\nimport of %llu: remote %.0f/s, local %.0f/s (remote/local %.2f; "
                 "target >= 0.5)\ntargets: loopback %.0f appends/s = %.2f x 500; p99 %.1f ms = "
-                "%.2f x 250 ms\nfinal verify: %s\n",
+                "%.2f x 250 ms\nlive board: an acknowledged event on an open board after %.0f ms "
+                "(median of %zu; max %.0f ms)\nfinal verify: %s\n",
                 rn, ln, rn / ln, static_cast<unsigned long long>(a.import_events), ri, li, ri / li,
                 direct->rate, direct->rate / 500, direct->p99_ms, direct->p99_ms / 250,
+                Percentile(*board, 0.5), board->size(), Percentile(*board, 1.0),
                 final_verify ? "OK" : "FAILED");
   ctx.Print(j, LoadText("loopback", *direct) +
                    LoadText("through +" + std::to_string(a.delay_ms) + " ms each way", *delayed) +

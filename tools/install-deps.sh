@@ -9,8 +9,10 @@ packages=(
 )
 # --test: what the whole test suite needs besides: clang and libFuzzer for the
 # sanitizer and fuzz build, clang-format and clang-tidy for the format and
-# function-size checks (and git, whose list of tracked files they check), Chromium to load the HTML timeline headless.
-if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 chromium git); fi
+# function-size checks (and git, whose list of tracked files they check), Chromium to load the HTML timeline
+# and the incident board headless (driven by npm puppeteer-core), dpkg-dev and systemd to build the
+# Debian packages and check their unit (systemd-analyze).
+if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 chromium git dpkg-dev systemd); fi
 # Node.js and npm for the interoperability tests (tests/interop: nostr-tools),
 # from Debian unless a node and an npm are already on the PATH.
 if [[ "${1:-}" == "--test" ]]; then
@@ -31,7 +33,7 @@ fi
 # (from the npm registry; nothing is fetched at build or test time).
 if [[ "${1:-}" == "--test" ]]; then
   interop="$(cd "$(dirname "$0")/.." && pwd)/tests/interop"
-  if [[ ! -d "$interop/node_modules/nostr-tools" ]]; then
+  if [[ ! -d "$interop/node_modules/nostr-tools" || ! -d "$interop/node_modules/puppeteer-core" ]]; then
     echo "custody: installing the npm packages of tests/interop" >&2
     (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
   fi

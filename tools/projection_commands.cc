@@ -9,6 +9,7 @@
 
 #include "ledger/base/encoding.h"
 #include "ledger/stream_hash.h"
+#include "projections/board.h"
 #include "projections/pir.h"
 #include "projections/projector.h"
 #include "projections/render.h"
@@ -60,24 +61,6 @@ Status StatusCmd(const Context& ctx, const std::string& incident_text) {
   IncidentStatus st = Evaluate(*state, CurrentRunbook(), NowNs());
   ctx.Print(StatusJson(st), StatusText(st));
   return Status::OK();
-}
-
-// The incident's events before `size` (0: all), read by sequence number.
-Result<std::vector<SignedEvent>> IncidentEvents(const Store& store, uint64_t incident,
-                                                uint64_t size) {
-  auto seqs = store.EventsOfIncident(incident);
-  if (!seqs.ok()) return seqs.status();
-  if (seqs->empty())
-    return Status::InvalidArgument(IncidentName(incident) + " is not a declared incident");
-  std::vector<SignedEvent> events;
-  events.reserve(seqs->size());
-  for (uint64_t seq : *seqs) {
-    if (size && seq >= size) break;
-    auto ev = store.Get(seq);
-    if (!ev.ok()) return ev.status();
-    events.push_back(std::move(*ev));
-  }
-  return events;
 }
 
 TimelineHeader Header(const Store& store, const IncidentStatus& st, uint64_t cp_size,

@@ -1,11 +1,20 @@
-// custody serve | trust reset
+// custody serve | open | trust reset | backup
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/files.h"
+#include "ledger/base/time.h"
 #include "ledger/keyfile.h"
 #include "net/http_client.h"
+#include "net/nip98.h"
+#include "net/protocol.h"
 #include "server/http_server.h"
 #include "server/sequencer.h"
 #include "tools/cli.h"
@@ -17,6 +26,7 @@ namespace {
 struct ServeArgs {
   std::string listen = "127.0.0.1:8443";
   std::string notary_key;
+  std::string notary_passphrase_file;
   std::string tls_cert, tls_key;
   std::string public_url;
   std::string metrics_listen;
@@ -77,7 +87,18 @@ Status Serve(const Context& ctx, const ServeArgs& a) {
   } else if (!a.admin.empty() || !a.name.empty()) {
     return Status::Usage("--admin and --name go with --init");
   }
-  auto notary = LoadKeyFile(a.notary_key, ReadPassphrase);
+  // A service reads the key's passphrase from a file (systemd's
+  // LoadCredential puts it in the unit's credentials directory, %d).
+  PassphraseFn passphrase = ReadPassphrase;
+  if (!a.notary_passphrase_file.empty())
+    passphrase = [&a](const std::string&, bool) -> Result<std::string> {
+      auto text = ReadSmallFile(a.notary_passphrase_file, 4096);
+      if (!text.ok()) return text.status().Prefixed("--notary-passphrase-file");
+      std::string p(text->begin(), text->end());
+      if (!p.empty() && p.back() == '\n') p.pop_back();
+      return p;
+    };
+  auto notary = LoadKeyFile(a.notary_key, passphrase);
   if (!notary.ok()) return notary.status().Prefixed("--notary-key");
   const Hash32 notary_pub = notary->public_key();
 
@@ -115,6 +136,60 @@ Status Serve(const Context& ctx, const ServeArgs& a) {
   (*server)->Stop(30000);
   (*seq)->Stop();
   std::cerr << "custody serve: stopped\n";
+  return Status::OK();
+}
+
+// Starts the user's browser on url ($BROWSER, else xdg-open), without a
+// shell; the browser's output goes nowhere.
+Status StartBrowser(const std::string& url) {
+  const char* env = std::getenv("BROWSER");
+  const std::string browser = env && *env ? env : "xdg-open";
+  const pid_t pid = fork();
+  if (pid < 0) return Status::IOError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, STDIN_FILENO);
+      dup2(null, STDOUT_FILENO);
+    }
+    execlp(browser.c_str(), browser.c_str(), url.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Status::IOError("could not start a browser (" + browser +
+                           (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ": not found" : "") +
+                           "); open the URL above yourself");
+  return Status::OK();
+}
+
+// custody open INC-n: a sign-in link to the incident's live board, made of
+// an event signed by the member's key (valid kSigninTokenSeconds, good once).
+Status Open(const Context& ctx, const std::string& incident_text, bool browser) {
+  auto incident = ParseIncidentName(incident_text);
+  if (!incident.ok()) return incident.status();
+  if (!ctx.remote())
+    return Status::Usage("open shows a server's board: give --ledger https://HOST:PORT");
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  if (auto st = (*store)->LoadIncident(*incident); !st.ok())
+    return st.status().IsNotFound() ? Status::InvalidArgument(st.status().message()) : st.status();
+  auto key = ctx.LoadKey();
+  if (!key.ok()) return key.status();
+  auto server = ctx.Server();
+  if (!server.ok()) return server.status();
+  const int64_t now = NowNs() / 1000000000;
+  const std::string board = (*server)->url() + proto::BoardPagePath(*incident);
+  auto token = MakeSigninToken(*key, board, now);
+  if (!token.ok()) return token.status();
+  const std::string url = (*server)->url() + std::string(proto::kSignin) + "?token=" + *token;
+  ctx.Print({{"url", url},
+             {"board", board},
+             {"expires", FormatTime((now + kSigninTokenSeconds) * 1000000000)}},
+            url);
+  if (browser) return StartBrowser(url);
   return Status::OK();
 }
 
@@ -187,6 +262,9 @@ void AddServerCommands(CLI::App& app, Context& ctx) {
                     "The URL clients use (NIP-98 events name it); default from --listen");
   serve->add_option("--metrics-listen", a->metrics_listen,
                     "HOST:PORT for Prometheus metrics (/metrics); :PORT binds 127.0.0.1");
+  serve->add_option("--notary-passphrase-file", a->notary_passphrase_file,
+                    "Read the notary key's passphrase from FILE (a systemd credential: "
+                    "%d/NAME); else CUSTODY_PASSPHRASE_FD or the terminal");
   serve->add_flag("--init", a->init,
                   "Create the ledger: wait for a genesis signed remotely by --admin");
   serve->add_option("--admin", a->admin, "With --init: the npub of the first admin");
@@ -196,6 +274,21 @@ void AddServerCommands(CLI::App& app, Context& ctx) {
   serve->add_option("--header-timeout-ms", a->header_timeout_ms,
                     "How long a connection's first request header may take (default 10000)");
   serve->callback([&ctx, a] { ctx.run = [&ctx, a] { return Serve(ctx, *a); }; });
+
+  auto open_incident = std::make_shared<std::string>();
+  auto open_browser = std::make_shared<bool>(false);
+  auto* open = app.add_subcommand(
+      "open",
+      "Print a sign-in link to an incident's live board on the server (--ledger https://…): "
+      "signed by --key, valid 5 minutes, good once. The page updates itself as events arrive.");
+  open->add_option("INCIDENT", *open_incident, "The incident (INC-<n>)")->required();
+  open->add_flag("--browser", *open_browser,
+                 "Open the link in a browser ($BROWSER, else xdg-open)");
+  open->callback([&ctx, open_incident, open_browser] {
+    ctx.run = [&ctx, open_incident, open_browser] {
+      return Open(ctx, *open_incident, *open_browser);
+    };
+  });
 
   auto* trust = app.add_subcommand("trust", "What this machine trusts of a server");
   trust->require_subcommand(1);
