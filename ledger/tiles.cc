@@ -18,8 +18,11 @@ bool ParseSmall(std::string_view s, unsigned max, unsigned* out) {
   return true;
 }
 
-// N: "x001/x234/067" — three digits an element, "x" before all but the last.
+// N: "x001/x234/067" — three digits an element, "x" before all but the last,
+// and no element of leading zeroes ("x000/067" is 67's second name: refused,
+// so that each tile has one path).
 bool ParseIndex(std::string_view s, uint64_t* out) {
+  if (s.size() > 3 && s.substr(0, 4) == "x000") return false;
   uint64_t v = 0;
   for (;;) {
     const bool last = s.size() == 3;

@@ -55,6 +55,8 @@ TEST_CASE("tlog-tiles: paths are the spec's encoding, both ways", "[ledger][tile
                           "tile/entries/",
                           "tile/0/x018/x446/x744/x073/x709/x551/616",
                           "tile/0/00a",
+                          "tile/0/x000/x234/067",
+                          "tile/0/x000/000",
                           "checkpoint",
                           "tile/0/000.p/1x",
                           "tile/entries/000.p/-1",

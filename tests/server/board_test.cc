@@ -4,6 +4,7 @@
 // tests/interop/board.mjs drives the page itself in headless Chromium.
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -276,6 +277,34 @@ TEST_CASE("board: a sign-in link is exchanged once for an HttpOnly SameSite=Stri
   const std::string prefix = team.server->url() + "/v1/signin?token=";
   REQUIRE(link.rfind(prefix, 0) == 0);
   const std::string target = link.substr(team.server->url().size());
+  // --browser hands a fresh link to $BROWSER; one that does not start is exit 4.
+  {
+    const std::string browser = team.tmp / "browser.sh", seen = team.tmp / "browser.url";
+    {
+      std::ofstream f(browser);
+      f << "#!/bin/sh\nprintf '%s' \"$1\" > '" << seen << "'\n";
+    }
+    REQUIRE(chmod(browser.c_str(), 0755) == 0);
+    auto env = team.Env(team.keys[0]);
+    env.push_back("BROWSER=" + browser);
+    const std::vector<std::string> base = {"--ledger", team.server->url(), "--trust",
+                                           team.server->notary(), "--key", team.keys[0]};
+    auto args = base;
+    args.insert(args.end(), {"open", incident, "--browser"});
+    const auto opened = Run(args, env);
+    CHECK(opened.code == 0);
+    CHECK(ReadFile(seen).rfind(prefix, 0) == 0);
+    CHECK(ReadFile(seen) == Trim(opened.out));
+    env.back() = "BROWSER=/nonexistent/browser";
+    const auto failed = Run(args, env);
+    CHECK(failed.code == 4);
+    CHECK(failed.err.find("could not start a browser") != std::string::npos);
+    // A ledger directory has no board; an undeclared incident is refused.
+    CHECK(Run({"--ledger", team.ledger, "--key", team.keys[0], "open", incident}).code == 2);
+    auto missing = base;
+    missing.insert(missing.end(), {"open", "INC-9999"});
+    CHECK(Run(missing, team.Env(team.keys[0])).code == 3);
+  }
 
   // Without a session the board offers sign-in, and its data are refused.
   const std::string board = "/v1/incidents/" + incident + "/board";
