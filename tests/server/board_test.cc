@@ -4,8 +4,8 @@
 // tests/interop/board.mjs drives the page itself in headless Chromium.
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -287,8 +287,8 @@ TEST_CASE("board: a sign-in link is exchanged once for an HttpOnly SameSite=Stri
     REQUIRE(chmod(browser.c_str(), 0755) == 0);
     auto env = team.Env(team.keys[0]);
     env.push_back("BROWSER=" + browser);
-    const std::vector<std::string> base = {"--ledger", team.server->url(), "--trust",
-                                           team.server->notary(), "--key", team.keys[0]};
+    const std::vector<std::string> base = {
+        "--ledger", team.server->url(), "--trust", team.server->notary(), "--key", team.keys[0]};
     auto args = base;
     args.insert(args.end(), {"open", incident, "--browser"});
     const auto opened = Run(args, env);
