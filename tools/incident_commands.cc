@@ -20,6 +20,7 @@
 #include "ledger/base/files.h"
 #include "ledger/store/blobs.h"
 #include "projections/actions.h"
+#include "projections/listing.h"
 #include "projections/projector.h"
 #include "projections/render.h"
 #include "projections/status.h"
@@ -492,10 +493,66 @@ Status PirPublish(const Context& ctx, const PirPublishArgs& a) {
   return s;
 }
 
+// custody incident list: every incident, with its standing and what is overdue.
+Status List(const Context& ctx) {
+  auto store = ctx.OpenReader();
+  if (!store.ok()) return store.status();
+  auto list = ListIncidents(**store, NowNs());
+  if (!list.ok()) return list.status();
+  Json j = Json::array();
+  std::vector<std::vector<std::string>> rows = {{"INCIDENT", "STATE", "SEV", "COMMANDER",
+                                                 "DECLARED (UTC)", "LAST EVENT (UTC)", "OVERDUE",
+                                                 "TITLE"}};
+  for (const IncidentSummary& s : *list) {
+    j.push_back(
+        {{"incident", IncidentName(s.incident)},
+         {"state", s.closed ? "closed" : "open"},
+         {"severity", s.severity},
+         {"commander", s.commander ? Json(EncodeNpub(*s.commander)) : Json(nullptr)},
+         {"declared", FormatTime(s.declared_ns)},
+         {"last_event", {{"seq", s.last_seq}, {"recorded", FormatTime(s.last_recorded_ns)}}},
+         {"events", s.events},
+         {"overdue_items", s.overdue},
+         {"title", s.title}});
+    rows.push_back({IncidentName(s.incident), s.closed ? "closed" : "open", s.severity,
+                    s.commander ? ShortNpub(*s.commander) : "-", FormatTimeHuman(s.declared_ns),
+                    FormatTimeHuman(s.last_recorded_ns) + " #" + std::to_string(s.last_seq),
+                    std::to_string(s.overdue), Printable(s.title)});
+  }
+  // Columns padded to their widest cell (in characters, not bytes), the title last.
+  std::vector<size_t> width(rows[0].size(), 0);
+  auto chars = [](const std::string& t) {
+    size_t n = 0;
+    for (unsigned char c : t) n += (c & 0xc0) != 0x80;
+    return n;
+  };
+  for (const auto& r : rows)
+    for (size_t i = 0; i + 1 < r.size(); ++i) width[i] = std::max(width[i], chars(r[i]));
+  std::string text;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - chars(r[i]) + 2, ' ');
+    }
+    text += line + "\n";
+  }
+  if (list->empty()) text = "no incidents declared\n";
+  ctx.Print(j, text);
+  return Status::OK();
+}
+
 }  // namespace
 
 void AddIncidentCommands(CLI::App& app, Context& ctx) {
   CLI::App* incident = app.get_subcommand("incident");
+
+  auto* list = incident->add_subcommand(
+      "list",
+      "Every incident: state, severity, commander, declared, last event and overdue runbook "
+      "items (any member). --json: an array of objects.\n"
+      "Examples:\n  custody incident list\n  custody --json incident list");
+  list->callback([&ctx] { ctx.run = [&ctx] { return List(ctx); }; });
 
   auto pb = std::make_shared<PlaybookArgs>();
   auto* playbook = incident->add_subcommand(

@@ -191,6 +191,8 @@ TEST_CASE("serve: every reading command prints the same bytes remotely as locall
       {"timeline", inc, "--format", "jsonl"},
       {"timeline", inc, "--format", "html"},
       {"pir", "report", inc},
+      {"incident", "list"},
+      {"--json", "incident", "list"},
   };
   // status judges the incident at the moment it runs, and says when.
   auto unclocked = [](const std::string& out) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/base/encoding.h"
+#include "ledger/base/time.h"
 #include "ledger/checkpoint.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
@@ -392,4 +393,51 @@ TEST_CASE("CLI: checkpoints, proofs, and rollback or fork detection against a sa
   Json list = Json::parse(f.Read({"--json", "checkpoint", "--list"}).out);
   CHECK(list.size() == 2);
   CHECK(f.Read({"verify"}).code == 0);
+}
+
+TEST_CASE("CLI: incident list shows every incident's standing, in columns and as JSON",
+          "[cli][incidents]") {
+  Fixture f;
+  Out none = f.Read({"incident", "list"});
+  REQUIRE(none.code == 0);
+  CHECK(none.out == "no incidents declared\n");
+  CHECK(Json::parse(f.Read({"--json", "incident", "list"}).out) == Json::array());
+  // One declared an hour ago: its first-15-minutes items are overdue now.
+  const std::string hour_ago = FormatTime(NowNs() - 3600LL * 1000000000);
+  Out a = f.Admin({"incident", "declare", "--sev", "SEV-1", "--title", "Service key leak",
+                   "--occurred", hour_ago});
+  REQUIRE(a.code == 0);
+  const std::string first = Trim(a.out);
+  Out b = f.Admin({"incident", "declare", "--sev", "SEV-3", "--title", "Slow card issuance"});
+  REQUIRE(b.code == 0);
+  const std::string second = Trim(b.out);
+  REQUIRE(f.Admin({"incident", "commander", second, f.admin}).code == 0);
+  REQUIRE(f.Resp({"note", "--incident", first, "looking at it"}).code == 0);
+
+  Out text = f.Read({"incident", "list"});
+  REQUIRE(text.code == 0);
+  CHECK(Lines(text.out) == 3);
+  CHECK(text.out.rfind("INCIDENT  STATE  SEV    COMMANDER", 0) == 0);
+  CHECK(Has(text.out, "Service key leak"));
+  // The columns line up: each row's state starts where the header's does.
+  const size_t col = text.out.find("STATE");
+  size_t at = text.out.find('\n') + 1;
+  while (at < text.out.size()) {
+    CHECK(text.out.substr(at + col, 4) == "open");
+    at = text.out.find('\n', at) + 1;
+  }
+
+  Json list = Json::parse(f.Read({"--json", "incident", "list"}).out);
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["incident"] == first);
+  CHECK(list[0]["severity"] == "SEV-1");
+  CHECK(list[0]["state"] == "open");
+  CHECK(list[0]["commander"].is_null());
+  CHECK(list[0]["overdue_items"].get<int>() > 0);
+  CHECK(list[0]["events"] == 2);
+  CHECK(list[0]["last_event"]["seq"] == list[1]["last_event"]["seq"].get<uint64_t>() + 1);
+  CHECK(list[1]["incident"] == second);
+  CHECK(list[1]["commander"] == f.admin);
+  CHECK(list[1]["overdue_items"] == 0);
+  CHECK(list[1]["title"] == "Slow card issuance");
 }
