@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
                  "The checkpoint signer's key (npub), as you know it from outside the package")
       ->required();
   app.add_flag("--json", json, "Print one JSON document for programs");
+  app.set_version_flag("--version", "custody-verify-package " CUSTODY_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

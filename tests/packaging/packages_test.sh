@@ -40,6 +40,8 @@ grep -q ' ./usr/bin/custody-verify-package$' "$tmp/verify.files" || fail "verifi
 dpkg-deb -x "$verify" "$tmp/verify-root"
 ! nm -C "$tmp/verify-root/usr/bin/custody-verify-package" 2>/dev/null | grep -qi rocksdb || fail "verifier: links RocksDB"
 "$tmp/verify-root/usr/bin/custody-verify-package" --help > /dev/null
+"$tmp/verify-root/usr/bin/custody-verify-package" --version | grep -q '^custody-verify-package [0-9]' ||
+  fail "verifier: --version"
 
 # The unit, as installed: systemd-analyze verify in a root that holds the
 # package and this system's units, and no word of warning.
