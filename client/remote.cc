@@ -54,7 +54,21 @@ Status Broken(const std::string& url, const std::string& why) {
   return Status::VerificationFailed("server " + url + ": " + why);
 }
 
+// What this machine keeps about a server is named by a hash of its URL.
+std::string ServerId(const Url& url) { return EncodeHex(Sha256(AsSpan(url.base))).substr(0, 24); }
+
+std::string ReplicaDirOf(const RemoteOptions& o, const Url& url) {
+  const std::string cache = o.cache_dir.empty() ? HomeDir("XDG_CACHE_HOME", ".cache") : o.cache_dir;
+  return cache + "/replicas/" + ServerId(url);
+}
+
 }  // namespace
+
+Result<std::string> CachedReplicaDir(const RemoteOptions& options) {
+  auto url = ParseUrl(options.url);
+  if (!url.ok()) return url.status();
+  return ReplicaDirOf(options, *url);
+}
 
 class Remote::Impl {
  public:
@@ -63,13 +77,10 @@ class Remote::Impl {
         key_(key),
         url_(url),
         http_(url, {options_.ca_file, options_.timeout_ms}) {
-    const std::string id = EncodeHex(Sha256(AsSpan(url_.base))).substr(0, 24);
     const std::string state =
         options_.state_dir.empty() ? HomeDir("XDG_STATE_HOME", ".local/state") : options_.state_dir;
-    const std::string cache =
-        options_.cache_dir.empty() ? HomeDir("XDG_CACHE_HOME", ".cache") : options_.cache_dir;
-    state_path_ = state + "/servers/" + id + ".json";
-    replica_dir_ = cache + "/replicas/" + id;
+    state_path_ = state + "/servers/" + ServerId(url_) + ".json";
+    replica_dir_ = ReplicaDirOf(options_, url_);
   }
 
   // A request with a fresh NIP-98 event; a non-2xx answer becomes the

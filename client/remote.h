@@ -105,6 +105,11 @@ class Remote {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where this machine keeps its verified replica of a server's ledger
+// (RemoteOptions::url, cache_dir), whether or not there is one yet. No
+// network, no key: shell completion reads incident ids from it.
+Result<std::string> CachedReplicaDir(const RemoteOptions& options);
+
 // Forgets what this machine saved about a server (pinned key, checkpoint,
 // promises, replica), after a legitimate restore: `custody trust reset URL`.
 Status ResetTrust(const RemoteOptions& options);

@@ -339,6 +339,47 @@ std::string PirMarkdown(const PirInput& in) {
   return o;
 }
 
+nlohmann::ordered_json PirJson(const PirInput& in) {
+  using Json = nlohmann::ordered_json;
+  const IncidentStatus& st = in.status;
+  Json j;
+  j["incident"] = IncidentName(st.incident);
+  j["title"] = st.title;
+  j["severity"] = SeverityName(st.severity);
+  j["ledger"] = {{"name", in.ledger_name}, {"id", in.header.ledger_id}};
+  j["checkpoint"] = {{"size", in.header.checkpoint_size}, {"text", in.header.checkpoint}};
+  j["as_of"] = FormatTime(in.as_of_ns);
+  // The report's sections in order, as the Markdown and HTML forms show them:
+  // paragraphs, list items, and tables as objects keyed by their columns.
+  Json sections = Json::array();
+  for (const Block& b : Report(in)) {
+    if (b.kind == Block::kHeading) {
+      sections.push_back({{"title", b.text},
+                          {"paragraphs", Json::array()},
+                          {"items", Json::array()},
+                          {"tables", Json::array()}});
+      continue;
+    }
+    if (sections.empty()) continue;  // the report opens with its heading
+    Json& s = sections.back();
+    if (b.kind == Block::kParagraph) s["paragraphs"].push_back(b.text);
+    if (b.kind == Block::kList)
+      for (const auto& i : b.items) s["items"].push_back(i);
+    if (b.kind == Block::kTable && !b.rows.empty()) {
+      Json rows = Json::array();
+      for (size_t r = 1; r < b.rows.size(); ++r) {
+        Json row = Json::object();
+        for (size_t c = 0; c < b.rows[r].size() && c < b.rows[0].size(); ++c)
+          row[b.rows[0][c]] = b.rows[r][c];
+        rows.push_back(std::move(row));
+      }
+      s["tables"].push_back({{"columns", b.rows[0]}, {"rows", std::move(rows)}});
+    }
+  }
+  j["sections"] = std::move(sections);
+  return j;
+}
+
 std::string PirHtml(const PirInput& in) {
   std::string o =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +

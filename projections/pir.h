@@ -6,6 +6,7 @@
 // it is regenerated.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ struct PirInput {
 
 std::string PirMarkdown(const PirInput& in);
 std::string PirHtml(const PirInput& in);
+// The same report as data: {"incident", "title", "severity", "ledger",
+// "checkpoint", "as_of", "sections": [{"title", "paragraphs", "items",
+// "tables": [{"columns", "rows": [{column: cell}]}]}]} (`pir report --json`).
+nlohmann::ordered_json PirJson(const PirInput& in);
 
 }  // namespace custody

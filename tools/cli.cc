@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "ledger/base/encoding.h"
@@ -133,6 +134,7 @@ Result<std::unique_ptr<Store>> Context::OpenReader() const {
 }
 
 void Context::Print(const Json& j, const std::string& text) const {
+  printed = true;
   if (json) {
     // Text in events is UTF-8 (checked at append); anything else (a path, a
     // tampered name) is replaced rather than aborting the output.
@@ -142,6 +144,35 @@ void Context::Print(const Json& j, const std::string& text) const {
     if (!text.empty() && text.back() != '\n') std::cout << "\n";
   }
   std::cout.flush();
+}
+
+std::string WroteLine(const std::string& path, const std::string& what, uint64_t bytes) {
+  return "wrote " + Printable(path) + ": " + what + " (" + std::to_string(bytes) +
+         (bytes == 1 ? " byte)" : " bytes)");
+}
+
+std::string AppendedLine(uint64_t seq, std::string_view type, const Hash32& id, uint64_t incident) {
+  return "appended #" + std::to_string(seq) + " " + std::string(type) + " " + EncodeHex(id) +
+         (incident ? " to " + IncidentName(incident) : "");
+}
+
+uint64_t FileBytes(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    const auto n = fs::file_size(path, ec);
+    return ec ? 0 : n;
+  }
+  uint64_t total = 0;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  return total;
+}
+
+Status RefuseJson(const Context& ctx, const std::string& command, const std::string& why) {
+  if (!ctx.json) return Status::OK();
+  return Status::Usage("--json: " + why + " (see custody " + command + " --help)");
 }
 
 std::string WithHint(const Status& s) {

@@ -31,6 +31,9 @@ struct Context {
   // Set by LoadKey and OpenWriter: the command offers events to append, so a
   // broken rule is input rejected (exit 3), not a ledger that fails (exit 1).
   mutable bool writing = false;
+  // Set once the command printed its JSON document (or its text): a failure
+  // after that adds no second document.
+  mutable bool printed = false;
 
  private:
   Result<SecretKey> ReadKey() const;
@@ -104,5 +107,16 @@ void AddServerCommands(CLI::App& app, Context& ctx);    // serve, trust reset
 void AddMerkleCommands(CLI::App& app, Context& ctx);    // checkpoint, prove, consistency
 void AddEvidenceCommands(CLI::App& app, Context& ctx);  // incident declare, evidence, deploy
 void AddExportCommands(CLI::App& app, Context& ctx);    // export, verify-package
+// One voice for confirmations. A file written:  "wrote PATH: WHAT (N bytes)".
+std::string WroteLine(const std::string& path, const std::string& what, uint64_t bytes);
+// An event appended: "appended #SEQ TYPE ID" and, for an incident's, " to INC-n".
+std::string AppendedLine(uint64_t seq, std::string_view type, const Hash32& id,
+                         uint64_t incident = 0);
+// The size of a file just written (0 if it cannot be read); of a directory,
+// the bytes of every file under it.
+uint64_t FileBytes(const std::string& path);
+// The refusal of --json by a command whose output is not JSON (a file's
+// bytes, a script): a usage error naming what to do instead.
+Status RefuseJson(const Context& ctx, const std::string& command, const std::string& why);
 
 }  // namespace custody::cli

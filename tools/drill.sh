@@ -6,7 +6,9 @@
 # that reconciles, the exit criteria, the close, the PIR. Actions are placed in
 # time with --occurred, from three hours ago to now; status is printed as the
 # incident unfolds. Ends with the timeline, the PIR report, an evidence package
-# verified offline, and the HTML timeline's path.
+# verified offline, and the HTML timeline's path. A second incident (SEV-3,
+# playbook C) is declared at the end and left open: the examples of
+# `custody COMMAND --help` run against this ledger.
 #
 # usage: tools/drill.sh WORK_DIR   (CUSTODY=path/to/custody, default build/tools/custody)
 set -euo pipefail
@@ -33,6 +35,7 @@ say "People: one key each (files of mode 0600); only npubs are ever printed"
 for who in admin alice bob legal; do "$custody" key new --out "$work/$who.nsec" > "$work/$who.npub"; done
 "$custody" key new --out "$work/new-service.nsec" > "$work/new-service.npub"  # the rotated SERVICE_NSEC
 "$custody" key new --out "$work/user.nsec" > "$work/user.npub"                # a wallet user
+"$custody" key new --out "$work/notary.nsec" > "$work/notary.npub"            # the team server's key
 admin=$(cat "$work/admin.npub"); alice=$(cat "$work/alice.npub"); bob=$(cat "$work/bob.npub")
 legal=$(cat "$work/legal.npub"); user=$(cat "$work/user.npub")
 printf 'admin %s\ncommander alice %s\nresponder bob %s\nlegal %s\nwallet user %s\n' "$admin" "$alice" "$bob" "$legal" "$user"
@@ -134,6 +137,17 @@ show pir report "$inc" --out "$work/pir.md"
 show timeline "$inc" --format html --out "$work/timeline.html"
 show projections rebuild
 cmp <("$custody" pir report "$inc") "$work/pir.md" && echo "PIR report after rebuild: byte-identical"
+
+say "The next page: a wallet user reports an NWC connection they did not make (SEV-3, left open)"
+inc2=$(CUSTODY_KEY="$work/alice.nsec" "$custody" incident declare --sev SEV-3 --playbook C \
+         --title "NWC connection the user did not make" \
+         --summary "A user reports payments through an NWC connection they did not create")
+echo "\$ custody incident declare --sev SEV-3 --playbook C --title …   # as alice"
+echo "$inc2"
+as alice incident commander "$inc2" "$alice"
+show incident list
+# The team's server signs tree heads with a key of its own (custody serve --notary-key).
+as admin member add "$(cat "$work/notary.npub")" --role notary
 
 say "The timeline"
 show timeline "$inc"

@@ -52,6 +52,10 @@ Status Declare(const Context& ctx, const DeclareArgs& a) {
   auto appended = AppendOne(ctx, std::move(d));
   if (!appended.ok()) return appended.status();
   const std::string id = IncidentName(appended->seq);
+  // The incident's id is the output (inc=$(custody incident declare …)); what
+  // was appended goes to standard error.
+  if (!ctx.json)
+    std::cerr << AppendedLine(appended->seq, "incident_declared", appended->id) << "\n";
   ctx.Print({{"incident", id},
              {"seq", appended->seq},
              {"id", EncodeHex(appended->id)},
@@ -217,14 +221,19 @@ Status EvidenceAdd(const Context& ctx, const EvidenceArgs& a) {
                  {"name", p.name},
                  {"media_type", p.media_type},
                  {"kind", std::string(EvidenceKindName(p.kind))}});
-    text += "appended #" + std::to_string(out[i].seq) + " evidence " + Printable(p.name) +
-            " sha256:" + EncodeHex(p.sha256) + " (" + std::to_string(p.size) + " bytes)\n";
+    text += AppendedLine(out[i].seq, "evidence", out[i].id, drafts[i].incident) + ": " +
+            Printable(p.name) + ", sha256 " + EncodeHex(p.sha256) + ", " + std::to_string(p.size) +
+            " bytes\n";
   }
   ctx.Print(j, text);
   return Status::OK();
 }
 
 Status EvidenceGet(const Context& ctx, const std::string& hash_text, const std::string& out_path) {
+  if (out_path == "-")
+    CUSTODY_RETURN_IF_ERROR(
+        RefuseJson(ctx, "evidence get",
+                   "--out - writes the snapshot itself; give --out FILE for JSON about the file"));
   std::string_view h = hash_text;
   if (h.substr(0, 7) == "sha256:") h.remove_prefix(7);
   auto hash = DecodeHex32(h);
@@ -256,8 +265,7 @@ Status EvidenceGet(const Context& ctx, const std::string& hash_text, const std::
   CUSTODY_RETURN_IF_ERROR(s);
   if (!to_stdout)
     ctx.Print({{"sha256", EncodeHex(*hash)}, {"size", *size}, {"out", out_path}},
-              "wrote " + std::to_string(*size) + " bytes to " + Printable(out_path) +
-                  " (sha256 checked)");
+              WroteLine(out_path, "the snapshot sha256 " + EncodeHex(*hash) + ", checked", *size));
   return Status::OK();
 }
 

@@ -116,15 +116,17 @@ Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
              {"payload_bytes", r.bytes},
              {"tagmanifest_sha256", EncodeHex(r.tagmanifest_sha256)},
              {"export_event", r.recorded.seq}},
-            "wrote " + Printable(a.out) + ": " + std::to_string(r.index.events.size()) +
-                " events, " + std::to_string(r.index.membership.size()) + " membership events, " +
-                std::to_string(included) + " snapshots (" +
-                std::to_string(r.index.blobs.size() - included) +
-                " shared, listed by hash only)\n" + "checkpoint " +
-                std::to_string(r.index.checkpoint_size) + ", root " +
-                EncodeHex(r.index.checkpoint_root) + "\nrecorded as event #" +
-                std::to_string(r.recorded.seq) + "\ncheck it with: custody verify-package " +
-                Printable(a.out) + " --trust NPUB-OF-THE-CHECKPOINT-SIGNER");
+            AppendedLine(r.recorded.seq, "export", r.recorded.id) + "\n" +
+                WroteLine(a.out,
+                          "an evidence package of " + std::to_string(r.index.events.size()) +
+                              " events, " + std::to_string(r.index.membership.size()) +
+                              " membership events and " + std::to_string(included) +
+                              " snapshots (" + std::to_string(r.index.blobs.size() - included) +
+                              " shared, listed by hash only), at checkpoint " +
+                              std::to_string(r.index.checkpoint_size),
+                          FileBytes(a.out)) +
+                "\ncheck it with: custody-verify-package " + Printable(a.out) +
+                " --trust NPUB-OF-THE-CHECKPOINT-SIGNER");
   return Status::OK();
 }
 
@@ -173,7 +175,12 @@ void AddExportCommands(CLI::App& app, Context& ctx) {
                    "The checkpoint signer's key (npub), as you know it from outside the package")
       ->required();
   verify->callback([&ctx, vp] {
-    ctx.run = [&ctx, vp] { return VerifyPackageCommand(vp->first, vp->second, ctx.json); };
+    ctx.run = [&ctx, vp] {
+      if (auto trust = ParseNpubArg("--trust", vp->second); !trust.ok())
+        return Status::Usage(trust.status().message());
+      ctx.printed = true;  // it prints its document (or text), failure or not
+      return VerifyPackageCommand(vp->first, vp->second, ctx.json);
+    };
   });
 }
 

@@ -249,8 +249,8 @@ Status Import(const Context& ctx, const std::string& path) {
   const uint64_t imported = events.load();
   ctx.Print(
       {{"imported", imported}, {"first_seq", first}, {"last_seq", last}, {"seconds", seconds}},
-      "imported " + std::to_string(imported) + " events (#" + std::to_string(first) + "..#" +
-          std::to_string(last) + ")");
+      "appended " + std::to_string(imported) + (imported == 1 ? " event, #" : " events, #") +
+          std::to_string(first) + " to #" + std::to_string(last));
   return Status::OK();
 }
 
@@ -260,12 +260,7 @@ void AddImportCommand(CLI::App& app, Context& ctx) {
   auto path = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
       "import",
-      "Bulk append from JSON Lines (- for standard input). Every line is validated before any is "
-      "written; a bad line means exit 3 naming it, and nothing written.\n"
-      "A line: {\"type\":\"note\",\"text\":\"…\",\"incident\":\"INC-7\",\"subjects\":[\"npub1…\"],"
-      "\"occurred\":\"2026-11-20T10:03:00Z\"}\n"
-      "Against a server: every line under one lease, all appended or none; other writers wait "
-      "while it is signed, uploaded and checked (docs/server.md).");
+      "Bulk append notes and deploys from JSON Lines: every line checked first, all or none");
   cmd->add_option("FILE", *path, "JSON Lines file, or - for standard input")->required();
   cmd->callback([&ctx, path] { ctx.run = [&ctx, path] { return Import(ctx, *path); }; });
 }

@@ -115,8 +115,7 @@ Status Append(const Context& ctx, Checked& c, Draft d) {
              {"type", std::string(PayloadTypeName(type))},
              {"incident", IncidentName(c.incident)},
              {"recorded", FormatTime(a.recorded_ns)}},
-            "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) +
-                " to " + IncidentName(c.incident) + " " + EncodeHex(a.id));
+            AppendedLine(a.seq, PayloadTypeName(type), a.id, c.incident));
   return Status::OK();
 }
 
@@ -548,10 +547,7 @@ void AddIncidentCommands(CLI::App& app, Context& ctx) {
   CLI::App* incident = app.get_subcommand("incident");
 
   auto* list = incident->add_subcommand(
-      "list",
-      "Every incident: state, severity, commander, declared, last event and overdue runbook "
-      "items (any member). --json: an array of objects.\n"
-      "Examples:\n  custody incident list\n  custody --json incident list");
+      "list", "Every incident: state, severity, commander, declared, last event, overdue items");
   list->callback([&ctx] { ctx.run = [&ctx] { return List(ctx); }; });
 
   auto pb = std::make_shared<PlaybookArgs>();
@@ -617,7 +613,7 @@ void AddIncidentCommands(CLI::App& app, Context& ctx) {
   auto st = std::make_shared<StepArgs>();
   auto* step = app.add_subcommand("step",
                                   "Record a runbook step done (A.1, B.4, funds.2, exit.4, pir.2 "
-                                  "…); see docs/cli.md for each step's options");
+                                  "…); each step's options below");
   AddCommon(step, &st->common);
   step->add_option("STEP", st->step, "The runbook step id")->required();
   step->add_option("--subject", st->subjects, "The affected user (npub; repeatable): B.1-B.4, C.1");
@@ -649,7 +645,7 @@ void AddIncidentCommands(CLI::App& app, Context& ctx) {
       "reconcile",
       "Record sender/receiver balances and proofs and tx history from a JSON file (funds.3)");
   AddCommon(reconcile, &rec->common);
-  reconcile->add_option("--file", rec->file, "The figures (format in docs/cli.md)")->required();
+  reconcile->add_option("--file", rec->file, "The figures: JSON, as below")->required();
   reconcile->callback([&ctx, rec] { ctx.run = [&ctx, rec] { return Reconcile(ctx, *rec); }; });
 
   auto cr = std::make_shared<CorrectArgs>();

@@ -3,7 +3,7 @@
 # all there already (so it is safe to run again). Run as root.
 set -euo pipefail
 packages=(
-  cmake ninja-build ccache pkg-config g++
+  cmake ninja-build ccache pkg-config g++ dpkg-dev
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev libsecp256k1-dev libsodium-dev
   libcli11-dev catch2 nlohmann-json3-dev libboost-dev
 )
@@ -11,8 +11,11 @@ packages=(
 # sanitizer and fuzz build, clang-format and clang-tidy for the format and
 # function-size checks (and git, whose list of tracked files they check), Chromium to load the HTML timeline
 # and the incident board headless (driven by npm puppeteer-core), dpkg-dev and systemd to build the
-# Debian packages and check their unit (systemd-analyze).
-if [[ "${1:-}" == "--test" ]]; then packages+=(clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 chromium git dpkg-dev systemd); fi
+# Debian packages and check their unit (systemd-analyze), man-db and zsh to
+# render the manual pages and try the completions.
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 chromium git dpkg-dev systemd man-db zsh)
+fi
 # Node.js and npm for the interoperability tests (tests/interop: nostr-tools),
 # from Debian unless a node and an npm are already on the PATH.
 if [[ "${1:-}" == "--test" ]]; then

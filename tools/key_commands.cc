@@ -1,6 +1,8 @@
 // custody key new | show | encrypt | decrypt | rotate | compromised
 #include <openssl/crypto.h>
 
+#include <iostream>
+
 #include "ledger/base/encoding.h"
 #include "ledger/base/files.h"
 #include "ledger/keyfile.h"
@@ -48,6 +50,14 @@ Status KeyNew(const Context& ctx, const KeyFileArgs& a) {
     CUSTODY_RETURN_IF_ERROR(WriteNewKeyFile(a.file, *key));
   }
   const std::string npub = EncodeNpub(key->public_key());
+  // The npub is the output (npub=$(custody key new …)); what was written goes
+  // to standard error.
+  if (!ctx.json)
+    std::cerr << WroteLine(a.file,
+                           a.encrypt ? "a secret key, encrypted (NIP-49), mode 0600"
+                                     : "a secret key, mode 0600",
+                           FileBytes(a.file))
+              << "\n";
   ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", a.encrypt}}, npub);
   return Status::OK();
 }
@@ -76,7 +86,7 @@ Status KeyEncrypt(const Context& ctx, const KeyFileArgs& a) {
   CUSTODY_RETURN_IF_ERROR(ReplaceKeyFile(a.file, *key, &*text));
   const std::string npub = EncodeNpub(key->public_key());
   ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", true}, {"log_n", a.log_n}},
-            "encrypted " + a.file + " (" + npub + ")");
+            WroteLine(a.file, "the key of " + npub + ", encrypted (NIP-49)", FileBytes(a.file)));
   return Status::OK();
 }
 
@@ -88,8 +98,10 @@ Status KeyDecrypt(const Context& ctx, const KeyFileArgs& a) {
   if (!key.ok()) return key.status();
   CUSTODY_RETURN_IF_ERROR(ReplaceKeyFile(a.file, *key, nullptr));
   const std::string npub = EncodeNpub(key->public_key());
-  ctx.Print({{"npub", npub}, {"file", a.file}, {"encrypted", false}},
-            "decrypted " + a.file + " (" + npub + "); it now holds the secret in the clear");
+  ctx.Print(
+      {{"npub", npub}, {"file", a.file}, {"encrypted", false}},
+      WroteLine(a.file, "the key of " + npub + ", decrypted: it holds the secret in the clear",
+                FileBytes(a.file)));
   return Status::OK();
 }
 

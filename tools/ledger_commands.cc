@@ -90,6 +90,7 @@ Status ParseIncidentArg(const std::string& text, Draft* d) {
 
 Status AppendAndReport(const Context& ctx, Draft draft) {
   const fb::Payload type = PayloadTypeOf(draft.payload);
+  const uint64_t incident = draft.incident;
   auto appended = AppendOne(ctx, std::move(draft));
   if (!appended.ok()) return appended.status();
   const Appended& a = *appended;
@@ -97,8 +98,7 @@ Status AppendAndReport(const Context& ctx, Draft draft) {
              {"id", EncodeHex(a.id)},
              {"type", std::string(PayloadTypeName(type))},
              {"recorded", FormatTime(a.recorded_ns)}},
-            "appended #" + std::to_string(a.seq) + " " + std::string(PayloadTypeName(type)) + " " +
-                EncodeHex(a.id));
+            AppendedLine(a.seq, PayloadTypeName(type), a.id, incident));
   return Status::OK();
 }
 
@@ -131,9 +131,9 @@ Status InitRemote(const Context& ctx, const std::string& name, const SecretKey& 
              {"name", name},
              {"admin", EncodeNpub(key.public_key())},
              {"dir", url}},
-            "created ledger \"" + Printable(name) + "\" in " + url + "\nledger id  " +
-                EncodeHex(id) + "\nadmin      " + EncodeNpub(key.public_key()) +
-                "\nnext: custody member add " + EncodeNpub(info->notary) + " --role notary");
+            AppendedLine(0, "genesis", id) + ": the ledger \"" + Printable(name) + "\" on " + url +
+                "\nadmin      " + EncodeNpub(key.public_key()) + "\nnext: custody member add " +
+                EncodeNpub(info->notary) + " --role notary");
   return Status::OK();
 }
 
@@ -150,8 +150,8 @@ Status Init(const Context& ctx, const std::string& name) {
              {"name", name},
              {"admin", EncodeNpub(h.genesis_admin)},
              {"dir", *dir}},
-            "created ledger \"" + Printable(name) + "\" in " + Printable(*dir) + "\nledger id  " +
-                EncodeHex(h.ledger_id) + "\nadmin      " + EncodeNpub(h.genesis_admin));
+            AppendedLine(0, "genesis", h.ledger_id) + ": the ledger \"" + Printable(name) +
+                "\" in " + Printable(*dir) + "\nadmin      " + EncodeNpub(h.genesis_admin));
   return Status::OK();
 }
 
@@ -222,7 +222,45 @@ Status Note(const Context& ctx, const NoteArgs& a) {
 
 struct LogArgs {
   std::string incident, subject, type, since, until, limit;
+  std::string occurred_since, occurred_until, recorded_since, recorded_until;
 };
+
+// [since, until) from two options' texts ("" for open).
+struct TimeRange {
+  TimeNs since = INT64_MIN, until = INT64_MAX;
+  bool Holds(TimeNs t) const { return t >= since && t < until; }
+};
+
+Status ParseRange(const std::string& since_name, const std::string& since,
+                  const std::string& until_name, const std::string& until, TimeRange* r) {
+  if (!since.empty()) {
+    auto t = ParseTime(since);
+    if (!t.ok()) return t.status().Prefixed(since_name);
+    r->since = *t;
+  }
+  if (!until.empty()) {
+    auto t = ParseTime(until);
+    if (!t.ok()) return t.status().Prefixed(until_name);
+    r->until = *t;
+  }
+  if (r->since >= r->until && !since.empty() && !until.empty())
+    return Status::Usage(since_name + " must come before " + until_name);
+  return Status::OK();
+}
+
+// The log's columns, aligned: the widths of a ledger of `size` events.
+std::string LogRow(const std::string& seq, const std::string& recorded, const std::string& occurred,
+                   const std::string& author, const std::string& incident, const std::string& what,
+                   size_t seq_width, size_t incident_width) {
+  auto pad = [](std::string s, size_t w) {
+    // Display columns: the short npub's ellipsis is three bytes, one column.
+    size_t cols = 0;
+    for (unsigned char c : s) cols += (c & 0xC0) != 0x80;
+    return s + std::string(w > cols ? w - cols : 0, ' ');
+  };
+  return pad(seq, seq_width) + "  " + pad(recorded, 20) + "  " + pad(occurred, 20) + "  " +
+         pad(author, 18) + "  " + pad(incident, incident_width) + "  " + what;
+}
 
 Status Log(const Context& ctx, const LogArgs& a) {
   uint64_t incident = 0;
@@ -246,33 +284,47 @@ Status Log(const Context& ctx, const LogArgs& a) {
       return Status::Usage("--limit \"" + Printable(a.limit) +
                            "\": want a whole number of events, 1 to 18446744073709551615");
   }
-  TimeNs since = 0, until = INT64_MAX;
-  if (!a.since.empty()) {
-    auto t = ParseTime(a.since);
-    if (!t.ok()) return t.status().Prefixed("--since");
-    since = *t;
-  }
-  if (!a.until.empty()) {
-    auto t = ParseTime(a.until);
-    if (!t.ok()) return t.status().Prefixed("--until");
-    until = *t;
-  }
+  if (!a.since.empty() && !a.occurred_since.empty())
+    return Status::Usage("--since is --occurred-since; give one of them");
+  if (!a.until.empty() && !a.occurred_until.empty())
+    return Status::Usage("--until is --occurred-until; give one of them");
+  TimeRange occurred, recorded;
+  CUSTODY_RETURN_IF_ERROR(ParseRange(a.since.empty() ? "--occurred-since" : "--since",
+                                     a.since.empty() ? a.occurred_since : a.since,
+                                     a.until.empty() ? "--occurred-until" : "--until",
+                                     a.until.empty() ? a.occurred_until : a.until, &occurred));
+  CUSTODY_RETURN_IF_ERROR(ParseRange("--recorded-since", a.recorded_since, "--recorded-until",
+                                     a.recorded_until, &recorded));
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
 
   Json j = Json::array();
   uint64_t shown = 0;
   Status error;
+  const std::string last = std::to_string((*store)->size() ? (*store)->size() - 1 : 0);
+  const size_t seq_width = std::max<size_t>(3, last.size() + 1);
+  const size_t incident_width = std::max<size_t>(8, last.size() + 4);
   auto consider = [&](SignedEvent ev) {
     const fb::Event& e = ev.event();
-    if (incident && e.incident() != incident && e.seq() != incident) return true;
+    const bool declaration = e.payload_type() == fb::Payload::IncidentDeclared;
+    const uint64_t of = declaration ? e.seq() : e.incident();
+    if (incident && of != incident) return true;
     if (type != fb::Payload::NONE && e.payload_type() != type) return true;
-    if (e.occurred_ns() < since || e.occurred_ns() >= until) return true;
-    if (ctx.json)
+    if (!occurred.Holds(e.occurred_ns()) || !recorded.Holds(e.recorded_ns())) return true;
+    if (ctx.json) {
       j.push_back(EventToJson(ev, ev.id()));
-    else
-      std::cout << EventLine(ev) << "\n";
-    return !(limit && ++shown >= limit);
+    } else {
+      if (shown == 0)
+        std::cout << LogRow("SEQ", "RECORDED", "OCCURRED", "AUTHOR", "INCIDENT", "WHAT", seq_width,
+                            incident_width)
+                  << "\n";
+      std::cout << LogRow("#" + std::to_string(e.seq()), FormatTimeHuman(e.recorded_ns()),
+                          FormatTimeHuman(e.occurred_ns()), ShortNpub(ToHash(e.author())),
+                          of ? IncidentName(of) : "-", DescribeEvent(e), seq_width, incident_width)
+                << "\n";
+    }
+    ++shown;
+    return !(limit && shown >= limit);
   };
   if (incident) {
     auto declared = (*store)->IsIncident(incident);
@@ -307,11 +359,17 @@ Status Log(const Context& ctx, const LogArgs& a) {
     }));
   }
   CUSTODY_RETURN_IF_ERROR(error);
-  if (ctx.json) std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  if (ctx.json)
+    ctx.Print(j, "");
+  else if (shown == 0)
+    ctx.Print(j, "no events match");
   return Status::OK();
 }
 
 Status Show(const Context& ctx, const std::string& which, bool raw) {
+  if (raw)
+    CUSTODY_RETURN_IF_ERROR(
+        RefuseJson(ctx, "show", "show --raw writes the event's stored bytes, not JSON"));
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   uint64_t seq = 0;
@@ -402,7 +460,10 @@ Status Verify(const Context& ctx, const std::string& trust_npub,
   }
   j["events_verified"] = report.events;
   j["ok"] = s.ok();
-  if (!s.ok()) j["error"] = s.message();
+  if (!s.ok()) {
+    j["error"] = s.message();
+    j["exit"] = ExitCodeOf(ctx, s);
+  }
   text += "events         " + std::to_string(report.events) +
           (s.ok() ? " verified" : " verified before the failure") + "\n";
   if (s.ok()) {
@@ -539,15 +600,22 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
       [&ctx, note_args] { ctx.run = [&ctx, note_args] { return Note(ctx, *note_args); }; });
 
   auto log_args = std::make_shared<LogArgs>();
-  auto* log = app.add_subcommand("log", "List events, oldest first");
+  auto* log = app.add_subcommand(
+      "log", "List events, oldest first: number, recorded and occurred times, author, incident");
   log->add_option("--incident", log_args->incident, "Only this incident's events (INC-<n>)");
   log->add_option("--subject", log_args->subject,
                   "Only events about this user (npub; uses the subject index)");
   log->add_option("--type", log_args->type, "Only this type (note, membership, key_rotated, …)");
-  log->add_option("--since", log_args->since,
+  log->add_option("--occurred-since", log_args->occurred_since,
                   "Only events that occurred at or after this time (RFC 3339)");
-  log->add_option("--until", log_args->until,
+  log->add_option("--occurred-until", log_args->occurred_until,
                   "Only events that occurred before this time (RFC 3339)");
+  log->add_option("--recorded-since", log_args->recorded_since,
+                  "Only events recorded at or after this time (RFC 3339)");
+  log->add_option("--recorded-until", log_args->recorded_until,
+                  "Only events recorded before this time (RFC 3339)");
+  log->add_option("--since", log_args->since, "The same as --occurred-since");
+  log->add_option("--until", log_args->until, "The same as --occurred-until");
   log->add_option("--limit", log_args->limit,
                   "At most this many events (a whole number, 1 or more)");
   log->callback([&ctx, log_args] { ctx.run = [&ctx, log_args] { return Log(ctx, *log_args); }; });
@@ -564,9 +632,8 @@ void AddLedgerCommands(CLI::App& app, Context& ctx) {
 
   auto trust = std::make_shared<std::pair<std::string, std::string>>();
   auto* verify = app.add_subcommand("verify",
-                                    "Verify the whole ledger: chain, ids, signatures, times, "
-                                    "authorization, Merkle tree and stored "
-                                    "checkpoints (exit 1 on failure)");
+                                    "Verify every byte and rule of the whole ledger (exit 1 on "
+                                    "failure)");
   verify->add_option(
       "--trust", trust->first,
       "Without --checkpoint: fail unless this key (npub) is the genesis admin. With it: the key "

@@ -4,6 +4,31 @@
 #include "ledger/base/encoding.h"
 #include "ledger/event.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/manual.h"
+
+namespace {
+
+// The command a parse stopped in: the deepest subcommand selected so far.
+const CLI::App* Selected(const CLI::App& app) {
+  const CLI::App* at = &app;
+  for (auto subs = at->get_subcommands(); !subs.empty(); subs = at->get_subcommands())
+    at = subs.back();
+  return at;
+}
+
+// A failure as one line on standard error, and with --json also as one JSON
+// document on standard output (unless the command printed its own).
+int Fail(const custody::cli::Context& ctx, bool json, const std::string& message, int code) {
+  std::cerr << "custody: " << custody::Printable(message) << "\n";
+  if (json && !ctx.printed) {
+    nlohmann::ordered_json j{{"ok", false}, {"error", message}, {"exit", code}};
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  }
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace custody::cli;
@@ -39,6 +64,13 @@ int main(int argc, char** argv) {
   AddExportCommands(app, ctx);
   AddBenchCommand(app, ctx);
   AddServerCommands(app, ctx);
+  AddManualCommands(app, ctx);
+  // Every command's footer: needs, inputs, --json, examples, global options.
+  if (custody::Status documented = Document(app); !documented.ok())
+    return Fail(ctx, false, documented.message(), 4);
+  // --json anywhere on the line: usage errors come as JSON too.
+  bool json = false;
+  for (int i = 1; i < argc; ++i) json = json || std::string_view(argv[i]) == "--json";
 
   try {
     app.parse(argc, argv);
@@ -49,12 +81,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "custody: " << e.what() << " (see custody --help)\n";
-    return 2;
+    const std::string path = CommandPath(*Selected(app));
+    return Fail(
+        ctx, json,
+        std::string(e.what()) + " (see custody " + (path.empty() ? "" : path + " ") + "--help)", 2);
   }
   if (!ctx.run) {
-    std::cerr << "custody: no command given (see custody --help)\n";
-    return 2;
+    const std::string path = CommandPath(*Selected(app));
+    return Fail(ctx, json,
+                path.empty()
+                    ? "no command given (see custody --help)"
+                    : "custody " + path + " needs a command (see custody " + path + " --help)",
+                2);
   }
   custody::Status s;
   try {
@@ -64,6 +102,6 @@ int main(int argc, char** argv) {
     // for the standard library's own (a filesystem error, an allocation).
     s = custody::Status::IOError(std::string("unexpected error: ") + e.what());
   }
-  if (!s.ok()) std::cerr << "custody: " << custody::Printable(WithHint(s)) << "\n";
-  return ExitCodeOf(ctx, s);
+  if (s.ok()) return 0;
+  return Fail(ctx, json || ctx.json, WithHint(s), ExitCodeOf(ctx, s));
 }

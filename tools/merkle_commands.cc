@@ -127,12 +127,14 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
     return d;
   };
   uint64_t seq = 0;
+  Hash32 id{};
   if (ctx.remote()) {
     auto server = ctx.Server();
     if (!server.ok()) return server.status();
     auto appended = (*server)->AppendAtHead(*key, make);
     if (!appended.ok()) return appended.status();
     seq = appended->seq;
+    id = appended->id;
     CUSTODY_RETURN_IF_ERROR((*server)->Settle(ctx.wait));
   } else {
     auto store = ctx.OpenWriter();
@@ -143,20 +145,29 @@ Status Make(const Context& ctx, const std::string& out, const std::string& nostr
     CUSTODY_RETURN_IF_ERROR(
         CommitDrafts(ctx, **store, *key, {std::move(*d)}, AppendOptions(), &appended));
     seq = appended.back().seq;
+    id = appended.back().id;
   }
   if (!out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(out, note));
   if (!nostr_out.empty()) CUSTODY_RETURN_IF_ERROR(WriteNewFile(nostr_out, nostr));
+  const std::string what = "the checkpoint of the first " + std::to_string(cp.size) + " events";
+  std::string text =
+      AppendedLine(seq, "checkpoint", id) + ": " + what + ", root " + EncodeHex(cp.root);
+  if (!out.empty()) text += "\n" + WroteLine(out, what + ", a signed note", note.size());
+  if (!nostr_out.empty())
+    text += "\n" + WroteLine(nostr_out, what + ", a NIP-01 event", nostr.size());
+  // Without a file, the signed note is the output (for a pipe); what was
+  // appended goes to standard error.
+  if (out.empty() && !ctx.json) {
+    std::cerr << text << "\n";
+    text = note;
+  }
   ctx.Print({{"size", cp.size},
              {"root", EncodeHex(cp.root)},
              {"seq", seq},
              {"origin", cp.origin},
              {"note", note},
              {"nostr", Json::parse(nostr)}},
-            out.empty()
-                ? note
-                : "checkpoint of the first " + std::to_string(cp.size) + " events (event #" +
-                      std::to_string(seq) + "), root " + EncodeHex(cp.root) + "\nsaved to " + out +
-                      (nostr_out.empty() ? "" : " and " + nostr_out));
+            text);
   return Status::OK();
 }
 
@@ -261,9 +272,8 @@ void AddMerkleCommands(CLI::App& app, Context& ctx) {
   };
   auto a = std::make_shared<Args>();
   auto* cp = app.add_subcommand("checkpoint",
-                                "Sign a checkpoint of the Merkle tree (admin or notary key), store "
-                                "it in the ledger, and print it "
-                                "as a C2SP signed note; or --list the stored ones");
+                                "Sign and store a checkpoint of the Merkle tree; or --list the "
+                                "stored ones");
   cp->add_option("--out", a->out, "Also save the signed note to this new file");
   cp->add_option("--nostr", a->nostr,
                  "Also save the checkpoint as a NIP-01 event (JSON) to this new file");

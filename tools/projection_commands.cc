@@ -79,8 +79,10 @@ TimelineHeader Header(const Store& store, const IncidentStatus& st, uint64_t cp_
 }
 
 struct TimelineArgs {
-  std::string incident, format = "md", out;
+  std::string incident, format = "md", out, since, until;
 };
+
+bool ToFile(const std::string& out) { return !out.empty() && out != "-"; }
 
 Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
   auto incident = IncidentArg(a.incident);
@@ -90,6 +92,21 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
       format != "html")
     return Status::Usage("--format \"" + Printable(a.format) +
                          "\": want md, json, jsonl, csv or html");
+  if (format != "json" && !ToFile(a.out))
+    CUSTODY_RETURN_IF_ERROR(RefuseJson(ctx, "timeline",
+                                       "--format " + format +
+                                           " is not JSON; give --out FILE for JSON about the "
+                                           "file, or --format json"));
+  TimeNs since = INT64_MIN, until = INT64_MAX;
+  for (auto [name, text, t] :
+       {std::tuple{"--since", &a.since, &since}, std::tuple{"--until", &a.until, &until}}) {
+    if (text->empty()) continue;
+    auto parsed = ParseTime(*text);
+    if (!parsed.ok()) return parsed.status().Prefixed(name);
+    *t = *parsed;
+  }
+  if (!a.since.empty() && !a.until.empty() && since >= until)
+    return Status::Usage("--since must come before --until");
   auto store = ctx.OpenReader();
   if (!store.ok()) return store.status();
   auto state = Load(**store, *incident);
@@ -108,16 +125,29 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
     return cp.status();
   }
   const TimelineHeader h = Header(**store, st, cp_size, cp_root);
-  const auto rows = BuildTimelineRows(*events);
+  auto rows = BuildTimelineRows(*events);
+  // --since/--until: the rows that occurred in [since, until).
+  std::erase_if(
+      rows, [&](const TimelineRow& r) { return r.occurred_ns < since || r.occurred_ns >= until; });
   std::string text = format == "md"      ? IncidentTimelineMarkdown(h, rows)
                      : format == "json"  ? IncidentTimelineJson(h, rows)
                      : format == "jsonl" ? IncidentTimelineJsonl(h, rows)
                      : format == "csv"   ? IncidentTimelineCsv(h, rows)
                                          : IncidentTimelineHtml(h, rows);
   CUSTODY_RETURN_IF_ERROR(Emit(a.out, text));
-  if (!a.out.empty() && a.out != "-")
-    std::cerr << "wrote the " << format << " timeline of " << IncidentName(*incident) << " ("
-              << rows.size() << " events) to " << Printable(a.out) << "\n";
+  if (!ToFile(a.out)) {
+    ctx.printed = true;
+    return Status::OK();
+  }
+  ctx.Print({{"wrote", a.out},
+             {"bytes", text.size()},
+             {"format", format},
+             {"incident", IncidentName(*incident)},
+             {"events", rows.size()}},
+            WroteLine(a.out,
+                      "the " + format + " timeline of " + IncidentName(*incident) + ", " +
+                          std::to_string(rows.size()) + " events",
+                      text.size()));
   return Status::OK();
 }
 
@@ -162,7 +192,26 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
   in.header = Header(**store, in.status, cp_size, cp_root);
   in.rows = BuildTimelineRows(*events);
   in.ledger_name = (*store)->name();
-  return Emit(a.out, a.format == "md" ? PirMarkdown(in) : PirHtml(in));
+  if (ctx.json && !ToFile(a.out)) {
+    ctx.Print(PirJson(in), "");
+    return Status::OK();
+  }
+  const std::string text = a.format == "md" ? PirMarkdown(in) : PirHtml(in);
+  CUSTODY_RETURN_IF_ERROR(Emit(a.out, text));
+  if (!ToFile(a.out)) {
+    ctx.printed = true;
+    return Status::OK();
+  }
+  ctx.Print({{"wrote", a.out},
+             {"bytes", text.size()},
+             {"format", a.format},
+             {"incident", IncidentName(*incident)},
+             {"checkpoint", cp_size}},
+            WroteLine(a.out,
+                      "the PIR report of " + IncidentName(*incident) + " at checkpoint " +
+                          std::to_string(cp_size) + ", " + a.format,
+                      text.size()));
+  return Status::OK();
 }
 
 Status Rebuild(const Context& ctx) {
@@ -212,6 +261,10 @@ void AddProjectionCommands(CLI::App& app, Context& ctx) {
   timeline->add_option(
       "--format", ta->format,
       "md (default), json, jsonl, csv or html (one self-contained file with an SVG chart)");
+  timeline->add_option("--since", ta->since,
+                       "Only events that occurred at or after this time (RFC 3339)");
+  timeline->add_option("--until", ta->until,
+                       "Only events that occurred before this time (RFC 3339)");
   timeline->add_option("--out", ta->out, "A new file (never overwritten); default standard output");
   timeline->callback([&ctx, ta] { ctx.run = [&ctx, ta] { return TimelineCmd(ctx, *ta); }; });
 

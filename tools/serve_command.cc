@@ -56,6 +56,8 @@ Status SplitHostPort(const std::string& what, const std::string& text,
 
 Status Serve(const Context& ctx, const ServeArgs& a) {
   CUSTODY_RETURN_IF_ERROR(ctx.LocalOnly("serve"));
+  CUSTODY_RETURN_IF_ERROR(
+      RefuseJson(ctx, "serve", "serve prints its URL and notary key, then a request log"));
   auto dir = ctx.LedgerDir();
   if (!dir.ok()) return dir.status();
   if (a.notary_key.empty()) return Status::Usage("serve needs --notary-key FILE");
@@ -212,7 +214,7 @@ Status Backup(const Context& ctx, const std::string& out) {
     if (!server.ok()) return server.status();
     CUSTODY_RETURN_IF_ERROR((*server)->Backup(out));
     ctx.Print({{"out", out}, {"server", (*server)->url()}},
-              "backed up to " + out + " on " + (*server)->url());
+              "wrote " + out + " on " + (*server)->url() + ": a backup of its ledger");
     return Status::OK();
   }
   auto store = ctx.OpenWriter();
@@ -225,7 +227,8 @@ Status Backup(const Context& ctx, const std::string& out) {
   }
   CUSTODY_RETURN_IF_ERROR((*store)->Backup(out));
   ctx.Print({{"out", out}, {"events", (*store)->size()}},
-            "backed up " + std::to_string((*store)->size()) + " events to " + out);
+            WroteLine(out, "a backup of " + std::to_string((*store)->size()) + " events",
+                      FileBytes(out)));
   return Status::OK();
 }
 
@@ -234,21 +237,14 @@ Status Backup(const Context& ctx, const std::string& out) {
 void AddServerCommands(CLI::App& app, Context& ctx) {
   auto backup_out = std::make_shared<std::string>();
   auto* backup = app.add_subcommand(
-      "backup",
-      "A consistent copy of the ledger (a RocksDB checkpoint, evidence hard-linked) in a new "
-      "directory on the ledger's filesystem. Against a server (admin): the server makes it, on "
-      "its machine. Restore: docs/server.md");
+      "backup", "A consistent copy of the ledger in a new directory, safe while others append");
   backup->add_option("--out", *backup_out, "The new directory")->required();
   backup->callback(
       [&ctx, backup_out] { ctx.run = [&ctx, backup_out] { return Backup(ctx, *backup_out); }; });
 
   auto a = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand(
-      "serve",
-      "Serve the ledger (--ledger DIR) to the team over HTTP(S): the server becomes its one "
-      "writer; clients sign their events locally and submit them (docs/server.md). Prints the "
-      "URL and the notary's npub, which clients pin with --trust. SIGTERM finishes requests in "
-      "flight and stops.");
+      "serve", "Serve the ledger to the team over HTTP(S), as its one writer (docs/server.md)");
   serve->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve
@@ -277,10 +273,8 @@ void AddServerCommands(CLI::App& app, Context& ctx) {
 
   auto open_incident = std::make_shared<std::string>();
   auto open_browser = std::make_shared<bool>(false);
-  auto* open = app.add_subcommand(
-      "open",
-      "Print a sign-in link to an incident's live board on the server (--ledger https://…): "
-      "signed by --key, valid 5 minutes, good once. The page updates itself as events arrive.");
+  auto* open =
+      app.add_subcommand("open", "Print a sign-in link to an incident's live board on the server");
   open->add_option("INCIDENT", *open_incident, "The incident (INC-<n>)")->required();
   open->add_flag("--browser", *open_browser,
                  "Open the link in a browser ($BROWSER, else xdg-open)");

@@ -30,6 +30,10 @@ Status VerifyPackageCommand(const std::string& dir, const std::string& trust_npu
     for (auto& [topic, found] : report.checks)
       j["checks"].push_back({{"check", topic}, {"result", found}});
     j["failure"] = s.ok() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.message());
+    if (!s.ok()) {
+      j["error"] = s.message();
+      j["exit"] = ExitCode(s, ExitContext::kReading);
+    }
     std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     std::cout << "package        " << Printable(dir) << "\n";

@@ -24,7 +24,9 @@ grep -q '^Package: custody$' "$tmp/custody.control" || fail "custody: wrong name
 grep -q 'adduser' "$tmp/custody.control" || fail "custody: no dependency on adduser"
 dpkg-deb -c "$custody" > "$tmp/custody.files"
 for f in ./usr/bin/custody ./usr/lib/systemd/system/custody.service ./usr/share/custody/serve.env \
-         ./usr/share/doc/custody/server.md; do
+         ./usr/share/doc/custody/server.md ./usr/share/man/man1/custody.1 \
+         ./usr/share/man/man1/custody-incident-declare.1 ./usr/share/bash-completion/completions/custody \
+         ./usr/share/zsh/vendor-completions/_custody; do
   grep -q " $f\$" "$tmp/custody.files" || fail "custody: $f missing"
 done
 ! grep -q custody-verify-package "$tmp/custody.files" || fail "custody: carries the verifier's package files"
@@ -36,6 +38,7 @@ grep -q '^Package: custody-verify-package$' "$tmp/verify.control" || fail "verif
 ! grep -qi rocksdb "$tmp/verify.control" || fail "verifier: depends on RocksDB"
 dpkg-deb -c "$verify" > "$tmp/verify.files"
 grep -q ' ./usr/bin/custody-verify-package$' "$tmp/verify.files" || fail "verifier: binary missing"
+grep -q ' ./usr/share/man/man1/custody-verify-package.1$' "$tmp/verify.files" || fail "verifier: no manual page"
 ! grep -q ' ./usr/bin/custody$' "$tmp/verify.files" || fail "verifier: carries the CLI"
 dpkg-deb -x "$verify" "$tmp/verify-root"
 ! nm -C "$tmp/verify-root/usr/bin/custody-verify-package" 2>/dev/null | grep -qi rocksdb || fail "verifier: links RocksDB"

@@ -3,6 +3,7 @@
 // every format and the PIR report are checked against what the drill did, then
 // `projections rebuild` must leave every one of them byte-identical. The HTML
 // timeline is loaded in headless Chromium: no console errors, the SVG present.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <sstream>
@@ -129,6 +130,24 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   CHECK(Has(md, "# Timeline: INC-4"));
   CHECK(Has(md, "~~funds.1 done: settlement queue: 41 pending~~ (corrected by #17)"));
   CHECK(Has(md, "(corrects #16)"));
+  // --since/--until: the rows that occurred in [since, until), in every format.
+  {
+    const std::string since = tl["events"][3]["datetime"], until = tl["events"][n - 3]["datetime"];
+    size_t inside = 0, after = 0;
+    for (const auto& row : tl["events"]) {
+      inside += row["datetime"] >= since && row["datetime"] < until;
+      after += row["datetime"] >= since;
+    }
+    const Json part = Json::parse(
+        d.Must({"timeline", d.inc, "--format", "json", "--since", since, "--until", until}));
+    CHECK(part["events"].size() == inside);
+    CHECK(part["events"].front()["datetime"] >= since);
+    CHECK(part["events"].back()["datetime"] < until);
+    CHECK(SplitLines(d.Must({"timeline", d.inc, "--format", "csv", "--since", since})).size() ==
+          after + 1);
+    CHECK(d.Read({"timeline", d.inc, "--since", until, "--until", since}).code == 2);
+    CHECK(d.Read({"timeline", d.inc, "--since", "yesterday"}).code == 3);
+  }
   const std::string html = d.Must({"timeline", d.inc, "--format", "html"});
   CHECK(Has(html, "<svg"));
   CHECK_FALSE(Has(html, "http://"));
@@ -146,6 +165,36 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
     INFO(part);
     CHECK(Has(pir, part));
   }
+  // --json: the report's content as data, the same sections as the Markdown.
+  {
+    const Json j = Json::parse(
+        d.Must({"--json", "pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}));
+    CHECK(j["incident"] == "INC-4");
+    CHECK(j["severity"] == "SEV-2");
+    CHECK(j["checkpoint"]["size"].get<uint64_t>() > 0);
+    std::vector<std::string> titles;
+    for (const auto& sec : j["sections"]) titles.push_back(sec["title"]);
+    for (const char* t : {"Summary", "Severity history", "Response times", "Runbook compliance",
+                          "Reconciliation", "Root cause", "Exit criteria", "Timeline"}) {
+      INFO(t);
+      CHECK(std::find(titles.begin(), titles.end(), t) != titles.end());
+    }
+    // A table's rows are objects keyed by its columns.
+    bool found_row = false;
+    for (const auto& sec : j["sections"])
+      for (const auto& table : sec["tables"])
+        for (const auto& row : table["rows"])
+          found_row = found_row || row.size() == table["columns"].size();
+    CHECK(found_row);
+    CHECK(Has(j.dump(), "a CI job printed SERVICE_NSEC in its log"));
+  }
+  // With --out, the file is written and the confirmation says so.
+  {
+    const std::string out = d.work + "/pir-again.html";
+    const auto o = d.Read({"pir", "report", d.inc, "--format", "html", "--out", out});
+    REQUIRE(o.code == 0);
+    CHECK(Has(o.out, "wrote " + out + ": the PIR report of INC-4 at checkpoint"));
+  }
   // Pinned to its checkpoint: regenerated, the same bytes.
   CHECK(d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}) ==
         d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}));
@@ -154,8 +203,8 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   // every rendering the same bytes.
   const auto before = d.Renderings();
   const Json rebuilt = Json::parse(d.Must({"--json", "projections", "rebuild"}));
-  CHECK(rebuilt["incidents"] == 1);
-  CHECK(rebuilt["matched"] == 1);
+  CHECK(rebuilt["incidents"] == 2);  // the SEV-1, and the SEV-3 left open
+  CHECK(rebuilt["matched"] == 2);
   CHECK(rebuilt["differed"] == 0);
   CHECK(rebuilt["missing"] == 0);
   CHECK(d.Renderings() == before);

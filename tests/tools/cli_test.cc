@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ledger/base/encoding.h"
 #include "ledger/base/time.h"
@@ -77,7 +78,7 @@ TEST_CASE("CLI: notes, log, show and verify on a fresh ledger", "[cli]") {
 
   Out log = f.Read({"log"});
   REQUIRE(log.code == 0);
-  CHECK(Lines(log.out) == 4);
+  CHECK(Lines(log.out) == 5);  // the header, and four events
   CHECK(Has(log.out, "paused card issuance"));
   Json events = Json::parse(f.Read({"--json", "log", "--type", "note"}).out);
   REQUIRE(events.size() == 2);
@@ -86,6 +87,45 @@ TEST_CASE("CLI: notes, log, show and verify on a fresh ledger", "[cli]") {
   CHECK(Json::parse(f.Read({"--json", "log", "--subject", f.admin}).out).size() == 1);
   CHECK(Json::parse(f.Read({"--json", "log", "--since", "2026-11-21T00:00:00Z"}).out).size() == 3);
   CHECK(Json::parse(f.Read({"--json", "log", "--limit", "2"}).out).size() == 2);
+  // Occurred and recorded times are two filters: the note placed on 20 November
+  // was recorded today.
+  CHECK(Json::parse(f.Read({"--json", "log", "--occurred-until", "2026-11-21T00:00:00Z"}).out)
+            .size() == 1);
+  CHECK(Json::parse(f.Read({"--json", "log", "--recorded-until", "2026-11-21T00:00:00Z"}).out)
+            .empty());
+  CHECK(Json::parse(f.Read({"--json", "log", "--recorded-since", "2026-11-21T00:00:00Z",
+                            "--occurred-until", "2026-11-21T00:00:00Z"})
+                        .out)
+            .size() == 1);
+  CHECK(
+      f.Read({"log", "--since", "2026-11-21T00:00:00Z", "--occurred-since", "2026-11-21T00:00:00Z"})
+          .code == 2);
+  CHECK(f.Read({"log", "--recorded-since", "2026-11-22T00:00:00Z", "--recorded-until",
+                "2026-11-21T00:00:00Z"})
+            .code == 2);
+  CHECK(Trim(f.Read({"log", "--recorded-until", "2000-01-01T00:00:00Z"}).out) == "no events match");
+  // Both times in aligned columns, under a header.
+  {
+    const auto lines = [&] {
+      std::vector<std::string> out;
+      std::istringstream in(log.out);
+      for (std::string l; std::getline(in, l);) out.push_back(l);
+      return out;
+    }();
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[0].rfind("SEQ  RECORDED", 0) == 0);
+    // Columns on the screen: UTF-8 characters, not bytes (the short npub's "…").
+    auto column = [](const std::string& line, size_t at) {
+      size_t c = 0;
+      for (size_t i = 0; i < at && i < line.size(); ++i)
+        c += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+      return c;
+    };
+    const size_t what = lines[0].find("WHAT"), occurred = lines[0].find("OCCURRED");
+    CHECK(column(lines[3], lines[3].find("2026-11-20 10:03:00Z")) == occurred);
+    CHECK(column(lines[3], lines[3].find("note: paused card issuance")) == what);
+    CHECK(column(lines[1], lines[1].find("ledger")) == what);  // every row's text, one column
+  }
 
   Out by_id = f.Read({"--json", "show", id});
   REQUIRE(by_id.code == 0);
@@ -254,7 +294,7 @@ TEST_CASE("CLI: text is shown escaped, NUL and invalid keys are refused", "[cli]
   Fixture f;
   REQUIRE(f.Resp({"note", "line one\n#9  2026-01-01 00:00:00Z  granted admin\x1b[2J"}).code == 0);
   Out log = f.Read({"log"});
-  CHECK(Lines(log.out) == 3);  // genesis, member add, the note: no forged line
+  CHECK(Lines(log.out) == 4);  // header, genesis, member add, the note: no forged line
   CHECK(Has(log.out, "line one\\n#9"));
   CHECK(Has(log.out, "\\x1b[2J"));
   Json j = Json::parse(f.Read({"--json", "show", "2"}).out);
