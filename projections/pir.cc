@@ -4,6 +4,7 @@
 #include <map>
 
 #include "ledger/base/encoding.h"
+#include "projections/html_document.h"
 #include "projections/render.h"
 
 namespace custody {
@@ -18,8 +19,6 @@ struct Block {
 };
 
 std::string MdCell(const std::string& s) { return MdEscape(s, false); }
-
-std::string Html(const std::string& s) { return HtmlEscape(s); }
 
 std::string Since(TimeNs from, TimeNs to) { return to ? FormatDuration(to - from) : "—"; }
 
@@ -273,6 +272,9 @@ std::vector<TimelineRow> BuildTimelineRows(const std::vector<SignedEvent>& event
       r.retraction = e.payload_type() == fb::Payload::Correction;
     }
     r.late_recorded = r.recorded_ns - r.occurred_ns > kLateRecordedNs;
+    // Only a sentence that shortens something needs the full values (and they cost a rendering
+    // of the payload).
+    if (r.message.find("…") != std::string::npos) r.values = EventValues(e);
     by_seq[r.seq] = rows.size();
     rows.push_back(std::move(r));
   }
@@ -381,52 +383,49 @@ nlohmann::ordered_json PirJson(const PirInput& in) {
 }
 
 std::string PirHtml(const PirInput& in) {
+  // Values a cell or a sentence may show short (an author, a subject, a hash in a description).
+  HtmlTokens tokens;
+  for (const TimelineRow& r : in.rows) KnowValues(r, &tokens);
   std::string o =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-      Html("PIR " + IncidentName(in.status.incident) + " — " + in.status.title) +
-      "</title>\n<style>\nbody{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem "
-      "auto;padding:0 1rem;color:#222}\n"
-      "table{border-collapse:collapse;margin:0.5rem 0 1rem}td,th{border:1px solid "
-      "#ccc;padding:0.25rem 0.5rem;"
-      "text-align:left;vertical-align:top;font-size:0.9rem}th{background:#f3f3f3}\n</style>\n</"
-      "head>\n<body>\n";
+      HtmlDocumentStart("PIR " + IncidentName(in.status.incident) + " — " + in.status.title,
+                        "body{max-width:72rem;margin:2rem auto;padding:0 1rem}\n"
+                        "@media print{body{margin:0;padding:0;max-width:none}}\n");
   bool first = true;
   for (const Block& b : Report(in)) {
     switch (b.kind) {
       case Block::kHeading:
-        o += (first ? "<h1>" : "<h2>") + Html(b.text) + (first ? "</h1>\n" : "</h2>\n");
+        o += (first ? "<h1>" : "<h2>") + tokens.Text(b.text) + (first ? "</h1>\n" : "</h2>\n");
         first = false;
         break;
       case Block::kParagraph: {
-        std::string text = b.text;
-        bool bold = text.rfind("**", 0) == 0;
-        if (bold) {
-          const size_t end = text.find("**", 2);
-          o += "<p><strong>" + Html(text.substr(2, end - 2)) + "</strong>" +
-               Html(text.substr(end + 2)) + "</p>\n";
-        } else {
-          o += "<p>" + Html(text) + "</p>\n";
-        }
+        const std::string& text = b.text;
+        const size_t end = text.rfind("**", 0) == 0 ? text.find("**", 2) : std::string::npos;
+        if (end != std::string::npos)
+          o += "<p><strong>" + tokens.Text(text.substr(2, end - 2)) + "</strong>" +
+               tokens.Text(text.substr(end + 2)) + "</p>\n";
+        else
+          o += "<p>" + tokens.Text(text) + "</p>\n";
         break;
       }
       case Block::kList:
         o += "<ul>\n";
-        for (const auto& i : b.items) o += "<li>" + Html(i) + "</li>\n";
+        for (const auto& i : b.items) o += "<li>" + tokens.Text(i) + "</li>\n";
         o += "</ul>\n";
         break;
       case Block::kTable:
+        // The header row in <thead>, so that a printed table repeats it on every page.
         o += "<table>\n";
         for (size_t r = 0; r < b.rows.size(); ++r) {
-          o += "<tr>";
+          o += r == 0 ? "<thead><tr>" : "<tr>";
           for (const auto& c : b.rows[r])
-            o += (r ? "<td>" : "<th>") + Html(c) + (r ? "</td>" : "</th>");
-          o += "</tr>\n";
+            o += (r ? "<td>" : "<th>") + tokens.Text(c) + (r ? "</td>" : "</th>");
+          o += r == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n";
         }
-        o += "</table>\n";
+        o += "</tbody>\n</table>\n";
         break;
     }
   }
-  return o + "</body>\n</html>\n";
+  return o + tokens.List() + HtmlDocumentEnd();
 }
 
 }  // namespace custody

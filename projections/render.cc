@@ -4,6 +4,8 @@
 // programs), render_text.cc (for people); escaping: escape.cc.
 #include "projections/render.h"
 
+#include <algorithm>
+
 #include "projections/render_types.h"
 
 namespace custody {
@@ -59,6 +61,19 @@ const Renderer* RendererOf(fb::Payload type) {
   return i >= 1 && i <= std::size(kRenderers) ? &kRenderers[i - 1] : nullptr;
 }
 
+// Every string in `j` that is an npub or 64 hex digits, added to *out once.
+void AddValues(const nlohmann::ordered_json& j, std::vector<std::string>* out) {
+  if (j.is_structured()) {
+    for (const auto& v : j) AddValues(v, out);
+    return;
+  }
+  if (!j.is_string()) return;
+  const std::string& s = j.get_ref<const std::string&>();
+  const bool npub = s.size() == 63 && s.rfind("npub1", 0) == 0;
+  const bool hex = s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if ((npub || hex) && std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
+}
+
 }  // namespace
 
 nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
@@ -67,6 +82,14 @@ nlohmann::ordered_json PayloadToJson(const fb::Event& e) {
 }
 
 }  // namespace render
+
+std::vector<std::string> EventValues(const fb::Event& e) {
+  std::vector<std::string> out{EncodeNpub(ToHash(e.author()))};
+  if (e.subjects())
+    for (auto* s : *e.subjects()) render::AddValues(EncodeNpub(ToHash(&s->key())), &out);
+  render::AddValues(render::PayloadToJson(e), &out);
+  return out;
+}
 
 std::string DescribeEvent(const fb::Event& e) {
   const render::Renderer* r = render::RendererOf(e.payload_type());

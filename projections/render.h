@@ -19,6 +19,12 @@ std::string DescribeEvent(const fb::Event& e);
 // Every field of the event, keys in a fixed order.
 nlohmann::ordered_json EventToJson(const SignedEvent& ev, const Hash32& id);
 
+// The npubs and 64-hex hashes the event carries in full (its author, its
+// subjects, then its payload's, in the order of its --json fields), each once:
+// DescribeEvent's sentence may show them short, and an HTML rendering links such
+// a short form to its full value (projections/html_document.h).
+std::vector<std::string> EventValues(const fb::Event& e);
+
 // "#12  2026-11-20 10:03:00Z  npub1abcd…wxyz  note  text".
 std::string EventLine(const SignedEvent& ev);
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "ledger/base/time.h"
+#include "projections/html_document.h"
 #include "projections/render.h"
 
 namespace custody {
@@ -330,6 +331,12 @@ std::string TickLabel(int64_t t, int64_t step) {
 
 }  // namespace
 
+void KnowValues(const TimelineRow& r, HtmlTokens* tokens) {
+  tokens->Know(r.author);
+  for (const auto& s : r.subjects) tokens->Know(s);
+  for (const auto& v : r.values) tokens->Know(v);
+}
+
 std::string TimelineSvg(const std::vector<TimelineRow>& rows) {
   std::string out =
       "<svg id=\"timeline-svg\" viewBox=\"0 0 " + std::to_string(kSvgWidth) + " " +
@@ -434,25 +441,22 @@ std::string TimelineSvg(const std::vector<TimelineRow>& rows) {
 
 namespace {
 
+// The timeline's own rules, after the shared stylesheet (projections/html_document.cc). Times
+// may wrap between date and time, and types after an underscore, so that the What column keeps
+// its room on a narrow page.
 constexpr const char* kStyle =
-    "body{font:14px/1.45 system-ui,-apple-system,\"Segoe "
-    "UI\",Roboto,sans-serif;margin:1.5em;color:#1a1a1a;"
-    "background:#fff}\n"
-    "h1{font-size:1.4em;margin:0 0 .3em}\n"
-    ".meta{color:#444;margin:0 0 1em}\n"
-    "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;word-"
-    "break:break-all}\n"
     "#timeline-svg{display:block;width:100%;max-width:1200px;height:auto;margin:0 0 1.2em}\n"
-    "table{border-collapse:collapse;width:100%}\n"
-    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}\n"
-    "th{background:#f0f0f0}\n"
-    "td.time,td.num{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
+    "table{width:100%}\n"
+    "td.time,td.num{font-variant-numeric:tabular-nums}\n"
     "tr.superseded td{color:#777}\n"
-    ".late{color:#9a5200;font-weight:600;white-space:nowrap}\n"
+    ".late{color:#9a5200;font-weight:600}\n"
     ".chip{display:inline-block;width:.7em;height:.7em;border-radius:50%;margin-right:.35em}\n"
     ".legend{color:#444;font-size:.9em;margin-top:1em}\n"
     ":target td{background:#fff7d6}\n"
-    "@media print{body{margin:0}a{color:inherit;text-decoration:none}}\n";
+    // Wide screens have room for times, types and short values on one line each.
+    "@media screen and (min-width:1280px){td.time,td.type,td .tok{white-space:nowrap}td "
+    "wbr{display:none}}\n"
+    "@media print{#timeline-svg{break-inside:avoid}}\n";
 
 std::string HtmlChipStyles() {
   std::string out;
@@ -548,22 +552,17 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
 }
 
 std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<TimelineRow>& rows) {
-  const std::string heading = Html("Timeline: " + HeadingText(h));
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      // Nothing here loads or runs anything; the policy makes sure of it even if a future edit
-      // slips.
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
-      "'unsafe-inline'\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>" +
-      heading + "</title>\n<style>\n" + kStyle + HtmlChipStyles() + "</style>\n</head>\n<body>\n";
-  out += "<h1>" + heading + "</h1>\n";
+  const std::string heading = "Timeline: " + HeadingText(h);
+  // Values a sentence may show short; numbered as the page first uses them.
+  HtmlTokens tokens;
+  for (const auto& r : rows) KnowValues(r, &tokens);
+  std::string out = HtmlDocumentStart(heading, kStyle + HtmlChipStyles());
+  out += "<h1>" + Html(heading) + "</h1>\n";
   const std::string checkpoint =
-      h.checkpoint.empty() ? "none" : "<code>" + Html(h.checkpoint) + "</code>";
+      h.checkpoint.empty() ? "none" : "<code>" + tokens.Text(h.checkpoint) + "</code>";
   out += "<p class=\"meta\">Severity <b>" + Html(h.severity) + "</b> · Status <b>" +
          Html(h.status) + "</b> · Checkpoint " + checkpoint + " · Ledger <code>" +
-         Html(h.ledger_id) + "</code> · " + std::to_string(rows.size()) +
+         tokens.Value(h.ledger_id) + "</code> · " + std::to_string(rows.size()) +
          (rows.size() == 1 ? " event" : " events") + "</p>\n";
   out += TimelineSvg(rows);
   if (rows.empty()) {
@@ -577,16 +576,20 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
       const bool superseded = r.corrected_by != 0;
       out += "<tr id=\"e" + std::to_string(r.seq) + "\"" +
              (superseded ? " class=\"superseded\"" : "") + ">";
-      out += "<td class=\"time\">" + FormatTimeHuman(r.occurred_ns) + "</td>";
-      out += "<td class=\"time\">" + FormatTimeHuman(r.recorded_ns) +
+      out += "<td class=\"time\">" + tokens.Text(FormatTimeHuman(r.occurred_ns)) + "</td>";
+      out += "<td class=\"time\">" + tokens.Text(FormatTimeHuman(r.recorded_ns)) +
              (r.late_recorded ? "<br><span class=\"late\">⚠ recorded later</span>" : "") + "</td>";
       out += "<td class=\"num\">" + std::to_string(r.seq) + "</td>";
-      out += "<td><span title=\"" + Html(r.author) + "\">" + Html(AuthorShort(r)) + "</span></td>";
-      out += "<td><span class=\"chip c" + std::to_string(CategoryOf(r.type)) + "\"></span>" +
-             Html(r.type) + "</td>";
-      out += "<td><span title=\"" + Html(JoinSubjects(r.subjects)) + "\">" +
-             Html(SubjectsShort(r)) + "</span></td>";
-      std::string what = Html(Sentence(r), true);
+      out += "<td>" + tokens.Value(r.author, AuthorShort(r)) + "</td>";
+      std::string type = Html(r.type);
+      for (size_t at = type.find('_'); at != std::string::npos; at = type.find('_', at + 6))
+        type.insert(at + 1, "<wbr>");
+      out += "<td class=\"type\"><span class=\"chip c" + std::to_string(CategoryOf(r.type)) +
+             "\"></span>" + type + "</td>";
+      std::string subjects;
+      for (const auto& s : r.subjects) subjects += (subjects.empty() ? "" : ", ") + tokens.Value(s);
+      out += "<td>" + subjects + "</td>";
+      std::string what = tokens.Text(Sentence(r), true);
       if (superseded) what = "<del>" + what + "</del>";
       if (r.corrects != 0)
         what += (r.retraction ? " (retracts " : " (corrects ") + HtmlSeqLink(r.corrects) + ")";
@@ -603,8 +606,10 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
       "replacement. "
       "Dashed lines in the chart join a correction to what it corrects. "
       "<span class=\"late\">⚠ recorded later</span>: recorded more than 10 minutes after it "
-      "occurred.</p>\n";
-  out += "</body>\n</html>\n";
+      "occurred. Long values (npubs, hashes) are shown short: hover for the full value, or see "
+      "its number under Full values.</p>\n";
+  out += tokens.List();
+  out += HtmlDocumentEnd();
   return out;
 }
 

@@ -33,6 +33,10 @@ struct TimelineRow {
   bool retraction = false;            // this row retracts `corrects` without replacing it
   uint64_t corrected_by = 0;          // seq of the row that supersedes this one (0 none)
   bool late_recorded = false;         // recorded more than 10 minutes after occurred
+  // When `message` shows something short ("…"): the npubs and hashes the event
+  // carries in full (EventValues), so that the HTML forms can link each short
+  // form to its full value; else empty. Not in the machine forms.
+  std::vector<std::string> values;
 };
 
 struct TimelineHeader {
@@ -75,6 +79,11 @@ std::string IncidentTimelineCsv(const TimelineHeader& h, const std::vector<Timel
 // (id="timeline-svg", one marker per event, one lane per kind of event) and the same table as the
 // Markdown form.
 std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<TimelineRow>& rows);
+
+class HtmlTokens;
+// The row's author, subjects and values, as values its HTML rendering may show
+// short (projections/html_document.h).
+void KnowValues(const TimelineRow& r, HtmlTokens* tokens);
 
 // The HTML form's chart alone: an SVG element (id="timeline-svg"), every text
 // in it escaped; no script, no external reference. The live board shows it.

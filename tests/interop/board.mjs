@@ -10,28 +10,17 @@
 // appended by the CLI appears without a reload; nothing is cut off at 1,024
 // and 1,400 px; the page prints to PDF (A4 and Letter); a member whose role
 // is removed loses the stream; a NIP-07 extension signs in.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
-import puppeteer from 'puppeteer-core'
 import { finalizeEvent, getPublicKey } from 'nostr-tools/pure'
 import * as nip19 from 'nostr-tools/nip19'
+import { checks } from './chromium.mjs'
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'))
 const board = `${config.url}/v1/incidents/${config.incident}/board`
-const failures = []
-const check = (ok, what) => {
-  if (ok) console.log(`ok   ${what}`)
-  else { console.log(`FAIL ${what}`); failures.push(what) }
-}
+const { check, run } = checks()
 const timeout = 30000
 
-const executablePath = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(existsSync)
-const browser = await puppeteer.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--password-store=basic', '--use-mock-keychain',
-    '--disable-dev-shm-usage', '--no-first-run'],
-})
 // Every console message of an error or warning level, every page error and
 // failed request, on every page.
 const problems = []
@@ -43,7 +32,7 @@ const watch = (page, name) => {
     if (!r.url().endsWith('/board/events')) problems.push(`${name}: request failed: ${r.url()} ${r.failure()?.errorText}`)
   })
 }
-try {
+await run('board', async (browser) => {
   // 1. The link from custody open: a cookie, and the board without the token.
   const context = await browser.createBrowserContext()
   const page = await context.newPage()
@@ -117,14 +106,4 @@ try {
   check(true, 'the NIP-07 session streams the board')
 
   check(problems.length === 0, `no console errors, page errors or failed requests${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`)
-} catch (e) {
-  failures.push(String(e && e.stack ? e.stack : e))
-  console.log(`FAIL ${e}`)
-} finally {
-  await browser.close()
-}
-if (failures.length) {
-  console.log(`board: ${failures.length} failure(s)`)
-  process.exit(1)
-}
-console.log('board: every check passed')
+})

@@ -199,6 +199,31 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
   CHECK(d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}) ==
         d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}));
 
+  // The HTML forms show long values short: the new SERVICE_NSEC key of A.1, given in full in its
+  // sentence, is in full only in titles (hover) and once in the Full values list (the chart's
+  // tooltips, SVG <title> elements, keep each event's sentence as it is). The report is pinned too.
+  std::string new_key = test::ReadFile(d.work + "/new-service.npub");
+  new_key.erase(new_key.find_last_not_of("\n") + 1);
+  REQUIRE(new_key.size() == 63);
+  const std::vector<std::string> pir_html_args{
+      "pir", "report", d.inc, "--format", "html", "--checkpoint", d.work + "/checkpoint-2.note"};
+  const std::string pir_html = d.Must(pir_html_args);
+  CHECK(d.Must(pir_html_args) == pir_html);
+  const auto count = [](const std::string& s, const std::string& part) {
+    size_t n = 0;
+    for (size_t at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
+    return n;
+  };
+  const size_t svg = html.find("<svg"), svg_end = html.find("</svg>");
+  REQUIRE(svg_end != std::string::npos);
+  for (const std::string& doc : {html.substr(0, svg) + html.substr(svg_end), pir_html}) {
+    CHECK(Has(doc, "<h2>Full values</h2>"));
+    CHECK(count(doc, "<code>" + new_key + "</code></li>") == 1);
+    const size_t titled = count(doc, "title=\"" + new_key + "\"");
+    CHECK(titled > 0);
+    CHECK(count(doc, new_key) == titled + 1);
+  }
+
   // Projections rebuilt from scratch: identical to those kept at append, and
   // every rendering the same bytes.
   const auto before = d.Renderings();

@@ -334,6 +334,45 @@ TEST_CASE("Timeline: HTML is self-contained, escaped, and charts every event", "
   CHECK(html.substr(html.size() - 8) == "</html>\n");
 }
 
+TEST_CASE("Timeline: HTML shows npubs and hashes short, each in full once under Full values",
+          "[timeline]") {
+  auto rows = Rows();
+  // A sentence with a full npub, and one with DescribeEvent's short form of a hash the event
+  // carries.
+  rows.push_back(Row(10, kT0 + 330 * kS, "secret_rotated", "rotated to new key " + Npub('d')));
+  rows.push_back(Row(11, kT0 + 360 * kS, "evidence", "logs snapshot (sha256 eeeeeeeeeeeeeeee…)"));
+  rows.back().values = {Npub('q'), Hex('e')};
+  const std::string html = IncidentTimelineHtml(Header(), rows);
+  for (const std::string& full :
+       {Hex('c'), Hex('f'), Npub('q'), Npub('a'), Npub('b'), Npub('d'), Hex('e')}) {
+    INFO(full);
+    // In a title, and once in the list.
+    CHECK(html.find("title=\"" + full + "\"") != std::string::npos);
+    CHECK(Count(html, "<code>" + full + "</code></li>") == 1);
+  }
+  CHECK(html.find("Checkpoint <code>size 42 root <span class=\"tok\" title=\"" + Hex('c') +
+                  "\">cccccccccccccccc…</span><sup class=\"ref\"><a href=\"#v1\">1</a></sup>"
+                  "</code>") != std::string::npos);
+  CHECK(html.find("Ledger <code><span class=\"tok\" title=\"" + Hex('f') +
+                  "\">ffffffffffffffff…") != std::string::npos);
+  CHECK(html.find("<td><span class=\"tok\" title=\"" + Npub('q') +
+                  "\">npub1qqqqqqqq…<wbr>qqqq</span><sup class=\"ref\"><a href=\"#v3\">3</a></sup>"
+                  "</td>") != std::string::npos);
+  CHECK(html.find("rotated to new key <span class=\"tok\" title=\"" + Npub('d') +
+                  "\">npub1dddddddd…<wbr>dddd</span>") != std::string::npos);
+  CHECK(html.find("(sha256 <span class=\"tok\" title=\"" + Hex('e') +
+                  "\">eeeeeeeeeeeeeeee…</span>") != std::string::npos);
+  CHECK(html.find("<h2>Full values</h2>") != std::string::npos);
+  // The types may break after an underscore; the dates never.
+  CHECK(html.find("incident_<wbr>declared</td>") != std::string::npos);
+  CHECK(html.find("<td class=\"time\"><span class=\"nw\">2026-11-20</span> 10:03:00Z</td>") !=
+        std::string::npos);
+  // Print rules, and the machine forms keep every value in full, with no markup.
+  CHECK(html.find("@media print") != std::string::npos);
+  CHECK(IncidentTimelineCsv(Header(), rows).find(Npub('d')) != std::string::npos);
+  CHECK(IncidentTimelineJson(Header(), rows).find("<span") == std::string::npos);
+}
+
 TEST_CASE("Timeline: no events and one event render in every form", "[timeline]") {
   const TimelineHeader h = Header();
   const std::vector<TimelineRow> none;
