@@ -465,6 +465,13 @@ std::string HtmlChipStyles() {
   return out;
 }
 
+// " that occurred from SINCE until UNTIL" for a narrowed timeline; "" else.
+std::string RangeText(const TimelineHeader& h) {
+  if (h.since.empty() && h.until.empty()) return "";
+  return " that occurred" + (h.since.empty() ? "" : " from " + h.since) +
+         (h.until.empty() ? "" : " until " + h.until);
+}
+
 std::string HeadingText(const TimelineHeader& h) {
   return h.title.empty() ? h.incident : h.incident + " — " + h.title;
 }
@@ -478,7 +485,7 @@ std::string IncidentTimelineMarkdown(const TimelineHeader& h,
          MdEscape(h.status, false) + " · **Checkpoint:** " +
          (h.checkpoint.empty() ? std::string("none") : MdEscape(h.checkpoint, false)) +
          " · **Ledger:** " + MdEscape(h.ledger_id, false) + " · " + std::to_string(rows.size()) +
-         (rows.size() == 1 ? " event" : " events") + "\n\n";
+         (rows.size() == 1 ? " event" : " events") + MdEscape(RangeText(h), false) + "\n\n";
   if (rows.empty()) {
     out += "No events.\n\n";
   } else {
@@ -507,6 +514,9 @@ std::string IncidentTimelineJson(const TimelineHeader& h, const std::vector<Time
   j["severity"] = h.severity;
   j["status"] = h.status;
   j["ledger_id"] = h.ledger_id;
+  if (!h.since.empty() || !h.until.empty())
+    j["range"] = {{"since", h.since.empty() ? nullptr : nlohmann::ordered_json(h.since)},
+                  {"until", h.until.empty() ? nullptr : nlohmann::ordered_json(h.until)}};
   if (h.checkpoint.empty()) {
     j["checkpoint"] = nullptr;
   } else {
@@ -563,7 +573,7 @@ std::string IncidentTimelineHtml(const TimelineHeader& h, const std::vector<Time
   out += "<p class=\"meta\">Severity <b>" + Html(h.severity) + "</b> · Status <b>" +
          Html(h.status) + "</b> · Checkpoint " + checkpoint + " · Ledger <code>" +
          tokens.Value(h.ledger_id) + "</code> · " + std::to_string(rows.size()) +
-         (rows.size() == 1 ? " event" : " events") + "</p>\n";
+         (rows.size() == 1 ? " event" : " events") + Html(RangeText(h)) + "</p>\n";
   out += TimelineSvg(rows);
   if (rows.empty()) {
     out += "<p>No events.</p>\n";

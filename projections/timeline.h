@@ -47,6 +47,9 @@ struct TimelineHeader {
   std::string ledger_id;         // hex
   std::string checkpoint;        // "size 42 root <hex>" or "" when none
   uint64_t checkpoint_size = 0;  // 0 when none
+  // A timeline narrowed to a time range (timeline --since/--until) says so:
+  // the bounds as given, in the fixed RFC 3339 form; "" for none.
+  std::string since, until;
 };
 
 // Rows arrive already sorted (occurred time, then seq); the renderers keep their order.

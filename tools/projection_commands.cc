@@ -124,7 +124,9 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
   } else if (!cp.status().IsNotFound()) {
     return cp.status();
   }
-  const TimelineHeader h = Header(**store, st, cp_size, cp_root);
+  TimelineHeader h = Header(**store, st, cp_size, cp_root);
+  if (!a.since.empty()) h.since = FormatTime(since);
+  if (!a.until.empty()) h.until = FormatTime(until);
   auto rows = BuildTimelineRows(*events);
   // --since/--until: the rows that occurred in [since, until).
   std::erase_if(

@@ -141,6 +141,11 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
     const Json part = Json::parse(
         d.Must({"timeline", d.inc, "--format", "json", "--since", since, "--until", until}));
     CHECK(part["events"].size() == inside);
+    CHECK(part["range"]["since"] == since);  // the timeline says it is narrowed
+    CHECK(part["range"]["until"] == until);
+    CHECK_FALSE(tl.contains("range"));
+    CHECK(Has(d.Must({"timeline", d.inc, "--since", since}),
+              "events that occurred from " + since.substr(0, 10)));
     CHECK(part["events"].front()["datetime"] >= since);
     CHECK(part["events"].back()["datetime"] < until);
     CHECK(SplitLines(d.Must({"timeline", d.inc, "--format", "csv", "--since", since})).size() ==
