@@ -679,6 +679,28 @@ TEST_CASE(
   ExpectFailure(f.Verify(later, f.admin), "a later release of Custody may read it");
 }
 
+TEST_CASE("Package: custody-verify-package --help says what it checks, its exit codes and examples",
+          "[package][cli]") {
+  Out help = Shell(VerifierBin() + " --help");
+  INFO(help.out + help.err);
+  CHECK(help.code == 0);
+  for (const char* part :
+       {"check a Custody evidence package offline", "--trust NPUB", "REQUIRED", "--json",
+        "--version", "Exit codes:", "0  the package verified", "1  verification failed",
+        "2  usage error", "Examples:", "custody-verify-package pkg-u1 --trust npub1", "README.txt",
+        "docs/package.md"})
+    CHECK(Has(help.out, part));
+  Out version = Shell(VerifierBin() + " --version");
+  CHECK(version.code == 0);
+  CHECK(Has(version.out, "custody-verify-package "));
+  Out usage = Shell(VerifierBin() + " somewhere");
+  CHECK(usage.code == 2);
+  CHECK(Has(usage.err, "--trust is required"));
+  CHECK(Has(usage.err, "see custody-verify-package --help"));
+  Out bad_key = Shell(VerifierBin() + " somewhere --trust npub1nope");
+  CHECK(bad_key.code == 2);
+}
+
 namespace {
 
 // Streams `total` bytes of generated log lines into `custody evidence add -`
