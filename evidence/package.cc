@@ -336,7 +336,8 @@ std::string BagInfo(const Index& x, uint64_t payload_bytes, uint64_t payload_fil
          "External-Description: Custody evidence package: " + SelectionText(x) +
          ", at checkpoint " + std::to_string(x.checkpoint_size) + "\n" + "Bagging-Date: " + date +
          "\n" + "Payload-Oxum: " + std::to_string(payload_bytes) + "." +
-         std::to_string(payload_files) + "\n" + "Bag-Software-Agent: custody 0.3.0\n" +
+         std::to_string(payload_files) + "\n" +
+         "Bag-Software-Agent: custody " CUSTODY_VERSION "\n" +
          "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
 }
 
