@@ -82,6 +82,10 @@ Status ExactKeys(const Json& j, std::initializer_list<const char*> keys, const s
 
 }  // namespace
 
+std::string FormatName(uint32_t version) {
+  return "custody-evidence-package/v" + std::to_string(version);
+}
+
 std::string EventPath(uint64_t seq) { return "data/events/" + std::to_string(seq) + ".event"; }
 std::string RenderingPath(uint64_t seq) { return "data/events/" + std::to_string(seq) + ".txt"; }
 std::string ProofPath(uint64_t seq) { return "data/proofs/" + std::to_string(seq) + ".tlog-proof"; }
@@ -139,7 +143,7 @@ Result<std::vector<ManifestEntry>> ParseManifest(std::string_view text, std::str
 
 std::string FormatIndex(const Index& x) {
   Json j;
-  j["format"] = std::string(kFormat);
+  j["format"] = FormatName(x.format);
   j["ledger"] = {{"id", EncodeHex(x.ledger_id)},
                  {"name", x.ledger_name},
                  {"origin", CheckpointOrigin(x.ledger_id)}};
@@ -180,9 +184,14 @@ Result<Index> ParseIndex(std::string_view text) {
                                     {"format", "ledger", "selection", "checkpoint", "exporter",
                                      "events", "membership", "users", "blobs"},
                                     "index"));
-  if (j["format"] != std::string(kFormat))
-    return Bad(kIndexPath, "format is not " + std::string(kFormat));
   Index x;
+  x.format = 0;
+  for (uint32_t v = 1; v <= kFormatVersion; ++v)
+    if (j["format"] == FormatName(v)) x.format = v;
+  if (x.format == 0)
+    return Bad(kIndexPath, "format is not one this release reads (" + FormatName(1) + " to " +
+                               FormatName(kFormatVersion) +
+                               "); a later release of Custody may read it");
   const Json& ledger = j["ledger"];
   CUSTODY_RETURN_IF_ERROR(ExactKeys(ledger, {"id", "name", "origin"}, "ledger"));
   auto id = HexField(ledger["id"], "ledger.id");
@@ -327,7 +336,8 @@ std::string BagInfo(const Index& x, uint64_t payload_bytes, uint64_t payload_fil
          "External-Description: Custody evidence package: " + SelectionText(x) +
          ", at checkpoint " + std::to_string(x.checkpoint_size) + "\n" + "Bagging-Date: " + date +
          "\n" + "Payload-Oxum: " + std::to_string(payload_bytes) + "." +
-         std::to_string(payload_files) + "\n" + "Bag-Software-Agent: custody 0.3.0\n" +
+         std::to_string(payload_files) + "\n" +
+         "Bag-Software-Agent: custody " CUSTODY_VERSION "\n" +
          "Custody-Exporter: " + EncodeNpub(x.exporter) + "\n";
 }
 

@@ -1,8 +1,9 @@
 // Evidence packages (DESIGN.md "Evidence packages", docs/package.md): the
 // BagIt 1.0 bag export writes and verify-package reads — its file names,
-// manifests, index.json, the exporter's bag signature, and the report and
-// timeline, which are pure functions of the package's own events so that the
-// verifier can regenerate them and compare byte for byte.
+// manifests, index.json, the exporter's bag signature, and the tag files that
+// explain the package to its recipient (README.txt, event.fbs), which are
+// pure functions of index.json so that the verifier can regenerate them and
+// compare byte for byte.
 //
 // Parsers treat their input as hostile: sizes are bounded, every field is
 // checked, and errors name the file and what was wrong. No storage here, and
@@ -21,7 +22,16 @@
 
 namespace custody::package {
 
-inline constexpr std::string_view kFormat = "custody-evidence-package/v1";
+// index.json's "format" is "custody-evidence-package/v<N>". Each version
+// fixes which files a package holds and what they say; a verifier reads every
+// earlier version and refuses a later one. On-disk format: never change what
+// a version means.
+//   1  Custody 0.3.0 to 0.6.0.
+//   2  adds the tag files README.txt (ReadmeText) and event.fbs (the event
+//      schema), both listed in tagmanifest-sha256.txt.
+inline constexpr uint32_t kFormatVersion = 2;  // what export writes
+inline constexpr uint32_t kFirstFormatWithReadme = 2;
+std::string FormatName(uint32_t version);  // "custody-evidence-package/v<version>"
 inline constexpr std::string_view kBagitTxt =
     "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 inline constexpr std::string_view kBagSignatureFile = "bag-signature.txt";
@@ -44,6 +54,9 @@ inline constexpr std::string_view kCheckpointPath = "data/checkpoint";
 inline constexpr std::string_view kNostrPath = "data/checkpoint.nostr.json";
 inline constexpr std::string_view kReportPath = "data/report.md";
 inline constexpr std::string_view kTimelinePath = "data/timeline.md";
+// Tag files (top level, in tagmanifest-sha256.txt) from format 2 on.
+inline constexpr std::string_view kReadmeFile = "README.txt";
+inline constexpr std::string_view kSchemaFile = "event.fbs";
 
 // A relative path a bag may name: "data/…" or a tag file, made of
 // [A-Za-z0-9._-] segments, no empty, "." or ".." segment.
@@ -70,6 +83,7 @@ struct BlobEntry {
   bool included = false;  // false: attached to other users too, listed by hash and size only
 };
 struct Index {
+  uint32_t format = kFormatVersion;  // "format": custody-evidence-package/v<format>
   Hash32 ledger_id{};
   std::string ledger_name;
   fb::ExportScope scope = fb::ExportScope::User;
@@ -112,5 +126,21 @@ std::string BagInfo(const Index& index, uint64_t payload_bytes, uint64_t payload
 
 // "every event about npub1… in INC-7": what a package selected, in words.
 std::string SelectionText(const Index& index);
+
+// README.txt: what the package is, what it holds and how to check it, with
+// custody-verify-package and without Custody. A pure function of the index —
+// no clock, no path — so a re-export gives the same bytes and verify-package
+// regenerates it and compares. The wording of each format version is fixed
+// forever (a package that verifies today verifies with every later release):
+// new wording is a new format version. Lines are at most 72 columns, but for
+// a ledger name longer than 70.
+// REQUIRES: index.format >= kFirstFormatWithReadme.
+std::string ReadmeText(const Index& index);
+
+// Whether `text` is, byte for byte, ledger/event.fbs as some release of
+// Custody shipped it in a package (the schema only grows: a package's schema
+// reads every event it holds). The one this binary writes is
+// EventSchemaText() (ledger/event_schema.h); a test checks that it is known.
+bool IsKnownEventSchema(std::string_view text);
 
 }  // namespace custody::package

@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 using namespace package;
 
 constexpr size_t kMaxEventFile = kSignedEventHeader + kMaxBodySize + 1 + 64 * 255;
+// README.txt holds the ledger's name (up to 64 KiB, escaped: up to 256 KiB).
+constexpr size_t kMaxReadmeSize = 1 << 20, kMaxSchemaSize = 1 << 20;
 
 Status Fail(const std::string& what) { return Status::VerificationFailed(what); }
 
@@ -95,7 +97,7 @@ class PackageCheck {
     for (auto step :
          {&PackageCheck::Bag, &PackageCheck::Signature, &PackageCheck::IndexAndCheckpoint,
           &PackageCheck::Events, &PackageCheck::Authorization, &PackageCheck::Selection,
-          &PackageCheck::Snapshots, &PackageCheck::Files})
+          &PackageCheck::Snapshots, &PackageCheck::Files, &PackageCheck::Readme})
       CUSTODY_RETURN_IF_ERROR((this->*step)());
     return Status::OK();
   }
@@ -109,6 +111,7 @@ class PackageCheck {
   Status Selection();
   Status Snapshots();
   Status Files();
+  Status Readme();
   void check(std::string topic, std::string found) {
     report->checks.emplace_back(std::move(topic), std::move(found));
   }
@@ -119,6 +122,7 @@ class PackageCheck {
   std::map<std::string, uint64_t> files;  // every file, by bag path, and its size
   std::map<std::string, Hash32> payload;  // manifest-sha256.txt
   std::string tag_text;                   // tagmanifest-sha256.txt
+  std::set<std::string> tag_files;        // the files it lists
   BagSignature bag_sig;
   Index x;
   std::string cp_text;  // data/checkpoint
@@ -141,7 +145,6 @@ Status PackageCheck::Bag() {
   tag_text = *tag_read;
   auto tags = ParseManifest(tag_text, "tagmanifest-sha256.txt");
   if (!tags.ok()) return tags.status();
-  std::set<std::string> tag_files;
   for (const auto& t : *tags) {
     if (t.path.rfind("data/", 0) == 0)
       return Fail("tagmanifest-sha256.txt: lists payload file " + t.path);
@@ -459,6 +462,74 @@ Status PackageCheck::Files() {
   check("renderings",
         "each event's .txt, report.md and timeline.md are present and covered by the bag's "
         "signature; they are informative, the signed events are the evidence");
+  return Status::OK();
+}
+
+// The first line where two texts differ, 1-based, and each one's line there
+// ("" past its end).
+struct Difference {
+  size_t line = 0;
+  std::string_view got, want;
+};
+Difference FirstDifference(std::string_view got, std::string_view want) {
+  Difference d;
+  for (d.line = 1;; ++d.line) {
+    const size_t g = got.find('\n'), w = want.find('\n');
+    d.got = got.substr(0, g);
+    d.want = want.substr(0, w);
+    if (d.got != d.want || g == std::string_view::npos || w == std::string_view::npos) return d;
+    got.remove_prefix(g + 1);
+    want.remove_prefix(w + 1);
+  }
+}
+
+std::string Quoted(std::string_view s) {
+  constexpr size_t kMax = 80;
+  std::string out = Printable(s.substr(0, kMax));
+  return "\"" + out + (s.size() > kMax ? "..." : "") + "\"";
+}
+
+// 9. The tag files that explain the package, from format 2 on: README.txt and
+// event.fbs are there (step 1 checked each against the tag manifest, which
+// the exporter signed), README.txt says exactly what Custody writes for this
+// index.json — so a README that misdescribes the package fails, even signed —
+// and event.fbs is the event schema as a release of Custody shipped it.
+// Packages of format 1 (Custody 0.3.0 to 0.6.0) hold neither.
+Status PackageCheck::Readme() {
+  const std::string readme(kReadmeFile), schema(kSchemaFile);
+  if (x.format < kFirstFormatWithReadme) {
+    for (const std::string& name : {readme, schema})
+      if (files.count(name))
+        return Fail(name + ": a " + FormatName(x.format) +
+                    " package, as Custody 0.3.0 to 0.6.0 wrote them, holds none (added after "
+                    "export)");
+    check("readme", "none: a " + FormatName(x.format) +
+                        " package, as Custody 0.3.0 to 0.6.0 wrote them, holds no README.txt");
+    return Status::OK();
+  }
+  for (const std::string& name : {readme, schema})
+    if (!tag_files.count(name))
+      return Fail(name + ": missing (every " + FormatName(x.format) +
+                  " package holds it, listed in tagmanifest-sha256.txt)");
+  auto text = ReadSmall(dir / readme, readme, kMaxReadmeSize);
+  if (!text.ok()) return text.status();
+  const std::string want = ReadmeText(x);
+  if (*text != want) {
+    const Difference d = FirstDifference(*text, want);
+    const std::string where = "line " + std::to_string(d.line);
+    return Fail(readme + ": does not describe this package (" +
+                (d.got == d.want ? "it ends otherwise after " + where
+                                 : where + " reads " + Quoted(d.got) +
+                                       ", data/index.json calls for " + Quoted(d.want)) +
+                ")");
+  }
+  auto fbs = ReadSmall(dir / schema, schema, kMaxSchemaSize);
+  if (!fbs.ok()) return fbs.status();
+  if (!IsKnownEventSchema(*fbs))
+    return Fail(schema + ": not the event schema of any release of Custody (SHA-256 " +
+                EncodeHex(Sha256(AsSpan(*fbs))) + ")");
+  check("readme", "README.txt describes this package exactly as data/index.json does; " + schema +
+                      " is Custody's event schema, for flatc");
   return Status::OK();
 }
 

@@ -6,6 +6,11 @@
 // (a symlink or special file fails), every size is bounded before reading,
 // every path is checked before use, and every parser refuses what it does not
 // expect. The first failure stops verification and names what failed.
+//
+// One rule set for every front end (`custody verify-package`, the standalone
+// `custody-verify-package`): each format version of index.json
+// (package.h) is checked by the rules of that version, so a package that
+// verifies today verifies with every later release.
 #pragma once
 
 #include <string>

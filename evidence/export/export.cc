@@ -12,6 +12,7 @@
 #include "evidence/export/renderings.h"
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/event_schema.h"
 #include "ledger/membership.h"
 #include "ledger/merkle.h"
 #include "ledger/stream_hash.h"
@@ -320,13 +321,23 @@ Status WriteBag(const Store& store, const ExportRequest& req, const SignedEvent&
   const uint64_t payload_files = payload.size(), payload_bytes = bag.payload_bytes();
   const std::string manifest = FormatManifest(std::move(payload));
   const std::string info = BagInfo(x, payload_bytes, payload_files, cp_event.event().recorded_ns());
-  CUSTODY_RETURN_IF_ERROR(bag.File("bagit.txt", kBagitTxt));
-  CUSTODY_RETURN_IF_ERROR(bag.File("bag-info.txt", info));
-  CUSTODY_RETURN_IF_ERROR(bag.File("manifest-sha256.txt", manifest));
-  const std::string tagmanifest =
-      FormatManifest({{"bagit.txt", Sha256(AsSpan(kBagitTxt))},
-                      {"bag-info.txt", Sha256(AsSpan(info))},
-                      {"manifest-sha256.txt", Sha256(AsSpan(manifest))}});
+  // The tag files, each listed in the tag manifest (so the bag signature
+  // covers them): README.txt and the event schema explain the package to
+  // whoever receives it.
+  const std::string readme = ReadmeText(x);
+  const std::string_view schema = EventSchemaText();
+  std::vector<ManifestEntry> tags;
+  for (const auto& [name, bytes] :
+       std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"bagit.txt", kBagitTxt},
+           {"bag-info.txt", info},
+           {"manifest-sha256.txt", manifest},
+           {kReadmeFile, readme},
+           {kSchemaFile, schema}}) {
+    CUSTODY_RETURN_IF_ERROR(bag.File(std::string(name), bytes));
+    tags.push_back({std::string(name), Sha256(AsSpan(bytes))});
+  }
+  const std::string tagmanifest = FormatManifest(std::move(tags));
   CUSTODY_RETURN_IF_ERROR(bag.File("tagmanifest-sha256.txt", tagmanifest));
   result->tagmanifest_sha256 = Sha256(AsSpan(tagmanifest));
   CUSTODY_RETURN_IF_ERROR(bag.Sync(dirs));

@@ -64,8 +64,12 @@ std::string ReportMarkdown(const Index& x, const std::vector<const SignedEvent*>
       "role, every event's id and signatures and its author's role, every inclusion proof against "
       "the\n"
       "signed checkpoint, that the per-user back-links leave no gap, every snapshot's hash, and "
-      "that this\n"
-      "report and the timeline are exactly what the events say.\n";
+      "that\n"
+      "README.txt describes the package. This report and the timeline are summaries for "
+      "reading;\n"
+      "the signed events are the evidence. README.txt, at the top of the package, says how to "
+      "check\n"
+      "it without Custody.\n";
   return out;
 }
 

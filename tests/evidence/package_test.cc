@@ -12,10 +12,13 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "ledger/base/encoding.h"
 #include "ledger/crypto.h"
+#include "ledger/event_schema.h"
 #include "ledger/keyfile.h"
 #include "tests/tools/cli_run.h"
 
@@ -71,9 +74,12 @@ void Resign(const std::string& dir, const std::string& signer_file, bool rename_
   info.replace(at, end - at,
                "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(payload.size()));
   WriteFile(dir + "/bag-info.txt", info);
+  // Every tag file there is (README.txt and event.fbs from format 2 on).
   std::vector<package::ManifestEntry> tags;
-  for (auto name : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
-    tags.push_back({name, Sha256(AsSpan(ReadFile(dir + "/" + name)))});
+  for (auto& [name, bytes] : Files(dir))
+    if (name.find('/') == std::string::npos && name != "tagmanifest-sha256.txt" &&
+        name != "bag-signature.txt")
+      tags.push_back({name, Sha256(AsSpan(bytes))});
   const std::string tagmanifest = package::FormatManifest(tags);
   WriteFile(dir + "/tagmanifest-sha256.txt", tagmanifest);
   // Origin and checkpoint as the old signature names them (index.json may be the thing tampered
@@ -228,7 +234,12 @@ TEST_CASE("Package: the same exporter, checkpoint and arguments give identical b
   REQUIRE(f.As(f.legal_key,
                {"export", "user", f.user_a, "--checkpoint", size, "--out", f.tmp / "again"})
               .code == 0);
-  CHECK(Files(f.pkg) == Files(f.tmp / "again"));
+  const auto files = Files(f.pkg);
+  CHECK(files == Files(f.tmp / "again"));
+  // README.txt and event.fbs included: nothing in them depends on the clock
+  // or the directory the package is written to.
+  CHECK(files.count("README.txt") == 1);
+  CHECK(files.count("event.fbs") == 1);
 }
 
 TEST_CASE(
@@ -251,13 +262,18 @@ TEST_CASE(
   CHECK(listed == payload);
   auto tags =
       package::ParseManifest(ReadFile(f.pkg + "/tagmanifest-sha256.txt"), "tagmanifest").value();
-  REQUIRE(tags.size() == 3);
+  // bag-info.txt, bagit.txt, event.fbs, manifest-sha256.txt and README.txt
+  // (docs/package.md "The files"); the signature signs this list.
+  REQUIRE(tags.size() == 5);
   for (auto& t : tags) CHECK(Sha256(AsSpan(ReadFile(f.pkg + "/" + t.path))) == t.sha256);
   const std::string info = ReadFile(f.pkg + "/bag-info.txt");
   uint64_t bytes = 0;
   for (auto& p : payload) bytes += ReadFile(f.pkg + "/" + p).size();
   CHECK(Has(info, "Payload-Oxum: " + std::to_string(bytes) + "." + std::to_string(payload.size()) +
                       "\n"));
+  // The release that wrote it, as `custody --version` names itself.
+  const std::string version = Run({"--version"}).out;  // "custody 0.6.0 (storage formats …)"
+  CHECK(Has(info, "\nBag-Software-Agent: " + version.substr(0, version.find(" (")) + "\n"));
 }
 
 TEST_CASE(
@@ -431,6 +447,261 @@ TEST_CASE("Package: each tampering fails verify-package, naming what failed",
   SECTION("not a package at all") {
     ExpectFailure(f.Verify(f.tmp / "nothing-here", f.admin), "not a directory");
   }
+}
+
+namespace {
+
+// Runs a shell command line; its exit code and output.
+Out Shell(const std::string& command) {
+  TempDir io;
+  const std::string line = "(" + command + ") >" + (io / "out") + " 2>" + (io / "err");
+  const int status = std::system(line.c_str());
+  Out o;
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = ReadFile(io / "out");
+  o.err = ReadFile(io / "err");
+  return o;
+}
+
+std::string VerifierBin() { return fs::path(CUSTODY_BIN).parent_path() / "custody-verify-package"; }
+
+// Text with every run of spaces and newlines made one space: README.txt
+// wraps its lines, so a phrase may be split over two.
+std::string Flat(const std::string& text) {
+  return std::regex_replace(text, std::regex("[ \n]+"), " ");
+}
+
+// The lines of README.txt from the one that starts with `from` (trimmed) to
+// the one that starts with `to`, inclusive, each trimmed of its indent.
+std::vector<std::string> Commands(const std::string& readme, const std::string& from,
+                                  const std::string& to) {
+  std::vector<std::string> out;
+  std::istringstream in(readme);
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    const std::string trimmed = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+    inside = inside || trimmed.rfind(from, 0) == 0;
+    if (!inside) continue;
+    out.push_back(trimmed);
+    if (trimmed.rfind(to, 0) == 0) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Package: README.txt says what the package is and how to check it, is in the tag manifest, "
+    "and holds no clock time or path",
+    "[package][cli][readme]") {
+  PackageFixture f;
+  auto index = Json::parse(ReadFile(f.pkg + "/data/index.json"));
+  CHECK(index["format"] == "custody-evidence-package/v2");
+  const std::string readme = ReadFile(f.pkg + "/README.txt");
+  // In the tag manifest, with its hash: the bag signature covers it.
+  auto tags = package::ParseManifest(ReadFile(f.pkg + "/tagmanifest-sha256.txt"), "t").value();
+  std::map<std::string, Hash32> listed;
+  for (auto& t : tags) listed[t.path] = t.sha256;
+  REQUIRE(listed.count("README.txt") == 1);
+  CHECK(listed["README.txt"] == Sha256(AsSpan(readme)));
+  REQUIRE(listed.count("event.fbs") == 1);
+  // It names the ledger, the checkpoint, the selection and the exporter...
+  const std::string size = std::to_string(index["checkpoint"]["size"].get<uint64_t>());
+  for (const std::string& what : std::vector<std::string>{
+           index["ledger"]["id"].get<std::string>(), index["checkpoint"]["root"].get<std::string>(),
+           "tree size " + size, "Selection: every event about the user", f.user_a, f.legal,
+           "4 selected events", "drill", "Left out: nothing",
+           // ...and how to check it, with custody-verify-package and without.
+           "custody-verify-package DIR --trust NPUB", "Exit status 1", "sha256sum -c --strict",
+           "flatc --json --raw-binary", "RFC 9162", "custody/event/v1", "custody/bag/v1",
+           "custody/checkpoint/v1"})
+    CHECK(Has(Flat(readme), what));
+  // No clock time (no date, no time of day), no path of the machine that
+  // wrote it, and lines a terminal or a printer shows whole.
+  CHECK_FALSE(std::regex_search(readme, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}")));
+  CHECK_FALSE(std::regex_search(readme, std::regex("[0-9]{2}:[0-9]{2}")));
+  CHECK_FALSE(Has(readme, f.tmp / ""));
+  CHECK_FALSE(Has(readme, "/tmp"));
+  std::istringstream lines(readme);
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    CHECK(line.size() <= 72);
+  }
+  CHECK(readme ==
+        package::ReadmeText(package::ParseIndex(ReadFile(f.pkg + "/data/index.json")).value()));
+  // event.fbs is the schema this release is built from, byte for byte.
+  const std::string schema = ReadFile(f.pkg + "/event.fbs");
+  CHECK(schema == ReadFile(std::string(CUSTODY_TESTDATA) + "/../../ledger/event.fbs"));
+  CHECK(schema == EventSchemaText());
+  // The verifier says it checked both.
+  Out v = f.Verify(f.pkg, f.admin);
+  CHECK(v.code == 0);
+  CHECK(Has(v.out, "readme         README.txt describes this package exactly"));
+  CHECK(Has(v.out, "5 tag files"));
+
+  // An incident package and an incident-limited user package say what they
+  // leave out.
+  REQUIRE(f.As(f.legal_key, {"export", "incident", "INC-3", "--out", f.tmp / "inc"}).code == 0);
+  const std::string inc = Flat(ReadFile(f.tmp / "inc/README.txt"));
+  CHECK(Has(inc, "Selection: the declaration of incident INC-3 and every event that names"));
+  CHECK(Has(inc, "They are about 2 users."));
+  CHECK(Has(inc, "Left out: 1 other event about these users, outside INC-3."));
+  REQUIRE(f.As(f.legal_key,
+               {"export", "user", f.user_a, "--incident", "INC-3", "--out", f.tmp / "a-inc"})
+              .code == 0);
+  const std::string a_inc = Flat(ReadFile(f.tmp / "a-inc/README.txt"));
+  CHECK(Has(a_inc, "that names incident INC-3 (or is its declaration)"));
+  CHECK(Has(a_inc, "Left out: 1 other event about the user, outside INC-3."));
+  CHECK(Has(a_inc, "1 more is withheld because also attached to other users"));
+}
+
+TEST_CASE("Package: README.txt's steps without Custody work as written, sha256sum and flatc",
+          "[package][cli][readme]") {
+  PackageFixture f;
+  if (Shell("command -v flatc").code != 0) {
+    WARN("flatc is not installed; skipping");
+    return;
+  }
+  const std::string readme = ReadFile(f.pkg + "/README.txt");
+  const auto events = f.Events(f.pkg);
+  const std::string seq = std::to_string(events.front());
+  // Step 1: both manifests check.
+  Out sums = Shell("cd " + f.pkg + " && sha256sum -c --strict tagmanifest-sha256.txt && " +
+                   "sha256sum -c --strict manifest-sha256.txt");
+  INFO(sums.out + sums.err);
+  CHECK(sums.code == 0);
+  CHECK(Has(sums.out, "README.txt: OK"));
+  CHECK(Has(sums.out, "event.fbs: OK"));
+  // Step 6: the commands as README.txt prints them (the line continued with
+  // a backslash included), run in a copy of the package.
+  const auto commands = Commands(readme, "f=data/events/", "event.fbs -- ");
+  REQUIRE(commands.size() == 5);
+  const std::string copy = f.Copy("by-hand");
+  std::string script = "cd " + copy;
+  for (const auto& c : commands) script += (script.back() == '\\' ? "\n" : " &&\n") + c;
+  std::ofstream(f.tmp / "by-hand.sh") << script << "\n";
+  Out flatc = Shell("sh " + (f.tmp / "by-hand.sh"));
+  INFO(script + "\n" + flatc.out + flatc.err);
+  REQUIRE(flatc.code == 0);
+  auto body = Json::parse(ReadFile(copy + "/" + seq + ".json"));
+  CHECK(body["seq"] == events.front());
+  CHECK(body["subjects"].size() >= 1);
+}
+
+TEST_CASE("Package: a README.txt or event.fbs changed, removed or misdescribing fails, naming it",
+          "[package][cli][readme][tamper]") {
+  PackageFixture f;
+  SECTION("changed after export") {
+    auto d = f.Copy("t");
+    WriteFile(d + "/README.txt", ReadFile(d + "/README.txt") + "Also proves the moon landing.\n");
+    ExpectFailure(f.Verify(d, f.admin), "README.txt: SHA-256 does not match its manifest");
+  }
+  SECTION("rewritten and signed again by the exporter: it no longer describes the package") {
+    auto d = f.Copy("t");
+    std::string readme = ReadFile(d + "/README.txt");
+    const auto at = readme.find("Left out: nothing.");
+    REQUIRE(at != std::string::npos);
+    readme.replace(at, 18, "Left out: plenty.");
+    WriteFile(d + "/README.txt", readme);
+    Resign(d, f.legal_key);
+    Out v = f.Verify(d, f.admin);
+    ExpectFailure(v, "README.txt: does not describe this package (line ");
+    CHECK(Has(v.err, "reads \"Left out: plenty."));
+    CHECK(Has(v.err, "calls for \"Left out: nothing."));
+    // The standalone verifier, likewise: exit 1, one line naming the file.
+    Out alone = Shell(VerifierBin() + " " + d + " --trust " + f.admin);
+    CHECK(alone.code == 1);
+    CHECK(Has(alone.err, "custody-verify-package: README.txt: does not describe this package"));
+    CHECK(Lines(alone.err) == 1);
+  }
+  SECTION("a README.txt of another package, signed again") {
+    REQUIRE(f.As(f.legal_key, {"export", "incident", "INC-3", "--out", f.tmp / "inc"}).code == 0);
+    auto d = f.Copy("t");
+    fs::copy_file(f.tmp / "inc/README.txt", d + "/README.txt",
+                  fs::copy_options::overwrite_existing);
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "README.txt: does not describe this package");
+  }
+  SECTION("removed") {
+    auto d = f.Copy("t");
+    fs::remove(d + "/README.txt");
+    ExpectFailure(f.Verify(d, f.admin), "README.txt: listed in a manifest but missing");
+    Resign(d, f.legal_key);  // and dropped from the tag manifest, signed again
+    ExpectFailure(f.Verify(d, f.admin),
+                  "README.txt: missing (every custody-evidence-package/v2 package holds it");
+  }
+  SECTION("added but not listed in the tag manifest") {
+    auto d = f.Copy("t");
+    WriteFile(d + "/NOTES.txt", "x\n");
+    ExpectFailure(f.Verify(d, f.admin), "NOTES.txt: a tag file no manifest covers");
+  }
+  SECTION("an event.fbs that is not Custody's schema, signed again") {
+    auto d = f.Copy("t");
+    std::string schema = ReadFile(d + "/event.fbs");
+    const auto at = schema.find("seq: ulong;");
+    REQUIRE(at != std::string::npos);
+    schema.replace(at, 3, "qes");  // a field renamed: flatc would mislabel it
+    WriteFile(d + "/event.fbs", schema);
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "event.fbs: not the event schema of any release");
+    fs::remove(d + "/event.fbs");
+    Resign(d, f.legal_key);
+    ExpectFailure(f.Verify(d, f.admin), "event.fbs: missing");
+  }
+}
+
+TEST_CASE(
+    "Package: a package of format v1, as 0.3.0 to 0.6.0 wrote them, verifies without README.txt, "
+    "and may not gain one",
+    "[package][cli][readme][compat]") {
+  PackageFixture f;
+  // The package as an earlier release would have written it: format v1, no
+  // README.txt, no event.fbs (tests/tools/compat_test.cc checks a real one).
+  auto d = f.Copy("v1");
+  auto j = Json::parse(ReadFile(d + "/data/index.json"));
+  j["format"] = "custody-evidence-package/v1";
+  WriteFile(d + "/data/index.json", j.dump(2) + "\n");
+  fs::remove(d + "/README.txt");
+  fs::remove(d + "/event.fbs");
+  Resign(d, f.legal_key);
+  Out v = f.Verify(d, f.admin);
+  INFO(v.out + v.err);
+  CHECK(v.code == 0);
+  CHECK(Has(v.out, "readme         none: a custody-evidence-package/v1 package"));
+  // A README.txt added to it (and signed) is not one any release wrote.
+  fs::copy_file(f.pkg + "/README.txt", d + "/README.txt");
+  Resign(d, f.legal_key);
+  ExpectFailure(f.Verify(d, f.admin),
+                "README.txt: a custody-evidence-package/v1 package, as Custody 0.3.0 to 0.6.0 "
+                "wrote them, holds none");
+  // A format this release does not know is refused as such.
+  auto later = f.Copy("v3");
+  j["format"] = "custody-evidence-package/v3";
+  WriteFile(later + "/data/index.json", j.dump(2) + "\n");
+  Resign(later, f.legal_key);
+  ExpectFailure(f.Verify(later, f.admin), "a later release of Custody may read it");
+}
+
+TEST_CASE("Package: custody-verify-package --help says what it checks, its exit codes and examples",
+          "[package][cli]") {
+  Out help = Shell(VerifierBin() + " --help");
+  INFO(help.out + help.err);
+  CHECK(help.code == 0);
+  for (const char* part :
+       {"check a Custody evidence package offline", "--trust NPUB", "REQUIRED", "--json",
+        "--version", "Exit codes:", "0  the package verified", "1  verification failed",
+        "2  usage error", "Examples:", "custody-verify-package pkg-u1 --trust npub1", "README.txt",
+        "docs/package.md"})
+    CHECK(Has(help.out, part));
+  Out version = Shell(VerifierBin() + " --version");
+  CHECK(version.code == 0);
+  CHECK(Has(version.out, "custody-verify-package "));
+  Out usage = Shell(VerifierBin() + " somewhere");
+  CHECK(usage.code == 2);
+  CHECK(Has(usage.err, "--trust is required"));
+  CHECK(Has(usage.err, "see custody-verify-package --help"));
+  Out bad_key = Shell(VerifierBin() + " somewhere --trust npub1nope");
+  CHECK(bad_key.code == 2);
 }
 
 namespace {

@@ -75,6 +75,8 @@ TEST_CASE("Compatibility: the v0.3.0 user package verifies with this custody-ver
   INFO(ReadFile(io / "o"));
   CHECK(status == 0);
   CHECK(Has(ReadFile(io / "o"), "result         OK"));
+  // Format v1: no README.txt, and none required (docs/package.md "Versions").
+  CHECK(Has(ReadFile(io / "o"), "readme         none: a custody-evidence-package/v1 package"));
   auto same = custody::test::Run({"verify-package", r.dir + "/package", "--trust", r.admin});
   CHECK(same.code == 0);
   // Tampered, it still fails: the old package is checked, not waved through.
