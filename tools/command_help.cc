@@ -575,7 +575,9 @@ const std::vector<CommandHelp>& CommandHelps() {
        {},
        "DIR: the package. --trust NPUB: the key that signed its checkpoint, known from outside "
        "the package. Checks the bag, every file's hash, the signatures, each event's inclusion "
-       "proof and the selection; needs no ledger (also the standalone custody-verify-package).",
+       "proof, the selection, and that README.txt describes this package; needs no ledger (also "
+       "the standalone custody-verify-package). Exit 0: it verifies; 1: it does not (the line "
+       "names the first failure); 2: a usage error.",
        JsonForm::kDocument,
        R"({"package", "trust", "ok", "checks", "failure"}; on failure also "error" and "exit".)",
        {{"custody verify-package package --trust $(cat admin.npub)", 0,
