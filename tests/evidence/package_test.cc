@@ -272,7 +272,7 @@ TEST_CASE(
   CHECK(Has(info, "Payload-Oxum: " + std::to_string(bytes) + "." + std::to_string(payload.size()) +
                       "\n"));
   // The release that wrote it, as `custody --version` names itself.
-  const std::string version = Run({"--version"}).out;  // "custody 0.6.0 (storage formats …)"
+  const std::string version = Run({"--version"}).out;  // "custody 0.7.0 (storage formats …)"
   CHECK(Has(info, "\nBag-Software-Agent: " + version.substr(0, version.find(" (")) + "\n"));
 }
 
