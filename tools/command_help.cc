@@ -13,7 +13,7 @@ namespace {
 
 using P = fb::Payload;
 constexpr std::string_view kAppendJson =
-    R"({"seq", "id", "type", "recorded"} of the event appended (and "incident" for the runbook commands).)";
+    R"({"seq", "id", "type", "recorded"} of the event appended, and "incident" for an incident's.)";
 
 }  // namespace
 
@@ -162,7 +162,7 @@ const std::vector<CommandHelp>& CommandHelps() {
        "author, its incident, what it records. --since/--until are the same as "
        "--occurred-since/--occurred-until; --recorded-since/--recorded-until filter on the "
        "recorded time. Times are RFC 3339 with a zone; since is inclusive, until is not. --type: "
-       "note, membership, key_rotated, key_compromised, checkpoint, incident_declared, "
+       "genesis, note, membership, key_rotated, key_compromised, checkpoint, incident_declared, "
        "evidence, deploy, export, playbook_activated, commander_assigned, severity_changed, "
        "operation_frozen, operation_unfrozen, secret_rotated, paths_invalidated, user_notified, "
        "actions_blocked, step_done, reconciliation, communication, root_cause, incident_closed, "
@@ -289,7 +289,7 @@ const std::vector<CommandHelp>& CommandHelps() {
        "One line per incident: state, severity, commander, declared, the newest event, overdue "
        "runbook items, title.",
        JsonForm::kDocument,
-       R"(an array of {"incident", "state", "severity", "commander", "declared", "last_event", "overdue", "title", …}.)",
+       R"(an array of {"incident", "state", "severity", "commander", "declared", "last_event": {"seq", "recorded"}, "events", "overdue_items", "title"}.)",
        {{"custody incident list", 0, "the drill's two incidents"},
         {"custody --json incident list", 0, "the same, as JSON"}}},
       {"incident playbook",
@@ -490,7 +490,7 @@ const std::vector<CommandHelp>& CommandHelps() {
        "SEV-1 update cadence, promised external updates, reconciliations, freezes and the exit "
        "criteria, judged now.",
        JsonForm::kDocument,
-       R"(the same as an object: {"incident", "severity", "state", "sections", …}.)",
+       R"(the same as an object: {"incident", "title", "severity", "status", "sections", …}; docs/cli.md lists every key.)",
        {{"custody status INC-4", 0, "the drill's SEV-1, closed"},
         {"custody status INC-41", 0, "the open one: what is overdue"},
         {"custody status INC-3", 3, "refused: event 3 is not an incident"}}},
@@ -518,7 +518,7 @@ const std::vector<CommandHelp>& CommandHelps() {
        "so it is the same bytes whenever it is made. --format md (default) or html. --out: a "
        "new file.",
        JsonForm::kDocument,
-       R"(the report's content as data: {"incident", "checkpoint", "summary", "severity_history", "response_times", …}.)",
+       R"(the report's content as data: {"incident", "title", "severity", "ledger", "checkpoint", "as_of", "sections": [{"title", "paragraphs", "items", "tables": [{"columns", "rows"}]}]}. With --out FILE: {"wrote", "bytes", "format", "incident", "checkpoint"} about the file written.)",
        {{"custody pir report INC-4", 0, "the drill's PIR, in Markdown"},
         {"custody pir report INC-4 --format html --out pir-inc-4.html", 0, "as one HTML file"},
         {"custody --json pir report INC-4", 0, "its content as JSON"}}},
@@ -539,7 +539,10 @@ const std::vector<CommandHelp>& CommandHelps() {
        "ones were identical, and replaces them.",
        JsonForm::kDocument,
        R"({"events", "incidents", "applied_before", "matched", …}.)",
-       {{"custody projections rebuild", 0, "identical to those kept at append"}}},
+       {{"custody projections rebuild", 0, "identical to those kept at append"},
+        {"custody --json projections rebuild", 0, "the same, as JSON: events, incidents, matched"},
+        {"custody --ledger https://custody.example:8443 projections rebuild", 2,
+         "refused: it runs on the ledger's own directory, on the server's machine"}}},
 
       // --- packages -------------------------------------------------------
       {"export user",
@@ -613,13 +616,13 @@ const std::vector<CommandHelp>& CommandHelps() {
         {"custody --key alice.nsec open INC-4", 2,
          "refused: the board is on a server, and --ledger names a directory"}}},
       {"backup",
-       Needs::kLocal,
+       Needs::kCopy,
        {},
        "--out: a new directory on the ledger's filesystem (evidence is hard-linked). Safe while "
        "others append. Against a server (admin): the server makes it on its machine. Restore: "
        "docs/server.md.",
        JsonForm::kDocument,
-       R"({"out", "events"}.)",
+       R"({"out", "events"}; against a server {"out", "server"}.)",
        {{"custody backup --out ledger-backup && custody --ledger ledger-backup verify", 0,
          "a consistent copy, verified"},
         {"custody backup --out package", 3, "refused: the directory exists"}}},

@@ -116,7 +116,7 @@ Status Export(const Context& ctx, const ExportArgs& a, fb::ExportScope scope) {
              {"payload_bytes", r.bytes},
              {"tagmanifest_sha256", EncodeHex(r.tagmanifest_sha256)},
              {"export_event", r.recorded.seq}},
-            AppendedLine(r.recorded.seq, "export", r.recorded.id) + "\n" +
+            AppendedLine(r.recorded.seq, "export", r.recorded.id, r.index.incident) + "\n" +
                 WroteLine(a.out,
                           "an evidence package of " + std::to_string(r.index.events.size()) +
                               " events, " + std::to_string(r.index.membership.size()) +

@@ -146,6 +146,9 @@ std::string NeedsText(const CommandHelp& h) {
              "a server.";
     case Needs::kServer:
       return "A server (--ledger https://HOST:PORT) and any member's key.";
+    case Needs::kCopy:
+      return "The ledger directory (no key); against a server, an admin's key: the server makes "
+             "the copy on its own machine.";
     case Needs::kAppend:
       break;
   }
@@ -155,9 +158,9 @@ std::string NeedsText(const CommandHelp& h) {
     roles |= RolesAllowedToAppend(t);
     types += (types.empty() ? "" : ", ") + std::string(PayloadTypeName(t));
   }
-  return "A key (--key) of a member with the " + RolesSentence(roles) + " role: it appends " +
-         (h.appends.size() == 1 ? "a " + types + " event" : "one of " + types) +
-         " (the permission table, docs/rules.md).";
+  return "A key (--key) of a member with the " + RolesSentence(roles) +
+         " role: it appends events of type " + (h.appends.size() == 1 ? types : "one of " + types) +
+         " (the permission table: docs/cli.md, \"Permissions\").";
 }
 
 std::string GlobalOptionsText(const CLI::App& root) {
@@ -167,7 +170,7 @@ std::string GlobalOptionsText(const CLI::App& root) {
     if (name == "--help" || name == "--version" || name == "-h,--help" || name.empty()) continue;
     if (o->get_lnames().empty()) continue;
     std::string left = "  --" + o->get_lnames().front();
-    if (o->get_type_size() != 0) left += " " + o->get_type_name();
+    if (o->get_expected_max() > 0) left += " " + o->get_type_name();
     left.resize(std::max<size_t>(left.size() + 2, 22), ' ');
     out += left + o->get_description() + "\n";
   }

@@ -34,6 +34,7 @@ enum class Needs {
   kAppend,   // appends events of `appends`: a member holding a role that may
   kLocal,    // runs on the ledger directory itself (not against a server)
   kServer,   // talks to a server (--ledger https://…) with a member's key
+  kCopy,     // the ledger directory, or against a server an admin's key (backup)
 };
 
 // --json: what the command prints with it.

@@ -104,18 +104,23 @@ Status Prepare(const Checked& c, const Common& common, Draft* d) {
   return Status::OK();
 }
 
-Status Append(const Context& ctx, Checked& c, Draft d) {
+// Appends the draft and says what was appended; `extra` joins the JSON
+// document, and `more` the line, after ": ".
+Status Append(const Context& ctx, Checked& c, Draft d, const Json& extra = Json::object(),
+              const std::string& more = "") {
   const fb::Payload type = PayloadTypeOf(d.payload);
   std::vector<Appended> out;
   CUSTODY_RETURN_IF_ERROR(
       CommitDrafts(ctx, *c.store, c.key, {std::move(d)}, AppendOptions(), &out));
   const Appended& a = out.back();
-  ctx.Print({{"seq", a.seq},
-             {"id", EncodeHex(a.id)},
-             {"type", std::string(PayloadTypeName(type))},
-             {"incident", IncidentName(c.incident)},
-             {"recorded", FormatTime(a.recorded_ns)}},
-            AppendedLine(a.seq, PayloadTypeName(type), a.id, c.incident));
+  Json j{{"seq", a.seq},
+         {"id", EncodeHex(a.id)},
+         {"type", std::string(PayloadTypeName(type))},
+         {"incident", IncidentName(c.incident)},
+         {"recorded", FormatTime(a.recorded_ns)}};
+  for (auto& [k, v] : extra.items()) j[k] = v;
+  ctx.Print(j, AppendedLine(a.seq, PayloadTypeName(type), a.id, c.incident) +
+                   (more.empty() ? "" : ": " + more));
   return Status::OK();
 }
 
@@ -412,15 +417,13 @@ Status Reconcile(const Context& ctx, const ReconcileArgs& a) {
   Draft d;
   d.subjects = wallets;
   const bool reconciles = r->Reconciles();
+  const std::vector<std::string> discrepancies = Discrepancies(*r);
   d.payload = std::move(*r);
   CUSTODY_RETURN_IF_ERROR(Prepare(*c, a.common, &d));
-  CUSTODY_RETURN_IF_ERROR(Append(ctx, *c, std::move(d)));
-  if (!ctx.json)
-    std::cout << (reconciles
-                      ? "reconciles: balances match proofs, tx history sent matches received\n"
-                      : "DISCREPANCY recorded: see custody status " + IncidentName(c->incident) +
-                            "\n");
-  return Status::OK();
+  return Append(
+      ctx, *c, std::move(d), {{"reconciles", reconciles}, {"discrepancies", discrepancies}},
+      reconciles ? "reconciles: balances match proofs, tx history sent matches received"
+                 : "DISCREPANCY recorded: see custody status " + IncidentName(c->incident));
 }
 
 // --- correct --------------------------------------------------------------

@@ -94,11 +94,12 @@ Status AppendAndReport(const Context& ctx, Draft draft) {
   auto appended = AppendOne(ctx, std::move(draft));
   if (!appended.ok()) return appended.status();
   const Appended& a = *appended;
-  ctx.Print({{"seq", a.seq},
-             {"id", EncodeHex(a.id)},
-             {"type", std::string(PayloadTypeName(type))},
-             {"recorded", FormatTime(a.recorded_ns)}},
-            AppendedLine(a.seq, PayloadTypeName(type), a.id, incident));
+  Json j{{"seq", a.seq},
+         {"id", EncodeHex(a.id)},
+         {"type", std::string(PayloadTypeName(type))},
+         {"recorded", FormatTime(a.recorded_ns)}};
+  if (incident) j["incident"] = IncidentName(incident);
+  ctx.Print(j, AppendedLine(a.seq, PayloadTypeName(type), a.id, incident));
   return Status::OK();
 }
 

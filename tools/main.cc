@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
     return Fail(ctx, false, documented.message(), 4);
   // --json anywhere on the line: usage errors come as JSON too.
   bool json = false;
-  for (int i = 1; i < argc; ++i) json = json || std::string_view(argv[i]) == "--json";
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
+    json = json || std::string_view(argv[i]) == "--json" ||
+           std::string_view(argv[i]).rfind("--json=", 0) == 0;
 
   try {
     app.parse(argc, argv);
@@ -103,5 +105,10 @@ int main(int argc, char** argv) {
     s = custody::Status::IOError(std::string("unexpected error: ") + e.what());
   }
   if (s.ok()) return 0;
-  return Fail(ctx, json || ctx.json, WithHint(s), ExitCodeOf(ctx, s));
+  std::string message = WithHint(s);
+  // A usage error found while running names the command's help too.
+  if (s.code() == custody::Status::Code::kUsage &&
+      message.find("(see custody") == std::string::npos)
+    message += " (see custody " + CommandPath(*Selected(app)) + " --help)";
+  return Fail(ctx, json || ctx.json, message, ExitCodeOf(ctx, s));
 }

@@ -48,7 +48,7 @@ std::string OptionLabel(const CLI::Option& o) {
   std::string label;
   for (const std::string& n : o.get_lnames()) label += (label.empty() ? "--" : ", --") + n;
   if (label.empty()) return o.get_name();  // a positional: its name
-  if (o.get_type_size() != 0) label += " " + o.get_type_name();
+  if (o.get_expected_max() > 0) label += " " + o.get_type_name();
   return label;
 }
 
@@ -250,7 +250,7 @@ std::string Engine(const CLI::App& root) {
       }
       for (const std::string& n : o->get_lnames()) {
         opts.push_back("--" + n);
-        if (o->get_type_size() != 0)
+        if (o->get_expected_max() > 0)
           takes += "    \"" + path + " --" + n + "\") echo " + KindOf(path, "--" + n) + ";;\n";
       }
     }
@@ -277,7 +277,7 @@ std::string Engine(const CLI::App& root) {
     std::string globals;
     for (const CLI::Option* o : root.get_options())
       for (const std::string& n : o->get_lnames())
-        if (o->get_type_size() != 0)
+        if (o->get_expected_max() > 0)
           globals += "      \" --" + n + "\") echo " + KindOf("", "--" + n) + ";;\n";
     return globals;
   }() + "      esac;;\n  esac\n}\n";
@@ -402,7 +402,9 @@ Status Man(const CLI::App& root, const Context& ctx, const std::string& dir) {
     f.close();
     if (!f) return Status::IOError("write " + path);
     wrote.push_back(path);
-    text += "wrote " + path + " (" + std::to_string(page.size()) + " bytes)\n";
+    text +=
+        WroteLine(path, "the manual page " + name.substr(0, name.size() - 2) + "(1)", page.size()) +
+        "\n";
   }
   ctx.Print({{"wrote", wrote}, {"dir", dir}}, text);
   return Status::OK();

@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "packages: $*" >&2; exit 1; }
 
 mkdir -p "$out"
+rm -f "$out"/*.deb  # packages of an earlier version built here
 cpack --config "$build/CPackConfig.cmake" -B "$tmp/cpack" > "$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log" >&2; fail "cpack failed"; }
 cp "$tmp"/cpack/*.deb "$out"/
 custody=$(ls "$out"/custody_*.deb)

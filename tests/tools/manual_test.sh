@@ -91,6 +91,10 @@ for sh_name in bash zsh; do
   expect "$sh_name" responder custody member add x --role ""
   expect "$sh_name" html custody timeline "$inc" --format ""
   expect_not "$sh_name" csv custody pir report "$inc" --format ""
+  # A flag before the word takes no value: completion goes on after it.
+  expect "$sh_name" status custody --json st
+  expect "$sh_name" "$inc" custody --json --ledger "$ledger" status ""
+  expect "$sh_name" "$inc" custody --ledger "$ledger" status --json ""
   # From the ledger: the one on the line, else CUSTODY_LEDGER.
   expect "$sh_name" "$inc" custody --ledger "$ledger" status ""
   expect "$sh_name" "$inc" custody --ledger "$ledger" note --incident ""
