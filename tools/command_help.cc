@@ -15,10 +15,8 @@ using P = fb::Payload;
 constexpr std::string_view kAppendJson =
     R"({"seq", "id", "type", "recorded"} of the event appended, and "incident" for an incident's.)";
 
-}  // namespace
-
-const std::vector<CommandHelp>& CommandHelps() {
-  static const std::vector<CommandHelp> kHelp = {
+std::vector<CommandHelp> KeyCommands() {
+  return {
       // --- keys -----------------------------------------------------------
       {"key new",
        Needs::kNothing,
@@ -95,7 +93,11 @@ const std::vector<CommandHelp>& CommandHelps() {
         {"custody --key bob.nsec key compromised $(cat alice.npub) --since 2026-11-30T09:00:00Z "
          "--reason \"suspicious\"",
          3, "refused: only an admin records a compromise"}}},
+  };
+}
 
+std::vector<CommandHelp> LedgerCommands() {
+  return {
       // --- the ledger ---------------------------------------------------
       {"init",
        Needs::kKeyOnly,
@@ -229,7 +231,11 @@ const std::vector<CommandHelp>& CommandHelps() {
         {"custody --key bob.nsec import no-such.jsonl", 3, "refused: there is no such file"},
         {"printf '%s\\n' '{\"type\":\"note\",\"text\":\"\"}' | custody --key bob.nsec import -", 3,
          "refused: line 1 has an empty text; nothing written"}}},
+  };
+}
 
+std::vector<CommandHelp> ProofCommands() {
+  return {
       // --- checkpoints and proofs ---------------------------------------
       {"checkpoint",
        Needs::kAppend,
@@ -265,7 +271,11 @@ const std::vector<CommandHelp>& CommandHelps() {
        {{"custody consistency --from checkpoint-1.note", 0,
          "the latest checkpoint extends the one saved before the PIR"},
         {"custody consistency --from no-such.note", 3, "refused: there is no such file"}}},
+  };
+}
 
+std::vector<CommandHelp> IncidentCommands() {
+  return {
       // --- incidents ------------------------------------------------------
       {"incident declare",
        Needs::kAppend,
@@ -392,7 +402,11 @@ const std::vector<CommandHelp>& CommandHelps() {
          0, "records the relay's deployed commit"},
         {"custody --key bob.nsec deploy record INC-41 --service nwc-relay --hash 123", 3,
          "refused: not a commit hash"}}},
+  };
+}
 
+std::vector<CommandHelp> RunbookCommands() {
+  return {
       // --- the runbook ----------------------------------------------------
       {"freeze",
        Needs::kAppend,
@@ -483,6 +497,12 @@ const std::vector<CommandHelp>& CommandHelps() {
          0, "retracts that note"},
         {"custody --key bob.nsec correct INC-41 4 --reason x", 3,
          "refused: event 4 is not part of INC-41"}}},
+  };
+}
+
+std::vector<CommandHelp> ReportCommands() {
+  return {
+      // --- status and reports ---------------------------------------------
       {"status",
        Needs::kRead,
        {},
@@ -543,7 +563,11 @@ const std::vector<CommandHelp>& CommandHelps() {
         {"custody --json projections rebuild", 0, "the same, as JSON: events, incidents, matched"},
         {"custody --ledger https://custody.example:8443 projections rebuild", 2,
          "refused: it runs on the ledger's own directory, on the server's machine"}}},
+  };
+}
 
+std::vector<CommandHelp> PackageCommands() {
+  return {
       // --- packages -------------------------------------------------------
       {"export user",
        Needs::kAppend,
@@ -587,7 +611,11 @@ const std::vector<CommandHelp>& CommandHelps() {
          "the drill's package verifies"},
         {"custody verify-package package --trust $(cat bob.npub)", 1,
          "fails: bob did not sign its checkpoint"}}},
+  };
+}
 
+std::vector<CommandHelp> ServerCommands() {
+  return {
       // --- the server -------------------------------------------------
       {"serve",
        Needs::kLocal,
@@ -649,7 +677,11 @@ const std::vector<CommandHelp>& CommandHelps() {
          "a short run, under a minute (the targets are judged at the defaults: a million events, "
          "a GiB of evidence)"},
         {"custody bench --events 1000", 2, "refused: too few events to measure note at scale"}}},
+  };
+}
 
+std::vector<CommandHelp> ManualCommands() {
+  return {
       // --- the manual itself --------------------------------------------
       {"man",
        Needs::kNothing,
@@ -678,6 +710,20 @@ const std::vector<CommandHelp>& CommandHelps() {
          "for a directory on zsh's fpath (the packages install both)"},
         {"custody completion fish", 2, "refused: bash or zsh"}}},
   };
+}
+
+}  // namespace
+
+const std::vector<CommandHelp>& CommandHelps() {
+  static const std::vector<CommandHelp> kHelp = [] {
+    std::vector<CommandHelp> all;
+    for (auto part : {KeyCommands, LedgerCommands, ProofCommands, IncidentCommands, RunbookCommands,
+                      ReportCommands, PackageCommands, ServerCommands, ManualCommands}) {
+      std::vector<CommandHelp> v = part();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    return all;
+  }();
   return kHelp;
 }
 

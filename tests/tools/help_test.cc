@@ -220,7 +220,7 @@ struct Server {
 TEST_CASE(
     "Help: every command's help has its parts, and every example runs with the exit status it "
     "states",
-    "[help]") {
+    "[help][examples]") {
   const auto leaves = WalkHelp();
   REQUIRE(leaves.size() >= 48);
   const std::string& drill = DrillDir();
@@ -240,15 +240,8 @@ TEST_CASE(
     for (const HelpExample& e : examples) {
       INFO("example: " << e.line);
       REQUIRE(e.exit >= 0);
-      // A benchmark takes most of a minute: once, with --json, and not under
-      // the sanitizers (whose timings it would measure).
+      // A benchmark takes most of a minute: once, with --json.
       const bool bench = e.line.rfind("custody bench --events 100000", 0) == 0;
-#ifdef CUSTODY_SANITIZED
-      if (bench) {
-        json_checked.insert(command);
-        continue;
-      }
-#endif
       std::string env;
       if (Has(e.line, "$SERVER")) {
         if (!server) server = std::make_unique<Server>(drill);
