@@ -13,6 +13,7 @@
 #include "projections/listing.h"
 #include "projections/runbook.h"
 #include "tools/help.h"
+#include "tools/verify_package_command.h"
 
 namespace custody::cli {
 
@@ -106,27 +107,56 @@ std::string Paragraphs(std::string_view text) {
   return out;
 }
 
+// A text wrapped by hand (blank lines between paragraphs) as Paragraphs
+// wants it: a line per paragraph.
+std::string Unwrapped(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\n') {
+      out += text[i];
+    } else if (i + 1 < text.size() && text[i + 1] == '\n') {
+      out += '\n';
+      while (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else if (i + 1 < text.size()) {
+      out += ' ';
+    }
+  }
+  return out;
+}
+
 std::string Header(const std::string& name, const std::string& summary) {
   return ".TH " + Upper(name) + " 1 \"\" \"custody " CUSTODY_VERSION "\" \"Custody manual\"\n" +
          ".SH NAME\n" + Roff(name) + " \\- " + Roff(summary) + "\n";
 }
 
-std::string Tail(const CLI::App& root, bool global_options) {
-  std::string out;
-  if (global_options) {
-    out += ".SH GLOBAL OPTIONS\nBefore or after the command.\n";
-    for (const CLI::Option* o : root.get_options())
-      if (!IsHelpOption(*o))
-        out += ".TP\n.B " + Roff(OptionLabel(*o)) + "\n" + Roff(o->get_description()) + "\n";
-  }
+std::string Tail(const CLI::App& root) {
+  std::string out = ".SH GLOBAL OPTIONS\nBefore or after the command.\n";
+  for (const CLI::Option* o : root.get_options())
+    if (!IsHelpOption(*o))
+      out += ".TP\n.B " + Roff(OptionLabel(*o)) + "\n" + Roff(o->get_description()) + "\n";
   out += ".SH EXIT STATUS\n" + Roff(std::string(kExitCodes)) + ".\n";
   return out;
 }
 
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+// The examples are written as "custody PATH ..."; a standalone tool's page
+// shows them as its own command lines (from, to).
+std::string ExamplesSection(const CommandHelp& h, const std::string& from, const std::string& to) {
+  std::string out =
+      ".SH EXAMPLES\nIn the directory tools/drill.sh leaves; the exit status in brackets.\n";
+  for (const Example& e : h.examples) {
+    std::string line(e.line);
+    if (line.rfind(from, 0) == 0) line = to + line.substr(from.size());
+    out += ".PP\n.nf\n.RS\n" + Roff(line) + "\n.RE\n.fi\n" + Roff(std::string(e.what)) + " [exit " +
+           std::to_string(e.exit) + "]\n";
+  }
+  return out;
+}
+
 std::string CommandPage(const CLI::App& root, const CLI::App& cmd, const CommandHelp& h,
-                        const std::string& name, const std::string& invocation) {
+                        const std::string& name) {
+  const std::string invocation = "custody " + CommandPath(cmd);
   std::string page = Header(name, FirstLine(cmd.get_description()));
   page += ".SH SYNOPSIS\n.nf\n" + Roff(Synopsis(cmd, invocation)) + "\n.fi\n";
   page += ".SH DESCRIPTION\n" + Paragraphs(cmd.get_description());
@@ -135,11 +165,34 @@ std::string CommandPage(const CLI::App& root, const CLI::App& cmd, const Command
   if (const std::string inputs = InputsText(h); !inputs.empty())
     page += ".SH INPUTS\n" + Paragraphs(inputs);
   page += ".SH JSON\n" + Paragraphs("--json: " + JsonText(h));
-  page += ".SH EXAMPLES\nIn the directory tools/drill.sh leaves; the exit status in brackets.\n";
-  for (const Example& e : h.examples)
-    page += ".PP\n.nf\n.RS\n" + Roff(std::string(e.line)) + "\n.RE\n.fi\n" +
-            Roff(std::string(e.what)) + " [exit " + std::to_string(e.exit) + "]\n";
-  page += Tail(root, name != "custody-verify-package");
+  page += ExamplesSection(h, invocation, invocation);
+  page += Tail(root);
+  page += ".SH SEE ALSO\n.BR custody (1)\n";
+  return page;
+}
+
+// custody-verify-package(1): from the standalone tool's own command line
+// (tools/verify_package_command.h); what it needs, its JSON and its examples
+// are custody verify-package's (h), which runs the same code and is
+// described here too.
+std::string VerifierPage(const CommandHelp& h) {
+  CLI::App app;
+  VerifierArgs unused;
+  DefineVerifierCommandLine(app, unused);
+  const std::string name(kVerifierName);
+  std::string page = Header(name, std::string(kVerifierSummary));
+  page += ".SH SYNOPSIS\n.nf\n" + Roff(Synopsis(app, name)) + "\n.fi\n";
+  page += ".SH DESCRIPTION\n" + Paragraphs(Unwrapped(app.get_description()));
+  page += ".PP\n" +
+          Roff("custody " + std::string(h.path) +
+               " DIR --trust NPUB runs the same checks, with custody's global "
+               "options and exit codes (custody(1)).") +
+          "\n";
+  page += ".SH OPTIONS\n" + OptionsSection(app);
+  page += ".SH NEEDS\n" + Paragraphs(NeedsText(h));
+  page += ".SH JSON\n" + Paragraphs("--json: " + JsonText(h));
+  page += ExamplesSection(h, "custody " + std::string(h.path), name);
+  page += ".SH EXIT STATUS\n" + Roff(std::string(kVerifierExitCodes)) + ".\n";
   page += ".SH SEE ALSO\n.BR custody (1)\n";
   return page;
 }
@@ -158,7 +211,7 @@ std::string OverviewPage(const CLI::App& root) {
     page +=
         ".TP\n.B custody " + Roff(path) + "\n" + Roff(FirstLine(leaf->get_description())) + "\n";
   }
-  page += Tail(root, true);
+  page += Tail(root);
   page +=
       ".SH FILES\n.TP\n$XDG_STATE_HOME/custody/servers/\nPinned notary keys and verified "
       "checkpoints of servers.\n.TP\n$XDG_CACHE_HOME/custody/replicas/\nVerified replicas of "
@@ -348,10 +401,10 @@ std::map<std::string, std::string> ManPages(const CLI::App& root) {
     std::string name = "custody-" + path;
     for (char& c : name)
       if (c == ' ') c = '-';
-    pages[name + ".1"] = CommandPage(root, *leaf, *h, name, "custody " + path);
-    if (path == "verify-package")
-      pages["custody-verify-package.1"] =
-          CommandPage(root, *leaf, *h, "custody-verify-package", "custody-verify-package");
+    // "custody verify-package" and the standalone tool share a page name:
+    // the page is the standalone tool's, and says so.
+    pages[name + ".1"] =
+        name == kVerifierName ? VerifierPage(*h) : CommandPage(root, *leaf, *h, name);
   }
   return pages;
 }

@@ -39,6 +39,17 @@ done
 [ "$pages" -ge 50 ] || fail "only $pages manual pages"
 MANWIDTH=80 man -l "$work/man1/custody-note.1" | grep -q "custody --key bob.nsec note" ||
   fail "custody-note(1) shows no example"
+# custody-verify-package(1) is the standalone tool's page (custody
+# verify-package has the same name): its own options, command lines and exit
+# codes, and none of custody's global options.
+MANWIDTH=80 man -l "$work/man1/custody-verify-package.1" > "$work/rendered"
+for want in "custody-verify-package package --trust" "--trust NPUB" "--json" \
+            "custody verify-package DIR --trust NPUB runs the same checks"; do
+  grep -q -- "$want" "$work/rendered" || fail "custody-verify-package(1) does not say: $want"
+done
+if grep -qE "GLOBAL OPTIONS|ledger busy|^ +custody verify-package package" "$work/rendered"; then
+  fail "custody-verify-package(1) shows custody's options, exit codes or command lines"
+fi
 echo "man: $pages pages installed as generated, each rendered without a warning"
 
 # --- a ledger to complete from ---------------------------------------------------
