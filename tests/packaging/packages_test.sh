@@ -20,9 +20,11 @@ cp "$tmp"/cpack/*.deb "$out"/
 custody=$(ls "$out"/custody_*.deb)
 verify=$(ls "$out"/custody-verify-package_*.deb)
 
-dpkg-deb -f "$custody" Package Depends | tee "$tmp/custody.control"
+dpkg-deb -f "$custody" Package Depends Recommends | tee "$tmp/custody.control"
 grep -q '^Package: custody$' "$tmp/custody.control" || fail "custody: wrong name"
 grep -q 'adduser' "$tmp/custody.control" || fail "custody: no dependency on adduser"
+grep -q '^Recommends: bash-completion$' "$tmp/custody.control" ||
+  fail "custody: does not recommend bash-completion (without it bash never loads the completion)"
 dpkg-deb -c "$custody" > "$tmp/custody.files"
 for f in ./usr/bin/custody ./usr/lib/systemd/system/custody.service ./usr/share/custody/serve.env \
          ./usr/share/doc/custody/server.md ./usr/share/man/man1/custody.1 \
