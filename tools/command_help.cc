@@ -1,7 +1,7 @@
 // Every command's entry of the manual (tools/help.h): what it needs, its
 // inputs, what --json prints, and examples that run in the directory
-// `tools/drill.sh DIR` leaves. There, INC-4 is the drill's SEV-1 incident
-// (closed, its PIR published) and INC-41 a SEV-3 one left open (playbook C,
+// `tools/drill.sh DIR` leaves. There, INC-4 is the drill's incident (declared
+// SEV-1, SEV-2 when closed, its PIR published) and INC-41 a SEV-3 one left open (playbook C,
 // alice its commander); admin.nsec is the admin, alice.nsec the commander,
 // bob.nsec a responder, legal.nsec legal, user.nsec a wallet user (no role).
 // tests/tools/help_test.cc runs every example and checks its exit status.
@@ -172,7 +172,7 @@ std::vector<CommandHelp> LedgerCommands() {
        JsonForm::kDocument,
        "an array of events, each as show --json prints one.",
        {{"custody log --incident INC-4 --type communication", 0,
-         "the SEV-1 drill's status updates"},
+         "the drill's status updates (INC-4)"},
         {"custody log --subject $(cat user.npub) --occurred-since \"$(date -u -d '2 hours ago' "
          "+%FT%TZ)\"",
          0, "what happened to the wallet user in the last two hours"},
@@ -186,7 +186,7 @@ std::vector<CommandHelp> LedgerCommands() {
        JsonForm::kDocument,
        "the event: every field, its id and signature. With --raw, refused (exit 2): the "
        "output is the event's bytes.",
-       {{"custody show 4", 0, "the SEV-1 drill's declaration, every field"},
+       {{"custody show 4", 0, "the drill's declaration (INC-4), every field"},
         {"custody show 4 --raw > 4.event", 0, "its stored bytes, for flatc or another tool"},
         {"custody show 999999", 3, "refused: there is no such event"}}},
       {"verify",
@@ -511,7 +511,7 @@ std::vector<CommandHelp> ReportCommands() {
        "criteria, judged now.",
        JsonForm::kDocument,
        R"(the same as an object: {"incident", "title", "severity", "status", "sections", …}; docs/cli.md lists every key.)",
-       {{"custody status INC-4", 0, "the drill's SEV-1, closed"},
+       {{"custody status INC-4", 0, "the drill's incident: declared SEV-1, closed at SEV-2"},
         {"custody status INC-41", 0, "the open one: what is overdue"},
         {"custody status INC-3", 3, "refused: event 3 is not an incident"}}},
       {"timeline",
@@ -522,9 +522,9 @@ std::vector<CommandHelp> ReportCommands() {
        "occurred in that range (RFC 3339; since inclusive). --out: a new file.",
        JsonForm::kWithOut,
        "--format json (the default with --json) prints the timeline itself; another --format "
-       "writes its file and prints {\"wrote\", \"bytes\", \"format\", \"incident\", \"events\"} "
-       "about it.",
-       {{"custody timeline INC-4", 0, "the SEV-1 drill, in occurred-time order"},
+       "(md too, when given) needs --out FILE, writes the file and prints {\"wrote\", \"bytes\", "
+       "\"format\", \"incident\", \"events\"} about it; without --out it is refused (exit 2).",
+       {{"custody timeline INC-4", 0, "the drill's incident, in occurred-time order"},
         {"custody timeline INC-4 --format html --out inc-4.html", 0,
          "one HTML file to open or print"},
         {"custody timeline INC-4 --format csv --since \"$(date -u -d '2 hours ago' +%FT%TZ)\"", 0,
@@ -538,7 +538,7 @@ std::vector<CommandHelp> ReportCommands() {
        "so it is the same bytes whenever it is made. --format md (default) or html. --out: a "
        "new file.",
        JsonForm::kDocument,
-       R"(the report's content as data: {"incident", "title", "severity", "ledger", "checkpoint", "as_of", "sections": [{"title", "paragraphs", "items", "tables": [{"columns", "rows"}]}]}. With --out FILE: {"wrote", "bytes", "format", "incident", "checkpoint"} about the file written.)",
+       R"(the report's content as data: {"incident", "title", "severity", "ledger", "checkpoint", "as_of", "sections": [{"title", "paragraphs", "items", "tables": [{"columns", "rows"}]}]}. With --format md|html: only with --out FILE, then {"wrote", "bytes", "format", "incident", "checkpoint"} about the file written (without --out, exit 2).)",
        {{"custody pir report INC-4", 0, "the drill's PIR, in Markdown"},
         {"custody pir report INC-4 --format html --out pir-inc-4.html", 0, "as one HTML file"},
         {"custody --json pir report INC-4", 0, "its content as JSON"}}},
@@ -584,7 +584,7 @@ std::vector<CommandHelp> PackageCommands() {
          "everything the ledger holds about the wallet user"},
         {"custody --key legal.nsec export user $(cat user.npub) --incident INC-4 --out "
          "user-inc-4",
-         0, "only the SEV-1 incident's"},
+         0, "only INC-4's"},
         {"custody --key bob.nsec export user $(cat user.npub) --out p", 3,
          "refused: export is for legal and admin"}}},
       {"export incident",
@@ -594,7 +594,7 @@ std::vector<CommandHelp> PackageCommands() {
        JsonForm::kDocument,
        R"({"out", "events", "membership_events", "blobs_included", …}.)",
        {{"custody --key legal.nsec export incident INC-4 --out inc-4-package", 0,
-         "every event of the SEV-1 incident, with proofs"},
+         "every event of INC-4, with proofs"},
         {"custody --key legal.nsec export incident INC-4 --out package", 3,
          "refused: the directory is not empty"}}},
       {"verify-package",
@@ -639,7 +639,7 @@ std::vector<CommandHelp> ServerCommands() {
        JsonForm::kDocument,
        R"({"url", "board", "expires"}.)",
        {{"custody --ledger \"$SERVER\" --trust \"$NOTARY\" --key alice.nsec open INC-4", 0,
-         "a link to the SEV-1 incident's live board (SERVER, NOTARY: the URL and npub serve "
+         "a link to INC-4's live board (SERVER, NOTARY: the URL and npub serve "
          "printed)"},
         {"custody --key alice.nsec open INC-4", 2,
          "refused: the board is on a server, and --ledger names a directory"}}},

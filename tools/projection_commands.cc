@@ -79,7 +79,7 @@ TimelineHeader Header(const Store& store, const IncidentStatus& st, uint64_t cp_
 }
 
 struct TimelineArgs {
-  std::string incident, format = "md", out, since, until;
+  std::string incident, format, out, since, until;  // format "": not given
 };
 
 bool ToFile(const std::string& out) { return !out.empty() && out != "-"; }
@@ -87,7 +87,9 @@ bool ToFile(const std::string& out) { return !out.empty() && out != "-"; }
 Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
   auto incident = IncidentArg(a.incident);
   if (!incident.ok()) return incident.status();
-  const std::string format = ctx.json && a.format == "md" ? "json" : a.format;
+  // Not given: Markdown, or with --json the timeline as JSON. Given, it is
+  // what is written, whatever --json says.
+  const std::string format = !a.format.empty() ? a.format : ctx.json ? "json" : "md";
   if (format != "md" && format != "json" && format != "jsonl" && format != "csv" &&
       format != "html")
     return Status::Usage("--format \"" + Printable(a.format) +
@@ -154,14 +156,22 @@ Status TimelineCmd(const Context& ctx, const TimelineArgs& a) {
 }
 
 struct PirReportArgs {
-  std::string incident, format = "md", checkpoint, out;
+  std::string incident, format, checkpoint, out;  // format "": not given (md)
 };
 
 Status PirReport(const Context& ctx, const PirReportArgs& a) {
   auto incident = IncidentArg(a.incident);
   if (!incident.ok()) return incident.status();
-  if (a.format != "md" && a.format != "html")
+  const std::string format = a.format.empty() ? "md" : a.format;
+  if (format != "md" && format != "html")
     return Status::Usage("--format \"" + Printable(a.format) + "\": want md or html");
+  // With --json: the report as data, unless a --format was asked for, which
+  // is written to --out (JSON about the file) and never to standard output.
+  if (!a.format.empty() && !ToFile(a.out))
+    CUSTODY_RETURN_IF_ERROR(RefuseJson(ctx, "pir report",
+                                       "--format " + format +
+                                           " is not JSON; give --out FILE for JSON about the "
+                                           "file, or no --format for the report as JSON"));
   auto checkpoint = ReadCheckpointArg(a.checkpoint);
   if (!checkpoint.ok()) return checkpoint.status();
   auto store = ctx.OpenReader();
@@ -198,7 +208,7 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
     ctx.Print(PirJson(in), "");
     return Status::OK();
   }
-  const std::string text = a.format == "md" ? PirMarkdown(in) : PirHtml(in);
+  const std::string text = format == "md" ? PirMarkdown(in) : PirHtml(in);
   CUSTODY_RETURN_IF_ERROR(Emit(a.out, text));
   if (!ToFile(a.out)) {
     ctx.printed = true;
@@ -206,12 +216,12 @@ Status PirReport(const Context& ctx, const PirReportArgs& a) {
   }
   ctx.Print({{"wrote", a.out},
              {"bytes", text.size()},
-             {"format", a.format},
+             {"format", format},
              {"incident", IncidentName(*incident)},
              {"checkpoint", cp_size}},
             WroteLine(a.out,
                       "the PIR report of " + IncidentName(*incident) + " at checkpoint " +
-                          std::to_string(cp_size) + ", " + a.format,
+                          std::to_string(cp_size) + ", " + format,
                       text.size()));
   return Status::OK();
 }

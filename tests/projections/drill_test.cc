@@ -200,6 +200,28 @@ TEST_CASE("Drill: the SEV-1 SERVICE_NSEC compromise, end to end through the CLI"
     REQUIRE(o.code == 0);
     CHECK(Has(o.out, "wrote " + out + ": the PIR report of INC-4 at checkpoint"));
   }
+  // A --format asked for is what is written, --json or not: Markdown to a
+  // file, with JSON about it; to standard output it is refused (exit 2).
+  for (const std::vector<std::string>& cmd :
+       {std::vector<std::string>{"timeline", d.inc, "--format", "md"},
+        std::vector<std::string>{"pir", "report", d.inc, "--format", "md"}}) {
+    std::vector<std::string> line = cmd;
+    line.insert(line.begin(), "--json");
+    const auto refused = d.Read(line);
+    INFO(refused.out + refused.err);
+    CHECK(refused.code == 2);
+    CHECK(Json::parse(refused.out)["exit"] == 2);
+    const std::string out = d.work + "/" + cmd[0] + "-json.md";
+    line.insert(line.end(), {"--out", out});
+    const auto wrote = d.Read(line);
+    REQUIRE(wrote.code == 0);
+    const Json about = Json::parse(wrote.out);
+    CHECK(about["wrote"] == out);
+    CHECK(about["format"] == "md");
+    const std::string text = test::ReadFile(out);
+    CHECK(text.rfind("# ", 0) == 0);  // Markdown, not JSON
+    CHECK(about["bytes"] == text.size());
+  }
   // Pinned to its checkpoint: regenerated, the same bytes.
   CHECK(d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}) ==
         d.Must({"pir", "report", d.inc, "--checkpoint", d.work + "/checkpoint-2.note"}));
