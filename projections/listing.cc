@@ -37,8 +37,7 @@ Result<std::vector<IncidentSummary>> ListIncidents(const Store& store, TimeNs no
     s.events = st.events;
     s.last_seq = last_seq;
     s.last_recorded_ns = ev->event().recorded_ns();
-    for (const auto& sec : st.sections)
-      for (const auto& item : sec.items) s.overdue += item.state == ItemState::kOverdue;
+    s.overdue = OverdueCount(st);
     out.push_back(std::move(s));
   }
   return out;

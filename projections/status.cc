@@ -553,6 +553,15 @@ IncidentStatus EvaluateStanding(const IncidentState& s, const Runbook& rb, TimeN
   return Evaluation(s, rb, now_ns).Run(/*standing_only=*/true);
 }
 
+int OverdueCount(const IncidentStatus& st) {
+  int n = 0;
+  for (const SectionStatus& sec : st.sections)
+    for (const Item& item : sec.items) n += item.state == ItemState::kOverdue;
+  if (st.next_internal_due_ns && st.next_internal_due_ns < st.judged_at_ns) ++n;
+  for (const External& x : st.external) n += x.followed == "overdue";
+  return n;
+}
+
 std::string UnmetAtClose(const IncidentStatus& st) {
   std::string out;
   for (const std::string& id : st.unmet_at_close) out += (out.empty() ? "" : ", ") + id;

@@ -144,6 +144,11 @@ TimeNs BusinessDaysAfter(TimeNs t, int n);
 // "2h05m", "45s".
 std::string FormatDuration(TimeNs d);
 
+// What is overdue as judged: the runbook items past their deadline, the
+// SEV-1 internal update when its time has passed, and an external update
+// promised and not sent. `incident list` shows this count.
+int OverdueCount(const IncidentStatus& st);
+
 // The criteria that did not hold at the close, "exit.3, exit.4"; "" for none.
 std::string UnmetAtClose(const IncidentStatus& st);
 

@@ -480,4 +480,22 @@ TEST_CASE("CLI: incident list shows every incident's standing, in columns and as
   CHECK(list[1]["commander"] == f.admin);
   CHECK(list[1]["overdue_items"] == 0);
   CHECK(list[1]["title"] == "Slow card issuance");
+
+  // The count is what status marks overdue: the runbook's items, the SEV-1
+  // internal update (none sent in the hour), and an external update promised
+  // for forty minutes ago and not sent.
+  const auto minutes_ago = [](int m) { return FormatTime(NowNs() - m * 60LL * 1000000000); };
+  REQUIRE(f.Admin({"comms", first, "--audience", "external", "--facts", "a service key leaked",
+                   "--impact", "none known", "--user-action", "none", "--occurred", minutes_ago(50),
+                   "--next-update", minutes_ago(40)})
+              .code == 0);
+  Json st = Json::parse(f.Read({"--json", "status", first}).out);
+  int items = 0;
+  for (const Json& sec : st["sections"])
+    for (const Json& item : sec["items"]) items += item["state"] == "overdue";
+  REQUIRE(items > 0);
+  REQUIRE(st["communications"]["next_internal_due"] <= FormatTime(NowNs()));
+  REQUIRE(st["communications"]["external"][0]["followed"] == "overdue");
+  Json after = Json::parse(f.Read({"--json", "incident", "list"}).out);
+  CHECK(after[0]["overdue_items"] == items + 2);
 }
