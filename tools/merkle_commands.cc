@@ -92,9 +92,10 @@ Status ByNotary(const Context& ctx, bool other_options) {
   auto appended = (*server)->RequestCheckpoint();
   if (!appended.ok()) return appended.status();
   const uint64_t seq = appended->back().seq;
-  ctx.Print({{"seq", seq}, {"size", seq}}, "the server's notary stored a checkpoint of the first " +
-                                               std::to_string(seq) + " events (event #" +
-                                               std::to_string(seq) + ")");
+  ctx.Print({{"seq", seq}, {"size", seq}, {"id", EncodeHex(appended->back().id)}},
+            AppendedLine(seq, "checkpoint", appended->back().id) +
+                ": the server's notary's checkpoint of the first " + std::to_string(seq) +
+                " events");
   return Status::OK();
 }
 

@@ -171,7 +171,14 @@ TEST_CASE("serve: every reading command prints the same bytes remotely as locall
   REQUIRE(team.As(admin, {"checkpoint"}).code == 0);
   // The server's notary stores one on request too (admin or notary only).
   CHECK(team.As(r, {"checkpoint", "--by-notary"}).code == 3);
-  REQUIRE(team.As(admin, {"checkpoint", "--by-notary"}).code == 0);
+  {
+    const auto by_notary = team.As(admin, {"checkpoint", "--by-notary"});
+    REQUIRE(by_notary.code == 0);
+    // Said as every append is: "appended #SEQ TYPE ID: ...".
+    CHECK(by_notary.out.rfind("appended #", 0) == 0);
+    CHECK(Has(by_notary.out, " checkpoint "));
+    CHECK(Has(by_notary.out, ": the server's notary's checkpoint of the first "));
+  }
   REQUIRE(team.As(r, {"step", inc, "A.2", "--note", "scoped"}).code == 0);
   const std::vector<std::vector<std::string>> reads = {
       {"log"},
