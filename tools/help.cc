@@ -97,7 +97,12 @@ std::string StepTable() {
       add(kStepSubject, "--subject NPUB");
       std::string id = "  " + step.id;
       id.resize(std::max<size_t>(id.size() + 1, 13), ' ');
-      std::string what = step.text.size() > 70 ? step.text.substr(0, 69) + "…" : step.text;
+      // Long texts end at a word, with an ellipsis (RUNBOOK.md has them whole).
+      std::string what = step.text;
+      if (what.size() > 70) {
+        const size_t cut = what.rfind(' ', 69);
+        what = what.substr(0, cut == std::string::npos ? 69 : cut) + " …";
+      }
       out += id + what + (opts.empty() ? "" : "\n             needs " + opts) + "\n";
     }
   out +=

@@ -10,6 +10,7 @@
 #include "ledger/base/files.h"
 #include "ledger/membership.h"
 #include "net/http_client.h"
+#include "projections/actions.h"
 #include "projections/listing.h"
 #include "projections/runbook.h"
 #include "tools/help.h"
@@ -202,7 +203,7 @@ std::string OverviewPage(const CLI::App& root) {
   page +=
       ".SH SYNOPSIS\n.nf\ncustody [\\-\\-ledger DIR|URL] [\\-\\-key FILE] [\\-\\-json] COMMAND "
       "\\&...\n.fi\n";
-  page += ".SH DESCRIPTION\n" + Paragraphs(root.get_description());
+  page += ".SH DESCRIPTION\n" + Paragraphs(Unwrapped(root.get_description()));
   page +=
       ".SH COMMANDS\nEach has a page of its own: custody\\-COMMAND(1), with what it needs, "
       "its inputs and examples.\n";
@@ -222,10 +223,10 @@ std::string OverviewPage(const CLI::App& root) {
     std::string name = "custody-" + CommandPath(*leaf);
     for (char& c : name)
       if (c == ' ') c = '-';
-    page += sep + ".BR " + Roff(name) + " (1)";
+    page += sep + ".BR " + Roff(name) + " (1)";  // custody-verify-package(1) among them
     sep = ",\n";
   }
-  page += ",\n.BR custody\\-verify\\-package (1)\n";
+  page += "\n";
   return page;
 }
 
@@ -314,7 +315,8 @@ std::string Engine(const CLI::App& root) {
   }
   std::vector<std::string> steps, roles, types;
   for (const RunbookSection& s : CurrentRunbook().sections)
-    for (const RunbookStep& st : s.steps) steps.push_back(st.id);
+    for (const RunbookStep& st : s.steps)
+      if (StepFormOf(st.id).ok()) steps.push_back(st.id);  // those `custody step` records
   for (uint32_t bit = 1; bit <= kAllRoles; bit <<= 1) roles.emplace_back(RoleName(bit));
   for (int t = 1; t <= static_cast<int>(fb::Payload::MAX); ++t)
     types.emplace_back(PayloadTypeName(static_cast<fb::Payload>(t)));

@@ -39,6 +39,11 @@ done
 [ "$pages" -ge 50 ] || fail "only $pages manual pages"
 MANWIDTH=80 man -l "$work/man1/custody-note.1" | grep -q "custody --key bob.nsec note" ||
   fail "custody-note(1) shows no example"
+# custody(1): each command's page named once in SEE ALSO, and the exit codes
+# one paragraph of the description (the text is wrapped by hand in --help).
+[ "$(grep -c '^\.BR custody\\-verify\\-package (1)' "$work/man1/custody.1")" = 1 ] ||
+  fail "custody(1) does not name custody-verify-package(1) exactly once"
+if grep -q '^4 storage' "$work/man1/custody.1"; then fail "custody(1) splits the exit codes"; fi
 # custody-verify-package(1) is the standalone tool's page (custody
 # verify-package has the same name): its own options, command lines and exit
 # codes, and none of custody's global options.
@@ -99,6 +104,8 @@ for sh_name in bash zsh; do
   expect "$sh_name" SEV-1 custody incident declare --sev ""
   expect "$sh_name" A.1 custody step "$inc" ""
   expect "$sh_name" funds.2 custody step "$inc" f
+  # Only the steps custody step records (funds.3 is a reconciliation).
+  expect_not "$sh_name" funds.3 custody step "$inc" f
   expect "$sh_name" responder custody member add x --role ""
   expect "$sh_name" html custody timeline "$inc" --format ""
   expect_not "$sh_name" csv custody pir report "$inc" --format ""
