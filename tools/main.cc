@@ -83,10 +83,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const std::string path = CommandPath(*Selected(app));
-    return Fail(
-        ctx, json,
-        std::string(e.what()) + " (see custody " + (path.empty() ? "" : path + " ") + "--help)", 2);
+    const CLI::App* at = Selected(app);
+    const std::string path = CommandPath(*at);
+    std::string message = e.what();
+    // A word where a group wants one of its commands: name it, rather than
+    // CLI11's "A subcommand is required" or "not expected".
+    const bool group = !at->get_subcommands([](const CLI::App*) { return true; }).empty();
+    const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
+    if (group && !extra.empty())
+      message = "unknown command \"" + custody::Printable(extra.front()) + "\"" +
+                (path.empty() ? "" : " for custody " + path);
+    return Fail(ctx, json,
+                message + " (see custody " + (path.empty() ? "" : path + " ") + "--help)", 2);
   }
   if (!ctx.run) {
     const std::string path = CommandPath(*Selected(app));

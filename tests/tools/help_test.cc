@@ -303,6 +303,11 @@ TEST_CASE("Help: usage errors point to the command's help, and come as JSON with
   o = Run({"no-such-command", "--json"});
   CHECK(o.code == 2);
   CHECK(Json::parse(o.out)["ok"] == false);
+  CHECK(Has(o.err, "unknown command \"no-such-command\" (see custody --help)"));
+  // A word that is not one of a group's commands is named as such.
+  o = Run({"incident", "bogus"});
+  CHECK(o.code == 2);
+  CHECK(Has(o.err, "unknown command \"bogus\" for custody incident (see custody incident --help)"));
   // A refusal of the ledger, as JSON: exit 3.
   test::TempDir t;
   o = Run({"--json", "--ledger", t / "none", "status", "INC-4"});
