@@ -687,11 +687,11 @@ TEST_CASE("Package: custody-verify-package --help says what it checks, its exit 
   Out help = Shell(VerifierBin() + " --help");
   INFO(help.out + help.err);
   CHECK(help.code == 0);
-  for (const char* part :
-       {"check a Custody evidence package offline", "--trust NPUB", "REQUIRED", "--json",
-        "--version", "Exit codes:", "0  the package verified", "1  verification failed",
-        "2  usage error", "Examples:", "custody-verify-package pkg-u1 --trust npub1", "README.txt",
-        "docs/package.md"})
+  for (const char* part : {"check a Custody evidence package offline", "--trust NPUB", "REQUIRED",
+                           "--json", "--version", "Exit codes:", "0  the package verified",
+                           "1  verification failed", "2  usage error", "Examples (",
+                           "custody-verify-package package --trust \"$(cat admin.npub)\"",
+                           "README.txt", "docs/package.md"})
     CHECK(Has(help.out, part));
   Out version = Shell(VerifierBin() + " --version");
   CHECK(version.code == 0);
