@@ -91,8 +91,10 @@ int main(int argc, char** argv) {
     const bool group = !at->get_subcommands([](const CLI::App*) { return true; }).empty();
     const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
     if (group && !extra.empty())
-      message = "unknown command \"" + custody::Printable(extra.front()) + "\"" +
-                (path.empty() ? "" : " for custody " + path);
+      message =
+          std::string(extra.front().rfind('-', 0) == 0 ? "unknown option" : "unknown command") +
+          " \"" + custody::Printable(extra.front()) + "\"" +
+          (path.empty() ? "" : " for custody " + path);
     return Fail(ctx, json,
                 message + " (see custody " + (path.empty() ? "" : path + " ") + "--help)", 2);
   }

@@ -308,6 +308,9 @@ TEST_CASE("Help: usage errors point to the command's help, and come as JSON with
   o = Run({"incident", "bogus"});
   CHECK(o.code == 2);
   CHECK(Has(o.err, "unknown command \"bogus\" for custody incident (see custody incident --help)"));
+  o = Run({"incident", "--bogus"});
+  CHECK(o.code == 2);
+  CHECK(Has(o.err, "unknown option \"--bogus\" for custody incident"));
   // A refusal of the ledger, as JSON: exit 3.
   test::TempDir t;
   o = Run({"--json", "--ledger", t / "none", "status", "INC-4"});
